@@ -1,0 +1,244 @@
+//! Carrying out a plan: lock, back up, write atomically, restart containerd
+//! only when config.toml changed, health-check it, and roll back when it
+//! does not come back healthy.
+
+pub mod backup;
+pub mod files;
+pub mod health;
+pub mod lock;
+
+use crate::error::{Error, Result};
+use crate::plan::{ChangeKind, Plan, Purpose};
+use crate::root::Root;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How containerd is restarted, decided once by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RestartPolicy {
+    /// `--restart-cmd`, run with `sh -c`.
+    Command(String),
+    Systemd,
+    Openrc,
+    /// No restart; the reason is shown to the user.
+    Skip(String),
+}
+
+impl RestartPolicy {
+    fn command(&self) -> Option<String> {
+        match self {
+            RestartPolicy::Command(c) => Some(c.clone()),
+            RestartPolicy::Systemd => Some("systemctl restart containerd".into()),
+            RestartPolicy::Openrc => Some("rc-service containerd restart".into()),
+            RestartPolicy::Skip(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    pub root: Root,
+    /// Real path of backups, the lock and logs.
+    pub state_dir: PathBuf,
+    pub restart: RestartPolicy,
+    /// containerd's socket (node path).
+    pub address: PathBuf,
+    /// `ctr`, for the health check; without it only the socket is tried.
+    pub ctr: Option<PathBuf>,
+    pub health_timeout: Duration,
+}
+
+/// One line of progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    BackedUp { dir: PathBuf, files: usize },
+    Wrote { path: PathBuf, kind: ChangeKind },
+    Restarting { command: String },
+    RestartSkipped { why: String },
+    Healthy { detail: String },
+    Unhealthy { why: String },
+    RolledBack { files: usize },
+    RestartedAfterRollback { healthy: bool },
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::BackedUp { dir, files } => {
+                write!(f, "backed up {files} file(s) to {}", dir.display())
+            }
+            Step::Wrote { path, kind } => {
+                let verb = match kind {
+                    ChangeKind::Create => "created",
+                    ChangeKind::Delete => "removed",
+                    _ => "updated",
+                };
+                write!(f, "{verb} {}", path.display())
+            }
+            Step::Restarting { command } => write!(f, "restarting containerd: {command}"),
+            Step::RestartSkipped { why } => write!(f, "not restarting containerd: {why}"),
+            Step::Healthy { detail } => write!(f, "containerd is healthy: {detail}"),
+            Step::Unhealthy { why } => write!(f, "containerd is NOT healthy: {why}"),
+            Step::RolledBack { files } => write!(f, "rolled back {files} file(s) from the backup"),
+            Step::RestartedAfterRollback { healthy: true } => {
+                write!(f, "restarted containerd with the old files: healthy again")
+            }
+            Step::RestartedAfterRollback { healthy: false } => write!(
+                f,
+                "restarted containerd with the old files: still NOT healthy"
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub backup_dir: Option<PathBuf>,
+    /// Node paths written or removed.
+    pub written: Vec<PathBuf>,
+    pub restarted: bool,
+    /// The closing sentence for the user.
+    pub message: String,
+}
+
+pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
+    let _lock = lock::acquire(&opts.state_dir)?;
+    if plan.is_noop() {
+        return Ok(Report {
+            message: "nothing to change: every file is already as planned".into(),
+            ..Default::default()
+        });
+    }
+    let root = &opts.root;
+    for change in plan.effective() {
+        files::writable(root, &root.join(&change.path)).map_err(|e| Error::io(&change.path, e))?;
+    }
+    let set = backup::create(root, &opts.state_dir, plan)?;
+    write_log(&set, plan);
+    progress(Step::BackedUp {
+        dir: set.dir.clone(),
+        files: set.manifest.entries.len(),
+    });
+
+    let mut report = Report {
+        backup_dir: Some(set.dir.clone()),
+        ..Default::default()
+    };
+    if let Err(e) = write_all(plan, root, progress, &mut report) {
+        // Half-written: put back what was there before saying anything.
+        let _ = set.restore(root);
+        return Err(Error::Other(format!(
+            "{e}\n  every file was restored from {}; nothing changed",
+            set.dir.display()
+        )));
+    }
+
+    let Some(restart) = &plan.restart else {
+        report.message =
+            "only hosts.toml files changed: containerd reads them on every pull, no restart needed"
+                .into();
+        return Ok(report);
+    };
+    let Some(command) = opts.restart.command() else {
+        let RestartPolicy::Skip(why) = &opts.restart else {
+            unreachable!()
+        };
+        progress(Step::RestartSkipped { why: why.clone() });
+        report.message = format!(
+            "config.toml changed ({}); {why}",
+            restart.reasons.join("; ")
+        );
+        return Ok(report);
+    };
+    progress(Step::Restarting {
+        command: command.clone(),
+    });
+    let outcome = health::restart(&command).and_then(|_| health::check(opts));
+    match outcome {
+        Ok(detail) => {
+            progress(Step::Healthy { detail });
+            report.restarted = true;
+            report.message = format!(
+                "containerd restarted and healthy ({})",
+                restart.reasons.join("; ")
+            );
+            Ok(report)
+        }
+        Err(why) => {
+            progress(Step::Unhealthy { why: why.clone() });
+            let restored = set.restore(root)?;
+            progress(Step::RolledBack {
+                files: restored.len(),
+            });
+            let healthy = health::restart(&command)
+                .and_then(|_| health::check(opts))
+                .is_ok();
+            progress(Step::RestartedAfterRollback { healthy });
+            let after = if healthy {
+                "containerd runs again with the old configuration"
+            } else {
+                "containerd is still not healthy with the old configuration either: check `journalctl -u containerd` and run `ctrwiz doctor`"
+            };
+            Err(Error::Other(format!(
+                "containerd did not come back healthy after the restart: {why}\n  rolled back: the previous files were restored from {}; {after}",
+                set.dir.display()
+            )))
+        }
+    }
+}
+
+fn write_all(
+    plan: &Plan,
+    root: &Root,
+    progress: &mut dyn FnMut(Step),
+    report: &mut Report,
+) -> Result<()> {
+    // hosts.toml first and config.toml last: a crash in between leaves
+    // containerd on its old config, which never points at half a hosts dir.
+    let mut ordered: Vec<_> = plan.effective().collect();
+    ordered.sort_by_key(|c| c.purpose == Purpose::Config);
+    for change in ordered {
+        let real = root.join(&change.path);
+        let result = match &change.after {
+            Some(text) => files::write_atomic(root, &real, text.as_bytes(), None, 0o644),
+            None => files::remove(root, &real),
+        };
+        result.map_err(|e| Error::io(&change.path, e))?;
+        slow_down_for_tests();
+        report.written.push(change.path.clone());
+        progress(Step::Wrote {
+            path: change.path.clone(),
+            kind: change.kind(),
+        });
+    }
+    Ok(())
+}
+
+/// `CTRWIZ_TEST_STEP_DELAY_MS` widens the window between writes so the
+/// crash-safety test can kill an apply mid-way.
+fn slow_down_for_tests() {
+    if let Some(ms) = std::env::var("CTRWIZ_TEST_STEP_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// The plan and its diffs next to the backup, for anyone asked to help.
+fn write_log(set: &backup::BackupSet, plan: &Plan) {
+    let mut log = format!(
+        "ctrwiz {} apply {}\n{}\n\n",
+        env!("CARGO_PKG_VERSION"),
+        set.manifest.id,
+        plan.restart_sentence()
+    );
+    for n in &plan.notes {
+        log.push_str(&format!("note: {n}\n"));
+    }
+    for c in plan.effective() {
+        log.push_str(&c.diff());
+    }
+    let _ = std::fs::write(set.dir.join("plan.diff"), log);
+}

@@ -1,0 +1,464 @@
+//! The scriptable CLI: argument parsing and output only; every decision is
+//! the engine's (node → selection → plan → apply).
+
+use crate::apply::{self, backup, ApplyOptions, RestartPolicy};
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::node::{self, Locations, NodeState, ServiceManager, ToolName};
+use crate::plan::{self, ChangeKind, Plan};
+use crate::root::Root;
+use crate::selection::Selection;
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ctrwiz",
+    version,
+    about = "Configure containerd registry mirrors (certs.d/hosts.toml and config.toml) safely",
+    long_about = "Configure containerd registry mirrors safely.\n\nWithout a subcommand, on a terminal, ctrwiz opens the wizard. The subcommands do the same for scripts: `plan` shows what would change, `apply` writes it (with a backup) and restarts containerd only when config.toml changed."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct Global {
+    /// Read and write every node path under DIR (image preparation, chroots, tests)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// containerd's config file
+    #[arg(long, global = true, value_name = "FILE", default_value = crate::containerd::config::DEFAULT_PATH)]
+    pub config: PathBuf,
+    /// The hosts directory to write (default: config.toml's config_path, else /etc/containerd/certs.d)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub hosts_dir: Option<PathBuf>,
+    /// Command that restarts containerd (run with sh -c); default: systemctl or rc-service
+    #[arg(long, global = true, value_name = "CMD")]
+    pub restart_cmd: Option<String>,
+    /// containerd's socket
+    #[arg(long, global = true, value_name = "SOCKET", default_value = node::DEFAULT_ADDRESS)]
+    pub address: PathBuf,
+    /// Where backups, the lock and apply logs go (default: /var/lib/ctrwiz as root)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Seconds to wait for containerd to answer after a restart
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
+    pub health_timeout: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show what is installed and how containerd is configured
+    Detect {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the mirror presets and the registries they cover
+    Presets {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the files a selection would write, as diffs; writes nothing
+    Plan {
+        #[command(flatten)]
+        selection: SelectionArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the planned files (after a backup) and restart containerd if config.toml changed
+    Apply {
+        #[command(flatten)]
+        selection: SelectionArgs,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Restore a backup set (the newest by default)
+    Rollback {
+        /// List the backup sets
+        #[arg(long)]
+        list: bool,
+        /// Backup set id (from --list)
+        id: Option<String>,
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SelectionArgs {
+    /// One preset for every registry it covers (see `ctrwiz presets`)
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// REGISTRY=SPEC, SPEC = preset name | URL[,URL…] | none (repeatable)
+    #[arg(long = "mirror", value_name = "REGISTRY=SPEC")]
+    pub mirrors: Vec<String>,
+    /// A saved selection (TOML), as the wizard saves it
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+}
+
+impl SelectionArgs {
+    pub fn to_selection(&self) -> Result<Selection> {
+        let mut sel = match &self.profile {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                Selection::from_profile(path, &text)?
+            }
+            None => Selection::default(),
+        };
+        if self.preset.is_some() {
+            sel.preset = self.preset.clone();
+        }
+        for m in &self.mirrors {
+            sel.add_mirror_flag(m)?;
+        }
+        if sel.is_empty() {
+            return Err(Error::Usage(
+                "nothing selected: pass --preset NAME, --mirror REGISTRY=SPEC or --profile FILE (`ctrwiz presets` lists the presets)".into(),
+            ));
+        }
+        Ok(sel)
+    }
+}
+
+impl Global {
+    pub fn root(&self) -> Root {
+        self.root.clone().map(Root::new).unwrap_or_default()
+    }
+
+    pub fn locations(&self) -> Locations {
+        Locations {
+            root: self.root(),
+            config: self.config.clone(),
+            hosts_dir: self.hosts_dir.clone(),
+            address: self.address.clone(),
+            probe_timeout: Duration::from_secs(3),
+        }
+    }
+
+    /// `--state-dir`; else `/var/lib/ctrwiz` (inside `--root`) as root,
+    /// else the user's state dir.
+    pub fn state_dir(&self) -> PathBuf {
+        if let Some(d) = &self.state_dir {
+            return d.clone();
+        }
+        // SAFETY: geteuid has no preconditions.
+        if self.root.is_some() || unsafe { libc::geteuid() } == 0 {
+            return self.root().join("/var/lib/ctrwiz");
+        }
+        directories::ProjectDirs::from("", "", "ctrwiz")
+            .map(|d| d.state_dir().unwrap_or(d.data_local_dir()).to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".ctrwiz"))
+    }
+
+    pub fn restart_policy(&self, node: &NodeState) -> RestartPolicy {
+        if let Some(cmd) = &self.restart_cmd {
+            return RestartPolicy::Command(cmd.clone());
+        }
+        if self.root.is_some() {
+            return RestartPolicy::Skip("--root is given without --restart-cmd; the new config takes effect when containerd starts".into());
+        }
+        if !node.service.running {
+            return RestartPolicy::Skip(
+                "containerd is not running; the new config takes effect when it starts".into(),
+            );
+        }
+        match node.service.manager {
+            ServiceManager::Systemd => RestartPolicy::Systemd,
+            ServiceManager::Openrc => RestartPolicy::Openrc,
+            ServiceManager::None => RestartPolicy::Skip(
+                "no service manager (systemd or OpenRC) found; restart containerd yourself for config.toml to take effect".into(),
+            ),
+        }
+    }
+
+    pub fn apply_options(&self, node: &NodeState) -> ApplyOptions {
+        ApplyOptions {
+            root: self.root(),
+            state_dir: self.state_dir(),
+            restart: self.restart_policy(node),
+            address: self.address.clone(),
+            ctr: node.tool(ToolName::Ctr).and_then(|t| t.path.clone()),
+            health_timeout: Duration::from_secs(self.health_timeout),
+        }
+    }
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ctrwiz: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<i32> {
+    let g = &cli.global;
+    match &cli.command {
+        None => {
+            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+                eprintln!("ctrwiz: the wizard needs a terminal. For scripts use `ctrwiz plan --preset NAME` to preview and `ctrwiz apply --preset NAME --yes` to apply (`ctrwiz --help` for more).");
+                return Ok(2);
+            }
+            Err(Error::Usage("the wizard is not available in this build yet: use `ctrwiz plan` and `ctrwiz apply`".into()))
+        }
+        Some(Command::Detect { json }) => {
+            let node = node::detect(&g.locations());
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&node).expect("node state serialises")
+                );
+            } else {
+                print_node(&node);
+            }
+            Ok(0)
+        }
+        Some(Command::Presets { json }) => {
+            let catalog = Catalog::load(Catalog::user_file().as_deref())?;
+            print_presets(&catalog, *json);
+            Ok(0)
+        }
+        Some(Command::Plan { selection, json }) => {
+            let (_, plan) = make_plan(g, selection)?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&plan.to_json()).expect("plans serialise")
+                );
+            } else {
+                print_plan(&plan, true);
+            }
+            Ok(0)
+        }
+        Some(Command::Apply { selection, yes }) => {
+            let (node, plan) = make_plan(g, selection)?;
+            print_plan(&plan, !yes);
+            if plan.is_noop() {
+                println!("Nothing to do: every file is already as planned.");
+                return Ok(0);
+            }
+            confirm(
+                *yes,
+                &format!("Apply these {} change(s)?", plan.effective().count()),
+            )?;
+            execute(&plan, &g.apply_options(&node))
+        }
+        Some(Command::Rollback { list, id, yes }) => {
+            let state = g.state_dir();
+            if *list {
+                let sets = backup::list(&state);
+                if sets.is_empty() {
+                    println!(
+                        "No backup sets in {}.",
+                        backup::backups_dir(&state).display()
+                    );
+                }
+                for s in sets {
+                    let files: Vec<String> = s
+                        .manifest
+                        .entries
+                        .iter()
+                        .map(|e| e.path.display().to_string())
+                        .collect();
+                    println!("{}  {}", s.manifest.id, files.join(", "));
+                }
+                return Ok(0);
+            }
+            let set = backup::find(&state, id.as_deref())?;
+            let node = node::detect(&g.locations());
+            let plan =
+                set.restore_plan(&g.root(), node.hosts_dir.path.clone(), g.config.clone())?;
+            println!(
+                "Rolling back to backup set {} ({}).",
+                set.manifest.id,
+                set.dir.display()
+            );
+            print_plan(&plan, !yes);
+            if plan.is_noop() {
+                println!("Nothing to do: the files already match that backup set.");
+                return Ok(0);
+            }
+            confirm(*yes, "Restore these files?")?;
+            execute(&plan, &g.apply_options(&node))
+        }
+    }
+}
+
+pub fn make_plan(g: &Global, selection: &SelectionArgs) -> Result<(NodeState, Plan)> {
+    let sel = selection.to_selection()?;
+    let catalog = Catalog::load(Catalog::user_file().as_deref())?;
+    let node = node::detect(&g.locations());
+    let plan = plan::make(&node, &catalog, &sel)?;
+    Ok((node, plan))
+}
+
+fn execute(plan: &Plan, opts: &ApplyOptions) -> Result<i32> {
+    let report = apply::run(plan, opts, &mut |step| println!("  {step}"))?;
+    println!("{}", report.message);
+    if let Some(dir) = &report.backup_dir {
+        println!("Backup: {} (undo with `ctrwiz rollback`)", dir.display());
+    }
+    Ok(0)
+}
+
+fn confirm(yes: bool, question: &str) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "no terminal to ask for confirmation: pass --yes to apply without asking".into(),
+        ));
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::Other("cancelled: nothing was written".into()))
+    }
+}
+
+fn kind_label(k: ChangeKind) -> &'static str {
+    match k {
+        ChangeKind::Create => "new",
+        ChangeKind::Modify => "changed",
+        ChangeKind::Delete => "removed",
+        ChangeKind::Unchanged => "unchanged",
+    }
+}
+
+fn print_plan(plan: &Plan, diffs: bool) {
+    println!("Files ({} to change):", plan.effective().count());
+    for c in &plan.changes {
+        println!("  {:<9} {}", kind_label(c.kind()), c.path.display());
+        if let Some(n) = &c.note {
+            println!("            {n}");
+        }
+    }
+    println!("{}", plan.restart_sentence());
+    for n in &plan.notes {
+        println!("note: {n}");
+    }
+    if diffs {
+        for c in plan.effective() {
+            println!();
+            print!("{}", c.diff());
+        }
+    }
+}
+
+fn print_node(node: &NodeState) {
+    println!("Tools:");
+    for t in &node.tools {
+        let version = t
+            .version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "-".into());
+        let where_ = t
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "not found".into());
+        let extra = if t.timed_out {
+            "  (did not answer in time)"
+        } else {
+            ""
+        };
+        println!("  {:<12} {:<10} {where_}{extra}", t.name.as_str(), version);
+    }
+    let c = &node.containerd_config;
+    println!(
+        "config.toml:  {} ({})",
+        c.path.display(),
+        match (c.exists, c.schema_version) {
+            (false, _) => "missing".to_string(),
+            (true, Some(v)) => format!("version {v}"),
+            (true, None) => "unreadable".to_string(),
+        }
+    );
+    if let Some(e) = &c.error {
+        println!("  error: {e}");
+    }
+    println!(
+        "  config_path: {}",
+        c.config_path
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("(not set: certs.d is not used)")
+    );
+    for (r, eps) in &c.legacy_mirrors {
+        println!("  legacy mirror: {r} -> {}", eps.join(", "));
+    }
+    let h = &node.hosts_dir;
+    println!(
+        "hosts dir:    {} ({})",
+        h.path.display(),
+        if h.exists {
+            h.registries.join(", ")
+        } else {
+            "missing".into()
+        }
+    );
+    println!(
+        "service:      {:?}, containerd {}",
+        node.service.manager,
+        if node.service.running {
+            "answers on its socket"
+        } else {
+            "is not answering"
+        }
+    );
+}
+
+fn print_presets(catalog: &Catalog, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&catalog.presets).expect("presets serialise")
+        );
+        return;
+    }
+    for p in &catalog.presets {
+        let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
+        let regs: Vec<&str> = if p.all_registries {
+            vec!["every registry"]
+        } else {
+            p.mirrors.keys().map(String::as_str).collect()
+        };
+        println!(
+            "{:<13} {}{}",
+            p.id,
+            p.name,
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", notes.join(", "))
+            }
+        );
+        println!(
+            "{:<13} covers {}; last known good {}",
+            "",
+            regs.join(", "),
+            if p.verified.is_empty() {
+                "-"
+            } else {
+                &p.verified
+            }
+        );
+    }
+}

@@ -1,0 +1,547 @@
+//! containerd's config.toml, read and edited through toml_edit so that the
+//! user's comments, order and formatting survive every change.
+//!
+//! Which table holds the CRI registry settings depends on the *file's*
+//! `version`, not on the daemon's (containerd-facts.md §3.1, §3.3):
+//! missing → 1 (short plugin names), 2 → `io.containerd.grpc.v1.cri`,
+//! 3/4 → `io.containerd.cri.v1.images`.
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
+
+pub const CRI_V2: &str = "io.containerd.grpc.v1.cri";
+pub const CRI_IMAGES_V3: &str = "io.containerd.cri.v1.images";
+pub const DEFAULT_PATH: &str = "/etc/containerd/config.toml";
+
+#[derive(Clone, Debug)]
+pub struct ContainerdConfig {
+    doc: DocumentMut,
+}
+
+/// `registry.configs."host".tls` of a version-2 file (removed in 2.x and
+/// refused by CRI together with `config_path`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LegacyTls {
+    pub ca_file: Option<String>,
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
+    pub insecure_skip_verify: bool,
+}
+
+/// One human-readable edit, used for the restart reason and the review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConfigEdit(pub String);
+
+impl ContainerdConfig {
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        // ImDocument keeps spans, so type errors can name line and column.
+        let im = toml_edit::ImDocument::parse(text)
+            .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
+        let at = |item: &Item| item.span().map(|s| s.start);
+        if let Some(item) = im.get("version") {
+            match item.as_integer() {
+                Some(1..=4) => {}
+                Some(n) => {
+                    let msg = format!("config version {n} is not one containerd knows (1 to 4)");
+                    return Err(Error::toml(path, text, at(item), &msg));
+                }
+                None => {
+                    return Err(Error::toml(
+                        path,
+                        text,
+                        at(item),
+                        "`version` must be a whole number such as 2 or 3",
+                    ))
+                }
+            }
+        }
+        let cfg = ContainerdConfig {
+            doc: im.clone().into_mut(),
+        };
+        // containerd refuses a config_path that is not a string (facts §3.3).
+        let plugin = cfg.images_plugin();
+        let config_path = im
+            .get("plugins")
+            .and_then(|p| p.get(plugin))
+            .and_then(|p| p.get("registry"))
+            .and_then(|r| r.get("config_path"));
+        if let Some(item) = config_path.filter(|i| i.as_str().is_none()) {
+            let msg = "`config_path` must be a string such as \"/etc/containerd/certs.d\"";
+            return Err(Error::toml(path, text, at(item), msg));
+        }
+        Ok(cfg)
+    }
+
+    /// A minimal file of the right version for a node without config.toml.
+    pub fn minimal(version: u32) -> String {
+        format!("# Written by ctrwiz: containerd's own defaults apply to everything not set here.\nversion = {version}\n")
+    }
+
+    pub fn declared_version(&self) -> Option<i64> {
+        self.doc.get("version").and_then(Item::as_integer)
+    }
+
+    /// The schema the file is read with: a missing `version` means 1.
+    pub fn schema_version(&self) -> u32 {
+        self.declared_version().map_or(1, |v| v as u32)
+    }
+
+    fn images_plugin(&self) -> &'static str {
+        match self.schema_version() {
+            1 => "cri",
+            2 => CRI_V2,
+            _ => CRI_IMAGES_V3,
+        }
+    }
+
+    /// The dotted table path that holds `config_path` for this file.
+    pub fn registry_table_name(&self) -> String {
+        format!("plugins.\"{}\".registry", self.images_plugin())
+    }
+
+    fn registry(&self) -> Option<&dyn TableLike> {
+        let plugins = self.doc.get("plugins")?.as_table_like()?;
+        plugins
+            .get(self.images_plugin())?
+            .as_table_like()?
+            .get("registry")?
+            .as_table_like()
+    }
+
+    pub fn config_path(&self) -> Option<String> {
+        self.registry()?
+            .get("config_path")?
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// Legacy `registry.mirrors."<registry>".endpoint` lists.
+    pub fn legacy_mirrors(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out = BTreeMap::new();
+        let Some(mirrors) = self
+            .registry()
+            .and_then(|r| r.get("mirrors"))
+            .and_then(Item::as_table_like)
+        else {
+            return out;
+        };
+        for (name, item) in mirrors.iter() {
+            let endpoints = item
+                .as_table_like()
+                .and_then(|t| t.get("endpoint"))
+                .and_then(Item::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.insert(name.to_string(), endpoints);
+        }
+        out
+    }
+
+    /// Legacy `registry.configs."<host>".tls` tables (version 1/2 files).
+    pub fn legacy_tls(&self) -> BTreeMap<String, LegacyTls> {
+        let mut out = BTreeMap::new();
+        if self.schema_version() > 2 {
+            return out;
+        }
+        let Some(configs) = self
+            .registry()
+            .and_then(|r| r.get("configs"))
+            .and_then(Item::as_table_like)
+        else {
+            return out;
+        };
+        for (host, item) in configs.iter() {
+            let Some(tls) = item
+                .as_table_like()
+                .and_then(|t| t.get("tls"))
+                .and_then(Item::as_table_like)
+            else {
+                continue;
+            };
+            let s = |k: &str| {
+                tls.get(k)
+                    .and_then(Item::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            out.insert(
+                host.to_string(),
+                LegacyTls {
+                    ca_file: s("ca_file"),
+                    cert_file: s("cert_file"),
+                    key_file: s("key_file"),
+                    insecure_skip_verify: tls
+                        .get("insecure_skip_verify")
+                        .and_then(Item::as_bool)
+                        .unwrap_or(false),
+                },
+            );
+        }
+        out
+    }
+
+    /// True when `disabled_plugins` turns the CRI plugin off (Docker's
+    /// containerd.io package ships such a file): kubelet cannot use it.
+    pub fn cri_disabled(&self) -> bool {
+        self.doc
+            .get("disabled_plugins")
+            .and_then(Item::as_array)
+            .is_some_and(|a| {
+                a.iter()
+                    .any(|v| matches!(v.as_str(), Some("cri") | Some(CRI_V2)))
+            })
+    }
+
+    /// `imports` of other files; on 1.x an imported plugin table replaces
+    /// the whole table of the main file (facts §3.3).
+    pub fn imports(&self) -> Vec<String> {
+        self.doc
+            .get("imports")
+            .and_then(Item::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Makes a version-less (version 1) file a version 2 file, renaming its
+    /// short plugin names the way containerd's own v1 migration does, so
+    /// that the fully-qualified tables ctrwiz writes are not ignored
+    /// (facts §7.1, containerd#5236).
+    pub fn ensure_versioned(&mut self) -> Option<ConfigEdit> {
+        if self.declared_version().is_some() {
+            return None;
+        }
+        if let Some(plugins) = self
+            .doc
+            .get_mut("plugins")
+            .and_then(Item::as_table_like_mut)
+        {
+            let short: Vec<String> = plugins
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .filter(|k| !k.contains('.'))
+                .collect();
+            for name in short {
+                if let Some(item) = plugins.remove(&name) {
+                    plugins.insert(&v1_plugin_name(&name), item);
+                }
+            }
+        }
+        for key in ["disabled_plugins", "required_plugins"] {
+            if let Some(arr) = self.doc.get_mut(key).and_then(Item::as_array_mut) {
+                for v in arr.iter_mut() {
+                    if let Some(s) = v.as_str().filter(|s| !s.contains('.')) {
+                        let decor = v.decor().clone();
+                        *v = Value::from(v1_plugin_name(s));
+                        *v.decor_mut() = decor;
+                    }
+                }
+            }
+        }
+        self.doc.insert("version", toml_edit::value(2));
+        Some(ConfigEdit("version = 2 added (a file without `version` is read as version 1, which ignores the plugin tables ctrwiz writes)".into()))
+    }
+
+    /// Sets the one hosts directory, never a colon list (facts §7.4).
+    pub fn set_config_path(&mut self, dir: &str) -> Option<ConfigEdit> {
+        let old = self.config_path();
+        if old.as_deref() == Some(dir) {
+            return None;
+        }
+        let plugin = self.images_plugin();
+        let registry = ensure_table(&mut self.doc, &["plugins", plugin, "registry"]);
+        set_string_keep_decor(registry, "config_path", dir);
+        Some(ConfigEdit(match old.as_deref() {
+            None | Some("") => format!("config_path is set to {dir}"),
+            Some(o) => format!("config_path changes from {o} to {dir}"),
+        }))
+    }
+
+    /// Removes `registry.mirrors` entries (CRI refuses them next to
+    /// `config_path`; facts §3.3). Returns what was removed.
+    pub fn remove_legacy_mirrors(&mut self) -> Option<ConfigEdit> {
+        let names: Vec<String> = self.legacy_mirrors().into_keys().collect();
+        if names.is_empty() {
+            return None;
+        }
+        let plugin = self.images_plugin();
+        let registry = ensure_table(&mut self.doc, &["plugins", plugin, "registry"]);
+        if let Some(mirrors) = registry
+            .get_mut("mirrors")
+            .and_then(Item::as_table_like_mut)
+        {
+            mirrors.clear();
+        }
+        Some(ConfigEdit(format!(
+            "legacy registry.mirrors for {} removed (moved to hosts.toml; CRI will not load with both)",
+            names.join(", ")
+        )))
+    }
+
+    /// Removes `registry.configs."host".tls` (version 1/2 files), keeping
+    /// `auth`. Returns what was removed.
+    pub fn remove_legacy_tls(&mut self) -> Option<ConfigEdit> {
+        let hosts: Vec<String> = self.legacy_tls().into_keys().collect();
+        if hosts.is_empty() {
+            return None;
+        }
+        let plugin = self.images_plugin();
+        let registry = ensure_table(&mut self.doc, &["plugins", plugin, "registry"]);
+        if let Some(configs) = registry
+            .get_mut("configs")
+            .and_then(Item::as_table_like_mut)
+        {
+            for host in &hosts {
+                if let Some(entry) = configs.get_mut(host).and_then(Item::as_table_like_mut) {
+                    entry.remove("tls");
+                    if entry.is_empty() {
+                        configs.remove(host);
+                    }
+                }
+            }
+        }
+        Some(ConfigEdit(format!(
+            "legacy registry.configs TLS settings for {} removed (moved to hosts.toml)",
+            hosts.join(", ")
+        )))
+    }
+
+    pub fn render(&self) -> String {
+        self.doc.to_string()
+    }
+}
+
+/// containerd's v1 → v2 plugin name mapping (`v1MigratePluginName`).
+fn v1_plugin_name(short: &str) -> String {
+    let core = [
+        ("cri", "io.containerd.grpc.v1.cri"),
+        ("cgroups", "io.containerd.monitor.v1.cgroups"),
+        ("linux", "io.containerd.runtime.v1.linux"),
+        ("scheduler", "io.containerd.gc.v1.scheduler"),
+        ("bolt", "io.containerd.metadata.v1.bolt"),
+        ("task", "io.containerd.runtime.v2.task"),
+        ("opt", "io.containerd.internal.v1.opt"),
+        ("restart", "io.containerd.internal.v1.restart"),
+        ("tracing", "io.containerd.internal.v1.tracing"),
+        ("otlp", "io.containerd.tracing.processor.v1.otlp"),
+        ("aufs", "io.containerd.snapshotter.v1.aufs"),
+        ("btrfs", "io.containerd.snapshotter.v1.btrfs"),
+        ("devmapper", "io.containerd.snapshotter.v1.devmapper"),
+        ("native", "io.containerd.snapshotter.v1.native"),
+        ("overlayfs", "io.containerd.snapshotter.v1.overlayfs"),
+        ("zfs", "io.containerd.snapshotter.v1.zfs"),
+    ];
+    if let Some((_, full)) = core.iter().find(|(s, _)| *s == short) {
+        return full.to_string();
+    }
+    if short.ends_with("-service") {
+        return format!("io.containerd.service.v1.{short}");
+    }
+    if short == "windows" || short == "windows-lcow" {
+        return format!("io.containerd.snapshotter.v1.{short}");
+    }
+    format!("io.containerd.grpc.v1.{short}")
+}
+
+/// Walks (and creates) nested tables; intermediate tables that did not
+/// exist are implicit so no empty headers appear.
+fn ensure_table<'a>(doc: &'a mut DocumentMut, path: &[&str]) -> &'a mut dyn TableLike {
+    let mut cur: &mut dyn TableLike = doc.as_table_mut();
+    for (i, key) in path.iter().enumerate() {
+        let last = i == path.len() - 1;
+        let needs_new = !cur.get(key).is_some_and(|it| it.is_table_like());
+        if needs_new {
+            let mut t = Table::new();
+            t.set_implicit(!last);
+            cur.insert(key, Item::Table(t));
+        }
+        cur = cur
+            .get_mut(key)
+            .and_then(Item::as_table_like_mut)
+            .expect("just ensured a table");
+    }
+    cur
+}
+
+/// Replaces a string value but keeps the spacing and trailing comment
+/// around it; a new key copies the indentation of its siblings.
+fn set_string_keep_decor(table: &mut dyn TableLike, key: &str, new: &str) {
+    if let Some(v) = table.get_mut(key).and_then(Item::as_value_mut) {
+        let decor = v.decor().clone();
+        *v = Value::from(new);
+        *v.decor_mut() = decor;
+        return;
+    }
+    let indent = table
+        .iter()
+        .next()
+        .and_then(|(k, _)| table.key(k))
+        .and_then(|k| k.leaf_decor().prefix())
+        .and_then(|p| p.as_str())
+        .map(|p| p.rsplit('\n').next().unwrap_or("").to_string());
+    table.insert(key, toml_edit::value(new));
+    if let (Some(indent), Some(mut k)) = (indent, table.key_mut(key)) {
+        k.leaf_decor_mut().set_prefix(indent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> ContainerdConfig {
+        ContainerdConfig::parse(Path::new("/etc/containerd/config.toml"), s).unwrap()
+    }
+
+    const V2_DEFAULT_EXCERPT: &str = r#"# my node: keep this comment
+disabled_plugins = []
+version = 2
+
+[plugins]
+
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = "registry.k8s.io/pause:3.6"
+
+    [plugins."io.containerd.grpc.v1.cri".registry]
+      config_path = ""   # set by ctrwiz later
+
+      [plugins."io.containerd.grpc.v1.cri".registry.auths]
+
+      [plugins."io.containerd.grpc.v1.cri".registry.configs]
+
+      [plugins."io.containerd.grpc.v1.cri".registry.mirrors]
+"#;
+
+    #[test]
+    fn sets_config_path_in_place_keeping_comments() {
+        let mut c = parse(V2_DEFAULT_EXCERPT);
+        assert_eq!(c.config_path().as_deref(), Some(""));
+        let edit = c.set_config_path("/etc/containerd/certs.d").unwrap();
+        assert_eq!(edit.0, "config_path is set to /etc/containerd/certs.d");
+        let out = c.render();
+        let want = V2_DEFAULT_EXCERPT.replace(
+            "config_path = \"\"   # set by ctrwiz later",
+            "config_path = \"/etc/containerd/certs.d\"   # set by ctrwiz later",
+        );
+        assert_eq!(out, want, "only the value changes");
+        // Idempotent.
+        let mut again = parse(&out);
+        assert!(again.set_config_path("/etc/containerd/certs.d").is_none());
+    }
+
+    #[test]
+    fn version_3_uses_the_images_plugin() {
+        let src = "version = 3\n\n[plugins]\n  [plugins.'io.containerd.cri.v1.images']\n    snapshotter = 'overlayfs'\n";
+        let mut c = parse(src);
+        assert_eq!(c.schema_version(), 3);
+        c.set_config_path("/etc/containerd/certs.d").unwrap();
+        let out = c.render();
+        assert!(
+            out.contains("[plugins.'io.containerd.cri.v1.images'.registry]"),
+            "{out}"
+        );
+        assert!(out.contains("snapshotter = 'overlayfs'"));
+        assert_eq!(
+            parse(&out).config_path().as_deref(),
+            Some("/etc/containerd/certs.d")
+        );
+        assert!(!out.contains("grpc.v1.cri"));
+    }
+
+    #[test]
+    fn new_key_copies_sibling_indentation() {
+        let src = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n      foo = 1\n";
+        let mut c = parse(src);
+        c.set_config_path("/x").unwrap();
+        assert!(
+            c.render()
+                .contains("\n      foo = 1\n      config_path = \"/x\"\n"),
+            "{}",
+            c.render()
+        );
+    }
+
+    #[test]
+    fn versionless_file_is_migrated_to_version_2() {
+        let src = "# old style\ndisabled_plugins = [\"aufs\"]\n[plugins.cri]\n  sandbox_image = \"pause:3.2\"\n[plugins.cri.registry.mirrors.\"docker.io\"]\n  endpoint = [\"https://m.example\"]\n";
+        let mut c = parse(src);
+        assert_eq!(c.schema_version(), 1);
+        assert_eq!(c.legacy_mirrors()["docker.io"], vec!["https://m.example"]);
+        assert!(c.ensure_versioned().is_some());
+        assert_eq!(c.schema_version(), 2);
+        assert_eq!(
+            c.legacy_mirrors()["docker.io"],
+            vec!["https://m.example"],
+            "mirrors survive the rename"
+        );
+        let out = c.render();
+        assert!(out.contains("# old style"));
+        assert!(out.contains("\"io.containerd.snapshotter.v1.aufs\""));
+        assert!(out.contains("sandbox_image = \"pause:3.2\""));
+        let reparsed = parse(&out);
+        assert_eq!(reparsed.schema_version(), 2);
+    }
+
+    #[test]
+    fn removes_legacy_mirrors_and_tls_but_keeps_auth() {
+        let src = r#"version = 2
+[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
+  endpoint = ["https://a.example", "https://b.example"]
+[plugins."io.containerd.grpc.v1.cri".registry.configs."harbor.local".tls]
+  ca_file = "/etc/ca.crt"
+  insecure_skip_verify = true
+[plugins."io.containerd.grpc.v1.cri".registry.configs."harbor.local".auth]
+  username = "u"
+"#;
+        let mut c = parse(src);
+        assert_eq!(
+            c.legacy_tls()["harbor.local"].ca_file.as_deref(),
+            Some("/etc/ca.crt")
+        );
+        assert!(c.remove_legacy_mirrors().is_some());
+        assert!(c.remove_legacy_tls().is_some());
+        let out = c.render();
+        assert!(!out.contains("endpoint"), "{out}");
+        assert!(!out.contains("ca_file"), "{out}");
+        assert!(out.contains("username = \"u\""), "{out}");
+        let c2 = parse(&out);
+        assert!(c2.legacy_mirrors().is_empty());
+        assert!(c2.legacy_tls().is_empty());
+    }
+
+    #[test]
+    fn bad_files_name_line_and_column() {
+        let err = ContainerdConfig::parse(Path::new("/c.toml"), "version = 2\n[plugins\nx=1\n")
+            .unwrap_err();
+        match err {
+            Error::Toml { line, .. } => assert_eq!(line, 2),
+            other => panic!("{other}"),
+        }
+        let err = ContainerdConfig::parse(Path::new("/c.toml"), "version = \"2\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("/c.toml:1:"), "{err}");
+        let err = ContainerdConfig::parse(Path::new("/c.toml"), "version = 9\n").unwrap_err();
+        assert!(err.to_string().contains("1 to 4"), "{err}");
+        let err = ContainerdConfig::parse(
+            Path::new("/c.toml"),
+            "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\nconfig_path = 5\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("/c.toml:3:"), "{err}");
+    }
+
+    #[test]
+    fn detects_disabled_cri() {
+        assert!(parse("disabled_plugins = [\"cri\"]\n").cri_disabled());
+        assert!(!parse("version = 2\n").cri_disabled());
+    }
+}

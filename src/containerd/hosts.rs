@@ -1,0 +1,348 @@
+//! `certs.d/<registry>/hosts.toml`: the model ctrwiz writes, its rendering,
+//! and a reader for files already on the node.
+//!
+//! Rendering follows containerd-facts.md's "Quick rules": an explicit scheme
+//! on every URL, at least one `[host."…"]` table (1.6.x and 1.7 < 1.7.32
+//! ignore a file without one), `server = "https://registry-1.docker.io"`
+//! for docker.io, `["pull", "resolve"]` on mirrors, `override_path` for
+//! `/v2/<project>` mirrors, no duplicates, no `dial_timeout`.
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::registry::RegistryName;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml_edit::{DocumentMut, Item};
+
+/// First-line marker of the files ctrwiz owns.
+pub const MANAGED_MARKER: &str = "# Managed by ctrwiz";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Capability {
+    Pull,
+    Resolve,
+    Push,
+}
+
+impl Capability {
+    fn as_str(self) -> &'static str {
+        match self {
+            Capability::Pull => "pull",
+            Capability::Resolve => "resolve",
+            Capability::Push => "push",
+        }
+    }
+}
+
+/// Mirrors serve tags and blobs but are never pushed to.
+pub const MIRROR_CAPS: &[Capability] = &[Capability::Pull, Capability::Resolve];
+/// The registry itself (or a private registry) may also take pushes.
+pub const UPSTREAM_CAPS: &[Capability] = &[Capability::Pull, Capability::Resolve, Capability::Push];
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HostSpec {
+    pub endpoint: Endpoint,
+    pub capabilities: Vec<Capability>,
+    pub skip_verify: bool,
+    pub ca: Vec<String>,
+    /// `(cert, key)` pairs; `key` empty when both live in one PEM.
+    pub client: Vec<(String, String)>,
+    pub headers: BTreeMap<String, String>,
+}
+
+impl HostSpec {
+    pub fn mirror(endpoint: Endpoint) -> Self {
+        HostSpec {
+            endpoint,
+            capabilities: MIRROR_CAPS.to_vec(),
+            skip_verify: false,
+            ca: vec![],
+            client: vec![],
+            headers: BTreeMap::new(),
+        }
+    }
+
+    pub fn upstream(endpoint: Endpoint) -> Self {
+        HostSpec {
+            capabilities: UPSTREAM_CAPS.to_vec(),
+            ..HostSpec::mirror(endpoint)
+        }
+    }
+}
+
+/// What one registry's hosts.toml says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HostsSpec {
+    pub registry: RegistryName,
+    /// The last-resort host; `None` leaves it to containerd (the registry
+    /// itself). Written explicitly so the file says what happens.
+    pub server: Option<String>,
+    pub hosts: Vec<HostSpec>,
+    /// Where this came from, for the header comment ("preset daocloud").
+    pub origin: String,
+}
+
+impl HostsSpec {
+    /// Mirrors tried in order, then the registry itself.
+    pub fn with_mirrors(
+        registry: RegistryName,
+        mirrors: Vec<Endpoint>,
+        origin: impl Into<String>,
+    ) -> Self {
+        let server = Some(registry.upstream_url());
+        let hosts = mirrors.into_iter().map(HostSpec::mirror).collect();
+        HostsSpec {
+            registry,
+            server,
+            hosts,
+            origin: origin.into(),
+        }
+    }
+
+    /// No mirror: the registry itself, stated explicitly so a `_default`
+    /// directory does not catch it.
+    pub fn upstream(registry: RegistryName, origin: impl Into<String>) -> Self {
+        let up = Endpoint::parse(&registry.upstream_url()).expect("registry names make valid URLs");
+        HostsSpec {
+            server: Some(up.url()),
+            hosts: vec![HostSpec::upstream(up)],
+            registry,
+            origin: origin.into(),
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "{MANAGED_MARKER} ({}) for {}. `ctrwiz apply` rewrites this file; `ctrwiz rollback` restores the one before.\n",
+            self.origin, self.registry
+        ));
+        if let Some(server) = &self.server {
+            out.push_str(&format!("server = {}\n", quote(server)));
+        }
+        let mut seen = Vec::new();
+        let mut hosts: Vec<&HostSpec> = self
+            .hosts
+            .iter()
+            .filter(|h| {
+                !seen.contains(&h.endpoint.url()) && {
+                    seen.push(h.endpoint.url());
+                    true
+                }
+            })
+            .collect();
+        let fallback;
+        if hosts.is_empty() {
+            // containerd < 1.7.32 ignores a file without a [host] table.
+            let up = self
+                .server
+                .clone()
+                .unwrap_or_else(|| self.registry.upstream_url());
+            fallback = HostSpec::upstream(Endpoint::parse(&up).expect("server URLs are validated"));
+            hosts.push(&fallback);
+        }
+        for h in hosts {
+            out.push_str(&format!("\n[host.{}]\n", quote(&h.endpoint.url())));
+            let caps: Vec<String> = h.capabilities.iter().map(|c| quote(c.as_str())).collect();
+            out.push_str(&format!("  capabilities = [{}]\n", caps.join(", ")));
+            if h.endpoint.override_path {
+                out.push_str("  override_path = true\n");
+            }
+            if h.skip_verify {
+                out.push_str("  skip_verify = true\n");
+            }
+            match h.ca.len() {
+                0 => {}
+                1 => out.push_str(&format!("  ca = {}\n", quote(&h.ca[0]))),
+                _ => out.push_str(&format!(
+                    "  ca = [{}]\n",
+                    h.ca.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+                )),
+            }
+            if !h.client.is_empty() {
+                let pairs: Vec<String> = h
+                    .client
+                    .iter()
+                    .map(|(c, k)| format!("[{}, {}]", quote(c), quote(k)))
+                    .collect();
+                out.push_str(&format!("  client = [{}]\n", pairs.join(", ")));
+            }
+            if !h.headers.is_empty() {
+                out.push_str(&format!("  [host.{}.header]\n", quote(&h.endpoint.url())));
+                for (k, v) in &h.headers {
+                    out.push_str(&format!("    {} = [{}]\n", quote(k), quote(v)));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A TOML basic string.
+fn quote(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            c if c.is_control() => q.push_str(&format!("\\u{:04X}", c as u32)),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// A hosts.toml read from disk, for planning and for the doctor.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ParsedHosts {
+    pub managed: bool,
+    pub server: Option<String>,
+    /// Host URLs in file order, as written.
+    pub hosts: Vec<ParsedHost>,
+    /// Any `[host…]` table, even a bare `[host]`.
+    pub has_host_table: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ParsedHost {
+    pub url: String,
+    pub capabilities: Option<Vec<String>>,
+    pub override_path: bool,
+    pub skip_verify: bool,
+    pub has_ca: bool,
+}
+
+pub fn is_managed(text: &str) -> bool {
+    text.starts_with(MANAGED_MARKER)
+}
+
+/// Parses a hosts.toml. toml_edit rejects duplicate tables, as containerd
+/// does (it then silently falls back to upstream, facts §1.5).
+pub fn parse(path: &Path, text: &str) -> Result<ParsedHosts> {
+    let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        Error::toml(path, text, e.span().map(|s| s.start), e.message())
+    })?;
+    let mut parsed = ParsedHosts {
+        managed: is_managed(text),
+        server: doc.get("server").and_then(Item::as_str).map(str::to_string),
+        ..Default::default()
+    };
+    if let Some(host) = doc.get("host").and_then(Item::as_table_like) {
+        parsed.has_host_table = true;
+        for (url, item) in host.iter() {
+            let Some(t) = item.as_table_like() else {
+                continue;
+            };
+            parsed.hosts.push(ParsedHost {
+                url: url.to_string(),
+                capabilities: t.get("capabilities").and_then(Item::as_array).map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                }),
+                override_path: t
+                    .get("override_path")
+                    .and_then(Item::as_bool)
+                    .unwrap_or(false),
+                skip_verify: t
+                    .get("skip_verify")
+                    .and_then(Item::as_bool)
+                    .unwrap_or(false),
+                has_ca: t.get("ca").is_some(),
+            });
+        }
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(s: &str) -> RegistryName {
+        RegistryName::parse(s).unwrap()
+    }
+    fn ep(s: &str) -> Endpoint {
+        Endpoint::parse(s).unwrap()
+    }
+
+    #[test]
+    fn docker_hub_with_a_mirror() {
+        let spec = HostsSpec::with_mirrors(
+            reg("docker.io"),
+            vec![
+                ep("docker.m.daocloud.io"),
+                ep("https://docker.m.daocloud.io/"),
+            ],
+            "preset daocloud",
+        );
+        let text = spec.render();
+        assert_eq!(
+            text,
+            "# Managed by ctrwiz (preset daocloud) for docker.io. `ctrwiz apply` rewrites this file; `ctrwiz rollback` restores the one before.\n\
+             server = \"https://registry-1.docker.io\"\n\
+             \n\
+             [host.\"https://docker.m.daocloud.io\"]\n\
+             \x20 capabilities = [\"pull\", \"resolve\"]\n"
+        );
+        let p = parse(Path::new("h"), &text).unwrap();
+        assert!(p.managed && p.has_host_table);
+        assert_eq!(p.hosts.len(), 1, "duplicates are dropped");
+        assert_eq!(p.server.as_deref(), Some("https://registry-1.docker.io"));
+    }
+
+    #[test]
+    fn path_style_mirror_gets_override_path() {
+        let spec = HostsSpec::with_mirrors(
+            reg("k8s.gcr.io"),
+            vec![ep("https://gcr.nju.edu.cn/v2/google-containers")],
+            "preset nju",
+        );
+        let text = spec.render();
+        assert!(text.contains("[host.\"https://gcr.nju.edu.cn/v2/google-containers\"]\n  capabilities = [\"pull\", \"resolve\"]\n  override_path = true\n"), "{text}");
+        assert!(parse(Path::new("h"), &text).unwrap().hosts[0].override_path);
+    }
+
+    #[test]
+    fn upstream_still_has_a_host_table() {
+        let text = HostsSpec::upstream(reg("quay.io"), "preset upstream").render();
+        assert!(text.contains("server = \"https://quay.io\"\n"));
+        assert!(
+            text.contains(
+                "[host.\"https://quay.io\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n"
+            ),
+            "{text}"
+        );
+        let empty = HostsSpec {
+            hosts: vec![],
+            ..HostsSpec::with_mirrors(reg("ghcr.io"), vec![], "x")
+        }
+        .render();
+        assert!(empty.contains("[host.\"https://ghcr.io\"]"), "{empty}");
+    }
+
+    #[test]
+    fn never_writes_dial_timeout_or_push_on_mirrors() {
+        let text = HostsSpec::with_mirrors(
+            reg("docker.io"),
+            vec![ep("https://a.example"), ep("http://127.0.0.1:5000")],
+            "x",
+        )
+        .render();
+        assert!(!text.contains("dial_timeout"));
+        assert!(!text.contains("\"push\""));
+        assert!(text.contains("[host.\"http://127.0.0.1:5000\"]"));
+    }
+
+    #[test]
+    fn reads_foreign_files_and_reports_errors() {
+        let p = parse(Path::new("h"), "server = \"https://docker.io\"\n").unwrap();
+        assert!(!p.has_host_table && !p.managed);
+        let e = parse(Path::new("/x/hosts.toml"), "[host.\"a\"]\n[host.\"a\"]\n").unwrap_err();
+        assert!(e.to_string().starts_with("/x/hosts.toml:2:"), "{e}");
+    }
+}

@@ -1,0 +1,3 @@
+//! The two kinds of file containerd reads for registry settings.
+pub mod config;
+pub mod hosts;

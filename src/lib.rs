@@ -1,0 +1,20 @@
+//! ctrwiz: configure containerd registry mirrors safely.
+//!
+//! Pure core: [`node`] reads a node into a [`node::NodeState`], [`catalog`]
+//! and [`selection`] say what the user wants, [`plan::make`] turns both into
+//! a [`plan::Plan`]. Effects live at the edges: [`apply`] writes, restarts
+//! and rolls back; [`cli`] and [`tui`] only drive these.
+
+pub mod apply;
+pub mod catalog;
+pub mod cli;
+pub mod containerd;
+pub mod endpoint;
+pub mod error;
+pub mod node;
+pub mod plan;
+pub mod process;
+pub mod registry;
+pub mod root;
+pub mod selection;
+pub mod version;

@@ -1,0 +1,90 @@
+//! Reading a node: tools and versions, containerd's config.toml, the hosts
+//! dir, the service manager. Never writes anything.
+
+pub mod files;
+pub mod service;
+pub mod tools;
+
+pub use files::{ConfigState, HostsDirState};
+pub use service::{ServiceManager, ServiceState};
+pub use tools::{Tool, ToolName};
+
+use crate::root::Root;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const DEFAULT_HOSTS_DIR: &str = "/etc/containerd/certs.d";
+pub const DEFAULT_ADDRESS: &str = "/run/containerd/containerd.sock";
+
+/// Where to look; node paths, resolved through `root`.
+#[derive(Clone, Debug)]
+pub struct Locations {
+    pub root: Root,
+    pub config: PathBuf,
+    /// `--hosts-dir`; otherwise config.toml's `config_path` or the default.
+    pub hosts_dir: Option<PathBuf>,
+    pub address: PathBuf,
+    pub probe_timeout: Duration,
+}
+
+impl Default for Locations {
+    fn default() -> Self {
+        Locations {
+            root: Root::default(),
+            config: PathBuf::from(crate::containerd::config::DEFAULT_PATH),
+            hosts_dir: None,
+            address: PathBuf::from(DEFAULT_ADDRESS),
+            probe_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeState {
+    pub tools: Vec<Tool>,
+    /// The directory the CNI plugins were found in.
+    pub cni_dir: Option<PathBuf>,
+    pub containerd_config: ConfigState,
+    pub hosts_dir: HostsDirState,
+    pub service: ServiceState,
+}
+
+impl NodeState {
+    pub fn tool(&self, name: ToolName) -> Option<&Tool> {
+        self.tools
+            .iter()
+            .find(|t| t.name == name && t.path.is_some())
+    }
+
+    pub fn containerd_version(&self) -> Option<crate::version::Version> {
+        self.tool(ToolName::Containerd).and_then(|t| t.version)
+    }
+}
+
+/// Everything at once; tools are probed in parallel while files are read.
+pub fn detect(loc: &Locations) -> NodeState {
+    let rx = tools::spawn_probes(&loc.root, loc.probe_timeout);
+    let service = service::detect(&loc.root, &loc.address);
+    let mut found: Vec<Tool> = rx.iter().collect();
+    found.sort_by_key(|t| t.name);
+    let containerd = found
+        .iter()
+        .find(|t| t.name == ToolName::Containerd)
+        .and_then(|t| t.path.clone());
+    let config = files::read_config(loc, containerd.as_deref());
+    let hosts_dir = files::read_hosts_dir(loc, &config);
+    let cni_dir = found
+        .iter()
+        .find(|t| t.name == ToolName::CniPlugins)
+        .and_then(|t| t.path.as_ref())
+        .and_then(|p| p.parent())
+        .map(|p| p.to_path_buf());
+    NodeState {
+        tools: found,
+        cni_dir,
+        containerd_config: config,
+        hosts_dir,
+        service,
+    }
+}

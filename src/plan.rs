@@ -1,0 +1,393 @@
+//! Node state + selection → the exact files to write and whether containerd
+//! must restart. Pure: reads nothing, writes nothing.
+
+use crate::catalog::Catalog;
+use crate::containerd::config::{ContainerdConfig, LegacyTls};
+use crate::containerd::hosts::{self, HostSpec, HostsSpec};
+use crate::endpoint::{Endpoint, Scheme};
+use crate::error::{Error, Result};
+use crate::node::NodeState;
+use crate::registry::RegistryName;
+use crate::selection::{Selection, Target};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Purpose {
+    Config,
+    Hosts { registry: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Create,
+    Modify,
+    Delete,
+    Unchanged,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileChange {
+    /// Node path (resolved through `--root` when applied).
+    pub path: PathBuf,
+    pub purpose: Purpose,
+    /// `None`: the file does not exist (before) / is removed (after).
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// Why this file is worth a look (e.g. it did not parse).
+    pub note: Option<String>,
+}
+
+impl FileChange {
+    pub fn kind(&self) -> ChangeKind {
+        match (&self.before, &self.after) {
+            (None, Some(_)) => ChangeKind::Create,
+            (Some(_), None) => ChangeKind::Delete,
+            (Some(a), Some(b)) if a != b => ChangeKind::Modify,
+            _ => ChangeKind::Unchanged,
+        }
+    }
+
+    /// A unified diff (empty when unchanged).
+    pub fn diff(&self) -> String {
+        if self.kind() == ChangeKind::Unchanged {
+            return String::new();
+        }
+        let display = self.path.display().to_string();
+        let old_name = if self.before.is_some() {
+            format!("a{display}")
+        } else {
+            "/dev/null".into()
+        };
+        let new_name = if self.after.is_some() {
+            format!("b{display}")
+        } else {
+            "/dev/null".into()
+        };
+        similar::TextDiff::from_lines(
+            self.before.as_deref().unwrap_or(""),
+            self.after.as_deref().unwrap_or(""),
+        )
+        .unified_diff()
+        .context_radius(3)
+        .header(&old_name, &new_name)
+        .to_string()
+    }
+}
+
+/// Why containerd must restart: each config.toml edit, in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Restart {
+    pub reasons: Vec<String>,
+}
+
+impl Restart {
+    pub fn reason(&self) -> String {
+        format!("config.toml changes: {}", self.reasons.join("; "))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// config.toml first, then hosts.toml files in selection order.
+    pub changes: Vec<FileChange>,
+    pub restart: Option<Restart>,
+    /// Warnings and facts the user should read before applying.
+    pub notes: Vec<String>,
+    pub hosts_dir: PathBuf,
+    pub config: PathBuf,
+}
+
+impl Plan {
+    /// The files that actually change.
+    pub fn effective(&self) -> impl Iterator<Item = &FileChange> {
+        self.changes
+            .iter()
+            .filter(|c| c.kind() != ChangeKind::Unchanged)
+    }
+
+    pub fn is_noop(&self) -> bool {
+        self.effective().next().is_none()
+    }
+
+    /// One sentence on the restart, for the review and the CLI.
+    pub fn restart_sentence(&self) -> String {
+        match &self.restart {
+            Some(r) => format!("containerd will restart: {}", r.reason()),
+            None if self.is_noop() => "nothing changes: no restart".into(),
+            None => "only hosts.toml files change: no restart needed (containerd reads them on every pull)".into(),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let changes: Vec<_> = self
+            .changes
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "path": c.path,
+                    "kind": c.kind(),
+                    "purpose": c.purpose,
+                    "old": c.before,
+                    "new": c.after,
+                    "diff": c.diff(),
+                    "note": c.note,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "config": self.config,
+            "hosts_dir": self.hosts_dir,
+            "changes": changes,
+            "restart": self.restart.as_ref().map(|r| serde_json::json!({"reason": r.reason(), "reasons": r.reasons})),
+            "notes": self.notes,
+        })
+    }
+}
+
+/// Where the hosts.toml of a registry lives.
+pub fn hosts_file(hosts_dir: &Path, registry: &RegistryName) -> PathBuf {
+    hosts_dir.join(registry.dir_name()).join("hosts.toml")
+}
+
+pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Result<Plan> {
+    let cfg_state = &node.containerd_config;
+    let hosts_dir = node.hosts_dir.path.clone();
+    let hosts_dir_str = hosts_dir
+        .to_str()
+        .ok_or_else(|| Error::Usage("the hosts dir must be valid UTF-8".into()))?
+        .to_string();
+    let mut notes = Vec::new();
+
+    // config.toml: the user's file, else `containerd config default`, else
+    // a minimal file of the version the installed containerd reads.
+    if let Some(err) = &cfg_state.error {
+        if cfg_state.text.is_none() {
+            return Err(Error::Other(err.clone()));
+        }
+    }
+    let before_cfg = cfg_state.text.clone();
+    let base = match (&before_cfg, &cfg_state.default_text) {
+        (Some(t), _) => t.clone(),
+        (None, Some(d)) => d.clone(),
+        (None, None) => {
+            let v2x = node.containerd_version().is_some_and(|v| v.major >= 2);
+            ContainerdConfig::minimal(if v2x { 3 } else { 2 })
+        }
+    };
+    let mut cfg = ContainerdConfig::parse(&cfg_state.path, &base)?;
+    let mut edits = Vec::new();
+    if before_cfg.is_none() {
+        edits.push(format!("{} is created", cfg_state.path.display()));
+    }
+    edits.extend(cfg.ensure_versioned().map(|e| e.0));
+
+    let mut targets = selection.resolve(catalog)?;
+    let chosen: Vec<RegistryName> = targets.iter().map(|t| t.registry().clone()).collect();
+
+    // Legacy mirrors become hosts.toml files, so nothing the user had is lost.
+    for (name, endpoints) in cfg.legacy_mirrors() {
+        let registry = if name == "*" {
+            RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid")
+        } else {
+            RegistryName::parse(&name).map_err(|e| Error::Invalid {
+                path: cfg_state.path.clone(),
+                message: e.to_string(),
+            })?
+        };
+        if chosen.contains(&registry) {
+            notes.push(format!(
+                "legacy mirrors for {registry} in config.toml are replaced by your choice"
+            ));
+            continue;
+        }
+        if node
+            .hosts_dir
+            .files
+            .get(&registry.dir_name())
+            .is_some_and(Option::is_some)
+        {
+            notes.push(format!(
+                "{registry} already has a hosts.toml, which is kept; its legacy mirrors in config.toml ({}) are dropped (they are in the backup)",
+                endpoints.join(", ")
+            ));
+            continue;
+        }
+        let eps = endpoints
+            .iter()
+            .map(|e| legacy_endpoint(e))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Invalid {
+                path: cfg_state.path.clone(),
+                message: format!("legacy mirror of {registry}: {e}"),
+            })?;
+        targets.push(Target::Write(HostsSpec::with_mirrors(
+            registry,
+            eps,
+            "migrated from config.toml registry.mirrors",
+        )));
+    }
+    apply_legacy_tls(&mut targets, cfg.legacy_tls(), &mut notes)?;
+    edits.extend(cfg.remove_legacy_mirrors().map(|e| e.0));
+    edits.extend(cfg.remove_legacy_tls().map(|e| e.0));
+    edits.extend(cfg.set_config_path(&hosts_dir_str).map(|e| e.0));
+    let after_cfg = cfg.render();
+
+    let config_change = FileChange {
+        path: cfg_state.path.clone(),
+        purpose: Purpose::Config,
+        before: before_cfg,
+        after: Some(after_cfg),
+        note: None,
+    };
+    let restart =
+        (config_change.kind() != ChangeKind::Unchanged).then_some(Restart { reasons: edits });
+
+    let mut changes = vec![config_change];
+    for target in &targets {
+        changes.push(hosts_change(node, &hosts_dir, target, &mut notes));
+    }
+
+    if cfg.cri_disabled() {
+        notes.push("config.toml disables the CRI plugin (disabled_plugins = [\"cri\"], as Docker's containerd.io package ships it): kubelet and crictl cannot pull until you remove it".into());
+    }
+    if !cfg.imports().is_empty() && node.containerd_version().is_none_or(|v| v.major < 2) {
+        notes.push(format!(
+            "config.toml imports {}: on containerd 1.x an imported plugin table replaces the whole table of this file, so check that none of them sets the CRI registry",
+            cfg.imports().join(", ")
+        ));
+    }
+    if node.tool(crate::node::ToolName::Containerd).is_none() {
+        notes.push("containerd is not installed: the files take effect once it is (apt-get install containerd, or the release tarball as the guides describe)".into());
+    }
+    let old_default = node
+        .containerd_version()
+        .is_some_and(|v| v < crate::version::Version::new(1, 6, 17));
+    if old_default && targets.iter().any(|t| t.registry().is_default_namespace()) {
+        notes.push("_default needs containerd 1.6.17 or newer; this containerd ignores it".into());
+    }
+
+    Ok(Plan {
+        changes,
+        restart,
+        notes,
+        hosts_dir,
+        config: cfg_state.path.clone(),
+    })
+}
+
+fn hosts_change(
+    node: &NodeState,
+    hosts_dir: &Path,
+    target: &Target,
+    notes: &mut Vec<String>,
+) -> FileChange {
+    let registry = target.registry();
+    let path = hosts_file(hosts_dir, registry);
+    let before = node
+        .hosts_dir
+        .files
+        .get(&registry.dir_name())
+        .cloned()
+        .flatten();
+    let mut note = None;
+    if let Some(text) = &before {
+        if let Err(e) = hosts::parse(&path, text) {
+            note = Some(format!("the current file does not parse ({e}); containerd ignores it, so it is replaced (a backup is kept)"));
+        } else if !hosts::is_managed(text) {
+            note = Some(
+                "the current file was not written by ctrwiz; it is replaced (a backup is kept)"
+                    .into(),
+            );
+        }
+    }
+    // containerd looks up host_port_ before host:port; an old host:port
+    // directory is shadowed by ours.
+    if registry.as_str().contains(':') && node.hosts_dir.files.contains_key(registry.as_str()) {
+        notes.push(format!(
+            "{}/{} is shadowed by {}/ from now on",
+            hosts_dir.display(),
+            registry,
+            registry.dir_name()
+        ));
+    }
+    let after = match target {
+        Target::Write(spec) => Some(spec.render()),
+        Target::Remove(_) => None,
+    };
+    FileChange {
+        path,
+        purpose: Purpose::Hosts {
+            registry: registry.to_string(),
+        },
+        before,
+        after,
+        note,
+    }
+}
+
+/// The legacy CRI `endpoint` used a non-empty path verbatim, without /v2
+/// (facts §7.5): keep that with override_path.
+fn legacy_endpoint(url: &str) -> std::result::Result<Endpoint, crate::endpoint::EndpointError> {
+    let mut ep = Endpoint::parse(url)?;
+    if !ep.path.is_empty() && !ep.path.ends_with("/v2") {
+        ep.override_path = true;
+    }
+    Ok(ep)
+}
+
+/// `configs."host".tls` moves onto the hosts.toml entries for that host.
+fn apply_legacy_tls(
+    targets: &mut Vec<Target>,
+    tls: BTreeMap<String, LegacyTls>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    for (host, t) in tls {
+        let mut placed = false;
+        for target in targets.iter_mut() {
+            let Target::Write(spec) = target else {
+                continue;
+            };
+            for h in spec
+                .hosts
+                .iter_mut()
+                .filter(|h| h.endpoint.authority == host)
+            {
+                placed |= add_tls(h, &t, notes);
+            }
+        }
+        if !placed {
+            let registry = RegistryName::parse(&host)
+                .map_err(|e| Error::Other(format!("legacy registry.configs: {e}")))?;
+            let mut spec =
+                HostsSpec::upstream(registry, "migrated from config.toml registry.configs");
+            if let Some(h) = spec.hosts.first_mut() {
+                add_tls(h, &t, notes);
+            }
+            targets.retain(|x| x.registry().as_str() != host);
+            targets.push(Target::Write(spec));
+        }
+    }
+    Ok(())
+}
+
+fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<String>) -> bool {
+    if h.endpoint.scheme == Scheme::Http {
+        // TLS options on http:// make containerd try HTTPS first (facts §1.4).
+        notes.push(format!(
+            "TLS settings for {} were not carried over: the host is plain http://",
+            h.endpoint.url()
+        ));
+        return true;
+    }
+    h.skip_verify |= t.insecure_skip_verify;
+    h.ca.extend(t.ca_file.clone());
+    if let Some(cert) = &t.cert_file {
+        h.client
+            .push((cert.clone(), t.key_file.clone().unwrap_or_default()));
+    }
+    true
+}

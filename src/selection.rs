@@ -1,0 +1,328 @@
+//! What the user chose: one preset for every registry, and per-registry
+//! choices that override it. The CLI builds it from `--preset`/`--mirror`/
+//! `--profile`, the wizard from its screens; both save the same profile.
+
+use crate::catalog::{Catalog, Note};
+use crate::containerd::hosts::HostsSpec;
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::registry::RegistryName;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// A preset id (`upstream` included).
+    Preset(String),
+    /// Custom mirror URLs, tried in order.
+    Urls(Vec<String>),
+    /// Remove the registry's hosts.toml.
+    Remove,
+}
+
+impl Choice {
+    /// `none` | `URL[,URL…]` | a preset id.
+    pub fn parse(spec: &str) -> Choice {
+        let s = spec.trim();
+        if s == "none" {
+            Choice::Remove
+        } else if s.contains("://")
+            || s.contains('.')
+            || s.contains(',')
+            || s.contains('/')
+            || s.contains(':')
+        {
+            Choice::Urls(
+                s.split(',')
+                    .map(|u| u.trim().to_string())
+                    .filter(|u| !u.is_empty())
+                    .collect(),
+            )
+        } else {
+            Choice::Preset(s.to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for Choice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Choice::Preset(p) => f.write_str(p),
+            Choice::Urls(u) => f.write_str(&u.join(",")),
+            Choice::Remove => f.write_str("none"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Applies to every catalog registry the preset covers.
+    pub preset: Option<String>,
+    /// Per-registry choices, overriding `preset`.
+    pub mirrors: BTreeMap<RegistryName, Choice>,
+}
+
+/// What the plan does for one registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Write(HostsSpec),
+    Remove(RegistryName),
+}
+
+impl Target {
+    pub fn registry(&self) -> &RegistryName {
+        match self {
+            Target::Write(s) => &s.registry,
+            Target::Remove(r) => r,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    preset: Option<String>,
+    #[serde(default)]
+    mirrors: BTreeMap<String, ProfileChoice>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ProfileChoice {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.preset.is_none() && self.mirrors.is_empty()
+    }
+
+    /// `REGISTRY=SPEC` from `--mirror`.
+    pub fn add_mirror_flag(&mut self, flag: &str) -> Result<()> {
+        let (reg, spec) = flag.split_once('=').ok_or_else(|| {
+            Error::Usage(format!("--mirror {flag:?}: write REGISTRY=SPEC, e.g. docker.io=daocloud or docker.io=https://mirror.example"))
+        })?;
+        let choice = Choice::parse(spec);
+        if matches!(&choice, Choice::Urls(u) if u.is_empty()) || spec.trim().is_empty() {
+            return Err(Error::Usage(format!(
+                "--mirror {flag:?}: nothing after '='"
+            )));
+        }
+        self.mirrors.insert(RegistryName::parse(reg)?, choice);
+        Ok(())
+    }
+
+    pub fn from_profile(path: &Path, text: &str) -> Result<Selection> {
+        let file: ProfileFile = toml::from_str(text)
+            .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
+        let mut sel = Selection {
+            preset: file.preset,
+            mirrors: BTreeMap::new(),
+        };
+        for (reg, choice) in file.mirrors {
+            let reg = RegistryName::parse(&reg).map_err(|e| Error::Invalid {
+                path: path.into(),
+                message: e.to_string(),
+            })?;
+            let choice = match choice {
+                ProfileChoice::One(s) => Choice::parse(&s),
+                ProfileChoice::Many(urls) => Choice::Urls(urls),
+            };
+            sel.mirrors.insert(reg, choice);
+        }
+        Ok(sel)
+    }
+
+    pub fn to_profile(&self) -> String {
+        let file = ProfileFile {
+            preset: self.preset.clone(),
+            mirrors: self
+                .mirrors
+                .iter()
+                .map(|(r, c)| {
+                    let v = match c {
+                        Choice::Urls(u) => ProfileChoice::Many(u.clone()),
+                        other => ProfileChoice::One(other.to_string()),
+                    };
+                    (r.to_string(), v)
+                })
+                .collect(),
+        };
+        let body = toml::to_string(&file).expect("profiles serialise");
+        format!("# ctrwiz profile: `ctrwiz apply --profile THIS_FILE` applies the same mirrors on another node.\n{body}")
+    }
+
+    /// Resolves presets and URLs into one target per registry, in catalog
+    /// order, then any registries the catalog does not know.
+    pub fn resolve(&self, catalog: &Catalog) -> Result<Vec<Target>> {
+        let mut chosen: BTreeMap<RegistryName, Choice> = BTreeMap::new();
+        if let Some(id) = &self.preset {
+            let preset = catalog.preset(id)?;
+            for info in &catalog.registries {
+                if preset.covers(&info.name) {
+                    chosen.insert(info.name.clone(), Choice::Preset(id.clone()));
+                }
+            }
+        }
+        for (r, c) in &self.mirrors {
+            chosen.insert(r.clone(), c.clone());
+        }
+        let order = |r: &RegistryName| {
+            catalog
+                .registries
+                .iter()
+                .position(|i| &i.name == r)
+                .unwrap_or(usize::MAX)
+        };
+        let mut regs: Vec<&RegistryName> = chosen.keys().collect();
+        regs.sort_by_key(|r| (order(r), r.to_string()));
+        regs.into_iter()
+            .map(|r| resolve_one(catalog, r, &chosen[r]))
+            .collect()
+    }
+}
+
+fn resolve_one(catalog: &Catalog, registry: &RegistryName, choice: &Choice) -> Result<Target> {
+    match choice {
+        Choice::Remove => Ok(Target::Remove(registry.clone())),
+        Choice::Urls(urls) => {
+            let eps = urls
+                .iter()
+                .map(|u| Endpoint::parse(u))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Target::Write(HostsSpec::with_mirrors(
+                registry.clone(),
+                eps,
+                "custom mirrors",
+            )))
+        }
+        Choice::Preset(id) => {
+            let preset = catalog.preset(id)?;
+            if preset.is_upstream() {
+                return Ok(Target::Write(HostsSpec::upstream(
+                    registry.clone(),
+                    format!("preset {id}"),
+                )));
+            }
+            let urls = preset.mirrors_for(registry).ok_or_else(|| {
+                let covered: Vec<&str> = preset.mirrors.keys().map(String::as_str).collect();
+                Error::Usage(format!(
+                    "preset {id} has no mirror for {registry}; it covers {}",
+                    covered.join(", ")
+                ))
+            })?;
+            if preset.notes.contains(&Note::NeedsId) {
+                return Err(Error::Usage(format!(
+                    "preset {id} needs your own accelerator ID: use --mirror {registry}={} with your ID in place of <id>",
+                    urls.join(",")
+                )));
+            }
+            let eps = urls
+                .iter()
+                .map(|u| Endpoint::parse(u))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Target::Write(HostsSpec::with_mirrors(
+                registry.clone(),
+                eps,
+                format!("preset {id}"),
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(s: &str) -> RegistryName {
+        RegistryName::parse(s).unwrap()
+    }
+
+    #[test]
+    fn specs_parse() {
+        assert_eq!(Choice::parse("none"), Choice::Remove);
+        assert_eq!(Choice::parse("daocloud"), Choice::Preset("daocloud".into()));
+        assert_eq!(
+            Choice::parse("https://a,http://b:5000"),
+            Choice::Urls(vec!["https://a".into(), "http://b:5000".into()])
+        );
+        assert_eq!(
+            Choice::parse("mirror.example"),
+            Choice::Urls(vec!["mirror.example".into()])
+        );
+    }
+
+    #[test]
+    fn preset_then_overrides_in_catalog_order() {
+        let c = Catalog::builtin();
+        let mut s = Selection {
+            preset: Some("nju".into()),
+            ..Default::default()
+        };
+        s.add_mirror_flag("docker.io=https://hub.example").unwrap();
+        s.add_mirror_flag("quay.io=none").unwrap();
+        s.add_mirror_flag("harbor.local:8443=upstream").unwrap();
+        let t = s.resolve(&c).unwrap();
+        let names: Vec<&str> = t.iter().map(|t| t.registry().as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "docker.io",
+                "registry.k8s.io",
+                "k8s.gcr.io",
+                "gcr.io",
+                "ghcr.io",
+                "quay.io",
+                "nvcr.io",
+                "harbor.local:8443"
+            ]
+        );
+        assert!(matches!(&t[5], Target::Remove(_)));
+        match &t[2] {
+            Target::Write(spec) => assert!(spec.hosts[0].endpoint.override_path),
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn errors_say_what_to_do() {
+        let c = Catalog::builtin();
+        let one = |flag: &str| {
+            let mut s = Selection::default();
+            s.add_mirror_flag(flag)
+                .and_then(|_| s.resolve(&c))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(one("docker.io=nju").contains("no mirror for docker.io"));
+        assert!(one("docker.io=aliyun").contains("accelerator ID"));
+        assert!(one("docker.io=nosuch").contains("known presets"));
+        assert!(one("../../etc=daocloud").contains("not a registry name"));
+        assert!(one("docker.io=ftp://x.example").contains("only http"));
+        assert!(one("docker.io").contains("REGISTRY=SPEC"));
+    }
+
+    #[test]
+    fn profiles_round_trip() {
+        let mut s = Selection {
+            preset: Some("daocloud".into()),
+            ..Default::default()
+        };
+        s.mirrors.insert(
+            reg("quay.io"),
+            Choice::Urls(vec!["https://a.example".into()]),
+        );
+        s.mirrors.insert(reg("gcr.io"), Choice::Remove);
+        s.mirrors
+            .insert(reg("ghcr.io"), Choice::Preset("nju".into()));
+        let text = s.to_profile();
+        assert_eq!(Selection::from_profile(Path::new("p"), &text).unwrap(), s);
+        let e = Selection::from_profile(Path::new("p.toml"), "preset = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:1:"), "{e}");
+    }
+}

@@ -1,0 +1,608 @@
+//! The CLI on `--root` temp nodes: bytes on disk, exit codes, output.
+//! No daemon needed; restarts use `--restart-cmd` stand-ins.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn fixture(name: &str) -> String {
+    fs::read_to_string(Path::new(FIXTURES).join(name)).unwrap()
+}
+
+/// A node in a temp dir; every run passes `--root` and its own config dir
+/// so the user's presets never leak in.
+struct Node {
+    dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn new() -> Node {
+        Node {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn with_config(text: &str) -> Node {
+        let n = Node::new();
+        n.write("/etc/containerd/config.toml", text);
+        n
+    }
+
+    fn path(&self, node_path: &str) -> PathBuf {
+        self.dir.path().join(node_path.trim_start_matches('/'))
+    }
+
+    fn write(&self, node_path: &str, text: &str) {
+        let p = self.path(node_path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn read(&self, node_path: &str) -> String {
+        fs::read_to_string(self.path(node_path)).unwrap_or_else(|e| panic!("{node_path}: {e}"))
+    }
+
+    fn exists(&self, node_path: &str) -> bool {
+        self.path(node_path).exists()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctrwiz"));
+        cmd.arg("--root")
+            .arg(self.dir.path())
+            .args(args)
+            .env("CTRWIZ_CONFIG_DIR", self.path("/user-config"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn backup_sets(&self) -> usize {
+        fs::read_dir(self.path("/var/lib/ctrwiz/backups")).map_or(0, |d| d.count())
+    }
+
+    /// Every file under the node, with its bytes (to prove "nothing written").
+    fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            for e in fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push((p.clone(), fs::read(&p).unwrap()));
+                }
+            }
+        }
+        let mut out = vec![];
+        walk(self.dir.path(), &mut out);
+        out.sort();
+        out
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_code(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+const DOCKER_HOSTS: &str = "/etc/containerd/certs.d/docker.io/hosts.toml";
+const CONFIG: &str = "/etc/containerd/config.toml";
+
+#[test]
+fn plan_shows_diffs_and_writes_nothing() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let before = node.snapshot();
+    let out = node.run(&["plan", "--mirror", "docker.io=daocloud"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("changed   /etc/containerd/config.toml"),
+        "{text}"
+    );
+    assert!(
+        text.contains("new       /etc/containerd/certs.d/docker.io/hosts.toml"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "-      config_path = \"\"\n+      config_path = \"/etc/containerd/certs.d\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("containerd will restart: config.toml changes: config_path is set to /etc/containerd/certs.d"), "{text}");
+    assert_eq!(node.snapshot(), before, "plan wrote something");
+}
+
+#[test]
+fn plan_json_has_paths_kinds_diffs_and_the_restart_reason() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let out = node.run(&["plan", "--preset", "daocloud", "--json"]);
+    assert_code(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 12, "config.toml + 11 registries");
+    assert_eq!(changes[0]["path"], CONFIG);
+    assert_eq!(changes[0]["kind"], "modify");
+    assert_eq!(changes[1]["path"], DOCKER_HOSTS);
+    assert_eq!(changes[1]["kind"], "create");
+    assert!(changes[1]["new"]
+        .as_str()
+        .unwrap()
+        .contains("server = \"https://registry-1.docker.io\""));
+    assert!(changes[1]["diff"]
+        .as_str()
+        .unwrap()
+        .starts_with("--- /dev/null\n+++ b/etc/containerd/certs.d/docker.io/hosts.toml"));
+    assert!(v["restart"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("config_path"));
+}
+
+#[test]
+fn apply_writes_the_files_and_a_second_apply_touches_nothing() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("not restarting containerd: --root is given"),
+        "{}",
+        stdout(&out)
+    );
+    let cfg = node.read(CONFIG);
+    assert_eq!(
+        cfg,
+        fixture("containerd-1.6.20-default.toml").replace(
+            "      config_path = \"\"",
+            "      config_path = \"/etc/containerd/certs.d\""
+        ),
+        "only config_path changed"
+    );
+    let hosts = node.read(DOCKER_HOSTS);
+    assert!(hosts.starts_with("# Managed by ctrwiz"));
+    assert!(hosts.contains(
+        "[host.\"https://docker.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+    ));
+    assert_eq!(node.backup_sets(), 1);
+    let mode = fs::metadata(node.path("/var/lib/ctrwiz/backups"))
+        .unwrap()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o700, "backups are private");
+
+    let mtimes = |n: &Node| {
+        [CONFIG, DOCKER_HOSTS].map(|p| fs::metadata(n.path(p)).unwrap().modified().unwrap())
+    };
+    let before = mtimes(&node);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = node.run(&[
+        "apply",
+        "--preset",
+        "daocloud",
+        "--yes",
+        "--restart-cmd",
+        "exit 9",
+    ]);
+    assert_code(&again, 0);
+    assert!(
+        stdout(&again).contains("Nothing to do"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(mtimes(&node), before, "no file was rewritten");
+    assert_eq!(node.backup_sets(), 1, "no new backup set");
+}
+
+#[test]
+fn a_hosts_only_change_needs_no_restart() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    assert_code(
+        &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
+        0,
+    );
+    let cfg = node.read(CONFIG);
+    // A restart command that would fail proves it is never run.
+    let out = node.run(&[
+        "apply",
+        "--mirror",
+        "docker.io=https://hub.example.org",
+        "--yes",
+        "--restart-cmd",
+        "exit 7",
+    ]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("only hosts.toml files change: no restart needed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(node.read(CONFIG), cfg);
+    assert!(node
+        .read(DOCKER_HOSTS)
+        .contains("[host.\"https://hub.example.org\"]"));
+}
+
+#[test]
+fn broken_config_names_line_and_column_and_writes_nothing() {
+    let node = Node::with_config(
+        "version = 2\n\n[plugins.\"io.containerd.grpc.v1.cri\"\nsandbox_image = \"x\"\n",
+    );
+    let before = node.snapshot();
+    let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("/etc/containerd/config.toml:3:"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(node.snapshot(), before);
+    assert!(!node.exists(DOCKER_HOSTS));
+}
+
+#[test]
+fn usage_errors_exit_2_and_say_what_to_do() {
+    let node = Node::new();
+    let cases: [(&[&str], &str); 5] = [
+        (&["plan", "--preset", "nosuch"], "known presets: daocloud"),
+        (
+            &["plan", "--mirror", "../../etc=daocloud"],
+            "not a registry name",
+        ),
+        (
+            &["plan", "--mirror", "docker.io=ftp://mirror.example"],
+            "only http:// and https://",
+        ),
+        (
+            &["plan", "--mirror", "docker.io=https://mir ror.example"],
+            "spaces",
+        ),
+        (&["plan"], "nothing selected"),
+    ];
+    for (args, want) in cases {
+        let out = node.run(args);
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
+    assert!(node.snapshot().is_empty(), "nothing written");
+}
+
+#[test]
+fn apply_without_yes_and_without_a_terminal_refuses() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let before = node.snapshot();
+    let out = node.run(&["apply", "--preset", "daocloud"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_eq!(node.snapshot(), before);
+}
+
+#[test]
+fn legacy_mirrors_move_to_hosts_toml_keeping_comments() {
+    let original = fixture("containerd-1.7-legacy-mirrors.toml");
+    let node = Node::with_config(&original);
+    let out = node.run(&["apply", "--mirror", "quay.io=daocloud", "--yes"]);
+    assert_code(&out, 0);
+    let cfg = node.read(CONFIG);
+    assert!(
+        cfg.starts_with("# /etc/containerd/config.toml — managed by hand, keep these notes!\n"),
+        "{cfg}"
+    );
+    assert!(
+        cfg.contains("SystemdCgroup = true  # kubelet uses the systemd driver"),
+        "{cfg}"
+    );
+    assert!(!cfg.contains("endpoint"), "{cfg}");
+    assert!(!cfg.contains("ca_file"), "{cfg}");
+    assert!(cfg.contains("username = \"robot\""), "auth is kept: {cfg}");
+    assert!(
+        cfg.contains("config_path = \"/etc/containerd/certs.d\""),
+        "{cfg}"
+    );
+
+    let docker = node.read(DOCKER_HOSTS);
+    assert!(docker.contains("migrated from config.toml"), "{docker}");
+    assert!(
+        docker.contains("[host.\"https://docker.nju.edu.cn\"]"),
+        "{docker}"
+    );
+    // The legacy endpoint used its path verbatim: override_path keeps that.
+    let k8s = node.read("/etc/containerd/certs.d/k8s.gcr.io/hosts.toml");
+    assert!(k8s.contains("[host.\"https://gcr.nju.edu.cn/google-containers\"]\n  capabilities = [\"pull\", \"resolve\"]\n  override_path = true\n"), "{k8s}");
+    // TLS settings move to the registry's own hosts.toml (port → _port_).
+    let harbor = node.read("/etc/containerd/certs.d/harbor.corp.example_8443_/hosts.toml");
+    assert!(
+        harbor.contains("[host.\"https://harbor.corp.example:8443\"]"),
+        "{harbor}"
+    );
+    assert!(
+        harbor.contains("ca = \"/etc/pki/harbor-ca.crt\""),
+        "{harbor}"
+    );
+    assert!(node.exists("/etc/containerd/certs.d/quay.io/hosts.toml"));
+}
+
+#[test]
+fn a_file_without_version_becomes_version_2() {
+    let node = Node::with_config(&fixture("containerd-v1-no-version.toml"));
+    assert_code(
+        &node.run(&["apply", "--mirror", "quay.io=upstream", "--yes"]),
+        0,
+    );
+    let cfg = node.read(CONFIG);
+    assert!(cfg.contains("version = 2"), "{cfg}");
+    assert!(
+        cfg.contains("[plugins.\"io.containerd.grpc.v1.cri\"]"),
+        "{cfg}"
+    );
+    assert!(
+        cfg.contains("sandbox_image = \"registry.k8s.io/pause:3.2\""),
+        "{cfg}"
+    );
+    assert!(node
+        .read(DOCKER_HOSTS)
+        .contains("https://mirror.example.com"));
+}
+
+#[test]
+fn version_3_files_get_the_images_plugin_table() {
+    let node = Node::with_config(&fixture("containerd-2.1-default-excerpt.toml"));
+    assert_code(
+        &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
+        0,
+    );
+    let cfg = node.read(CONFIG);
+    assert!(cfg.contains("    [plugins.'io.containerd.cri.v1.images'.registry]\n      config_path = \"/etc/containerd/certs.d\"\n"), "{cfg}");
+    assert!(!cfg.contains("grpc.v1.cri"), "{cfg}");
+}
+
+#[test]
+fn an_existing_config_path_is_kept_as_the_hosts_dir() {
+    let text = fixture("containerd-1.6.20-default.toml").replace(
+        "config_path = \"\"",
+        "config_path = \"/etc/containerd/cert.d\"",
+    );
+    let node = Node::with_config(&text);
+    let out = node.run(&[
+        "apply",
+        "--mirror",
+        "docker.io=daocloud",
+        "--yes",
+        "--restart-cmd",
+        "exit 5",
+    ]);
+    assert_code(&out, 0);
+    assert!(node.exists("/etc/containerd/cert.d/docker.io/hosts.toml"));
+    assert_eq!(
+        node.read(CONFIG),
+        text,
+        "config.toml already points there: untouched, no restart"
+    );
+}
+
+#[test]
+fn missing_config_is_created_minimal_or_from_containerd_config_default() {
+    let node = Node::new();
+    assert_code(
+        &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
+        0,
+    );
+    assert!(node.read(CONFIG).contains("version = 2\n"));
+
+    // With a containerd binary on the node, its `config default` is the base.
+    let node = Node::new();
+    let default = fixture("containerd-1.6.20-default.toml");
+    node.write("/default.toml", &default);
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1\" = config ]; then cat {}; else echo 'containerd github.com/containerd/containerd v1.7.20 8fc6bcff'; fi\n",
+        node.path("/default.toml").display()
+    );
+    node.write("/usr/bin/containerd", &script);
+    fs::set_permissions(
+        node.path("/usr/bin/containerd"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    assert_code(
+        &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
+        0,
+    );
+    let cfg = node.read(CONFIG);
+    assert_eq!(
+        cfg,
+        default.replace(
+            "      config_path = \"\"",
+            "      config_path = \"/etc/containerd/certs.d\""
+        )
+    );
+}
+
+#[test]
+fn rollback_restores_bytes_and_removes_created_files() {
+    let original = fixture("containerd-1.7-legacy-mirrors.toml");
+    let node = Node::with_config(&original);
+    node.write(
+        "/etc/containerd/certs.d/ghcr.io/hosts.toml",
+        "not [valid toml\n",
+    );
+    let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("does not parse"), "{}", stdout(&out));
+    assert!(node
+        .read("/etc/containerd/certs.d/ghcr.io/hosts.toml")
+        .starts_with("# Managed by ctrwiz"));
+
+    let list = node.run(&["rollback", "--list"]);
+    assert_code(&list, 0);
+    assert!(stdout(&list).contains("/etc/containerd/config.toml"));
+
+    let out = node.run(&["rollback", "--yes"]);
+    assert_code(&out, 0);
+    assert_eq!(node.read(CONFIG), original);
+    assert_eq!(
+        node.read("/etc/containerd/certs.d/ghcr.io/hosts.toml"),
+        "not [valid toml\n"
+    );
+    assert!(
+        !node.exists(DOCKER_HOSTS),
+        "files the apply created are gone"
+    );
+    assert!(
+        !node.exists("/etc/containerd/certs.d/quay.io"),
+        "and their directories"
+    );
+}
+
+#[test]
+fn a_failing_restart_rolls_back_config_byte_for_byte() {
+    let original = fixture("containerd-1.6.20-default.toml");
+    let node = Node::with_config(&original);
+    let out = node.run(&[
+        "apply",
+        "--preset",
+        "daocloud",
+        "--yes",
+        "--restart-cmd",
+        "echo unit failed >&2; exit 1",
+        "--health-timeout",
+        "1",
+    ]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("rolled back") && err.contains("unit failed"),
+        "{err}"
+    );
+    assert_eq!(node.read(CONFIG), original);
+    assert!(!node.exists(DOCKER_HOSTS));
+}
+
+#[test]
+fn containerd_not_answering_after_restart_rolls_back() {
+    let original = fixture("containerd-1.6.20-default.toml");
+    let node = Node::with_config(&original);
+    let out = node.run(&[
+        "apply",
+        "--mirror",
+        "docker.io=daocloud",
+        "--yes",
+        "--restart-cmd",
+        "true",
+        "--health-timeout",
+        "1",
+    ]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("does not answer"), "{}", stderr(&out));
+    assert_eq!(node.read(CONFIG), original);
+}
+
+#[test]
+fn none_removes_a_registry_file() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    assert_code(
+        &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
+        0,
+    );
+    assert_code(
+        &node.run(&["apply", "--mirror", "docker.io=none", "--yes"]),
+        0,
+    );
+    assert!(!node.exists("/etc/containerd/certs.d/docker.io"));
+}
+
+#[test]
+fn two_applies_at_once_one_refuses() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let spawn = |node: &Node| {
+        Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .arg("--root")
+            .arg(node.dir.path())
+            .args(["apply", "--preset", "daocloud", "--yes"])
+            .env("CTRWIZ_CONFIG_DIR", node.path("/user-config"))
+            .env("CTRWIZ_TEST_STEP_DELAY_MS", "150")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn(&node);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let second = spawn(&node).wait_with_output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    assert_code(&first, 0);
+    assert_code(&second, 1);
+    assert!(
+        stderr(&second).contains("another ctrwiz apply is running"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(node.backup_sets(), 1);
+}
+
+#[test]
+fn detect_json_has_the_stable_keys() {
+    let node = Node::with_config(&fixture("containerd-1.7-legacy-mirrors.toml"));
+    node.write(
+        "/etc/containerd/certs.d/quay.io/hosts.toml",
+        "server = \"https://quay.io\"\n[host]\n",
+    );
+    node.write("/usr/bin/containerd", "#!/bin/sh\necho 'containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3'\n");
+    fs::set_permissions(
+        node.path("/usr/bin/containerd"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let out = node.run(&["detect", "--json"]);
+    assert_code(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let containerd = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "containerd")
+        .unwrap();
+    assert_eq!(containerd["version"], "1.6.20");
+    assert!(containerd["raw"].as_str().unwrap().contains("1.6.20~ds1"));
+    assert!(containerd["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("/usr/bin/containerd"));
+    let runc = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "runc")
+        .unwrap();
+    assert!(runc["version"].is_null() && runc["path"].is_null());
+    let cfg = &v["containerd_config"];
+    assert_eq!(cfg["path"], CONFIG);
+    assert_eq!(cfg["exists"], true);
+    assert_eq!(cfg["schema_version"], 2);
+    assert!(cfg["config_path"].is_null());
+    assert_eq!(
+        cfg["legacy_mirrors"]["docker.io"][0],
+        "https://docker.nju.edu.cn"
+    );
+    assert_eq!(v["hosts_dir"]["path"], "/etc/containerd/certs.d");
+    assert_eq!(v["hosts_dir"]["registries"][0], "quay.io");
+    assert_eq!(v["service"]["manager"], "none");
+    assert_eq!(v["service"]["running"], false);
+}

@@ -3,6 +3,7 @@
 
 use crate::apply::{self, backup, ApplyOptions, RestartPolicy};
 use crate::catalog::Catalog;
+use crate::doctor;
 use crate::error::{Error, Result};
 use crate::node::{self, Locations, NodeState, ServiceManager, ToolName};
 use crate::plan::{self, ChangeKind, Plan};
@@ -47,6 +48,9 @@ pub struct Global {
     /// Where backups, the lock and apply logs go (default: /var/lib/ctrwiz as root)
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Work on a built-in sample node in a temporary directory (safe to try anything)
+    #[arg(long, global = true, conflicts_with = "root")]
+    pub demo: bool,
     /// Seconds to wait for containerd to answer after a restart
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub health_timeout: u64,
@@ -78,6 +82,11 @@ pub enum Command {
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
+    },
+    /// Explain what is wrong on this node when pulls fail (exit 1 when a check fails)
+    Doctor {
+        #[arg(long)]
+        json: bool,
     },
     /// Restore a backup set (the newest by default)
     Rollback {
@@ -203,7 +212,23 @@ pub fn main() -> i32 {
     }
 }
 
-pub fn run(cli: Cli) -> Result<i32> {
+pub fn run(mut cli: Cli) -> Result<i32> {
+    // --demo: the same commands on a sample node that lives as long as this run.
+    let _demo_dir = if cli.global.demo {
+        let dir = tempfile::Builder::new()
+            .prefix("ctrwiz-demo-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        crate::demo::create(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
+        eprintln!(
+            "ctrwiz: demo node in {} (removed on exit)",
+            dir.path().display()
+        );
+        cli.global.root = Some(dir.path().to_path_buf());
+        Some(dir)
+    } else {
+        None
+    };
     let g = &cli.global;
     match &cli.command {
         None => {
@@ -254,6 +279,24 @@ pub fn run(cli: Cli) -> Result<i32> {
                 &format!("Apply these {} change(s)?", plan.effective().count()),
             )?;
             execute(&plan, &g.apply_options(&node))
+        }
+        Some(Command::Doctor { json }) => {
+            let node = node::detect(&g.locations());
+            let live = live_facts(g, &node);
+            let checks = doctor::run(&node, &live);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&checks).expect("checks serialise")
+                );
+            } else {
+                print_checks(&checks);
+            }
+            Ok(if doctor::worst(&checks) == doctor::Status::Fail {
+                1
+            } else {
+                0
+            })
         }
         Some(Command::Rollback { list, id, yes }) => {
             let state = g.state_dir();
@@ -331,6 +374,48 @@ fn confirm(yes: bool, question: &str) -> Result<()> {
     } else {
         Err(Error::Other("cancelled: nothing was written".into()))
     }
+}
+
+/// What only the running daemon can tell: whether its CRI plugin loaded.
+fn live_facts(g: &Global, node: &NodeState) -> doctor::LiveFacts {
+    let mut live = doctor::LiveFacts::default();
+    if let (true, Some(ctr)) = (
+        node.service.running,
+        node.tool(ToolName::Ctr).and_then(|t| t.path.as_ref()),
+    ) {
+        let socket = g.root().join(&g.address);
+        let out = crate::process::run(
+            std::process::Command::new(ctr)
+                .arg("--address")
+                .arg(&socket)
+                .args(["plugins", "ls"]),
+            Duration::from_secs(10),
+        );
+        if let Some(done) = out.ok().filter(|d| d.success()) {
+            live.cri_failures = Some(apply::health::cri_failures(&done.stdout));
+        }
+    }
+    live
+}
+
+fn print_checks(checks: &[doctor::Check]) {
+    for c in checks {
+        let mark = match c.status {
+            doctor::Status::Ok => "ok  ",
+            doctor::Status::Warn => "WARN",
+            doctor::Status::Fail => "FAIL",
+        };
+        println!("[{mark}] {}: {}", c.id, c.message);
+        if let (Some(fix), true) = (&c.fix, c.status != doctor::Status::Ok) {
+            println!("       fix: {fix}");
+        }
+    }
+    let (warn, fail) = checks.iter().fold((0, 0), |(w, f), c| match c.status {
+        doctor::Status::Warn => (w + 1, f),
+        doctor::Status::Fail => (w, f + 1),
+        doctor::Status::Ok => (w, f),
+    });
+    println!("{} checks: {fail} failed, {warn} warnings", checks.len());
 }
 
 fn kind_label(k: ChangeKind) -> &'static str {

@@ -9,6 +9,8 @@ pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod containerd;
+pub mod demo;
+pub mod doctor;
 pub mod endpoint;
 pub mod error;
 pub mod node;

@@ -112,10 +112,50 @@ impl ContainerdConfig {
     }
 
     pub fn config_path(&self) -> Option<String> {
-        self.registry()?
-            .get("config_path")?
-            .as_str()
-            .map(str::to_string)
+        self.config_path_at(self.images_plugin())
+    }
+
+    /// `config_path` under any plugin table, to find one at the wrong table.
+    pub fn config_path_at(&self, plugin: &str) -> Option<String> {
+        let plugins = self.doc.get("plugins")?.as_table_like()?;
+        let registry = plugins.get(plugin)?.as_table_like()?.get("registry")?.as_table_like()?;
+        registry.get("config_path")?.as_str().map(str::to_string)
+    }
+
+    /// Where the CRI plugin looks for CNI plugins (`bin_dir`, or 2.1+'s
+    /// `bin_dirs`); containerd's default is /opt/cni/bin.
+    pub fn cni_bin_dirs(&self) -> Vec<String> {
+        let plugin = match self.schema_version() {
+            1 => "cri",
+            2 => CRI_V2,
+            _ => "io.containerd.cri.v1.runtime",
+        };
+        let cni = self
+            .doc
+            .get("plugins")
+            .and_then(Item::as_table_like)
+            .and_then(|p| p.get(plugin))
+            .and_then(Item::as_table_like)
+            .and_then(|p| p.get("cni"))
+            .and_then(Item::as_table_like);
+        let mut dirs: Vec<String> = cni
+            .and_then(|c| c.get("bin_dirs"))
+            .and_then(Item::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        if let Some(d) = cni.and_then(|c| c.get("bin_dir")).and_then(Item::as_str) {
+            dirs.push(d.to_string());
+        }
+        dirs.retain(|d| !d.is_empty());
+        if dirs.is_empty() {
+            dirs.push("/opt/cni/bin".into());
+        }
+        dirs
+    }
+
+    /// The table this file's version reads the CRI registry from.
+    pub fn images_plugin_name(&self) -> &'static str {
+        self.images_plugin()
     }
 
     /// Legacy `registry.mirrors."<registry>".endpoint` lists.

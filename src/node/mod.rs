@@ -11,7 +11,7 @@ pub use tools::{Tool, ToolName};
 
 use crate::root::Root;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const DEFAULT_HOSTS_DIR: &str = "/etc/containerd/certs.d";
@@ -74,12 +74,13 @@ pub fn detect(loc: &Locations) -> NodeState {
         .and_then(|t| t.path.clone());
     let config = files::read_config(loc, containerd.as_deref());
     let hosts_dir = files::read_hosts_dir(loc, &config);
+    // Node path (without the --root prefix): compared with containerd's bin_dir.
     let cni_dir = found
         .iter()
         .find(|t| t.name == ToolName::CniPlugins)
         .and_then(|t| t.path.as_ref())
         .and_then(|p| p.parent())
-        .map(|p| p.to_path_buf());
+        .map(|p| Path::new("/").join(p.strip_prefix(loc.root.dir()).unwrap_or(p)));
     NodeState {
         tools: found,
         cni_dir,

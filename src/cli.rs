@@ -83,6 +83,18 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Measure mirrors: reachability, latency, allowlists (all at once, bounded by --timeout)
+    Probe {
+        /// Registries to probe (default: every registry in the catalog)
+        registries: Vec<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
+        /// Per-mirror time limit in milliseconds; the whole probe takes about this long
+        #[arg(long, value_name = "MS", default_value_t = 3000)]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Explain what is wrong on this node when pulls fail (exit 1 when a check fails)
     Doctor {
         #[arg(long)]
@@ -115,6 +127,16 @@ pub struct SelectionArgs {
 
 impl SelectionArgs {
     pub fn to_selection(&self) -> Result<Selection> {
+        let sel = self.to_selection_or_empty()?;
+        if sel.is_empty() {
+            return Err(Error::Usage(
+                "nothing selected: pass --preset NAME, --mirror REGISTRY=SPEC or --profile FILE (`ctrwiz presets` lists the presets)".into(),
+            ));
+        }
+        Ok(sel)
+    }
+
+    pub fn to_selection_or_empty(&self) -> Result<Selection> {
         let mut sel = match &self.profile {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -127,11 +149,6 @@ impl SelectionArgs {
         }
         for m in &self.mirrors {
             sel.add_mirror_flag(m)?;
-        }
-        if sel.is_empty() {
-            return Err(Error::Usage(
-                "nothing selected: pass --preset NAME, --mirror REGISTRY=SPEC or --profile FILE (`ctrwiz presets` lists the presets)".into(),
-            ));
         }
         Ok(sel)
     }
@@ -280,6 +297,31 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             )?;
             execute(&plan, &g.apply_options(&node))
         }
+        Some(Command::Probe {
+            registries,
+            selection,
+            timeout,
+            json,
+        }) => {
+            let catalog = Catalog::load(Catalog::user_file().as_deref())?;
+            let regs = registries
+                .iter()
+                .map(|r| crate::registry::RegistryName::parse(r))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let sel = selection.to_selection_or_empty()?;
+            let cands = crate::probe::candidates(&catalog, &regs, Some(&sel))?;
+            let opts = crate::probe::ProbeOptions::new(Duration::from_millis(*timeout));
+            let results = crate::probe::run(cands, opts);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&results).expect("results serialise")
+                );
+            } else {
+                print_probe(&results);
+            }
+            Ok(0)
+        }
         Some(Command::Doctor { json }) => {
             let node = node::detect(&g.locations());
             let live = live_facts(g, &node);
@@ -396,6 +438,27 @@ fn live_facts(g: &Global, node: &NodeState) -> doctor::LiveFacts {
         }
     }
     live
+}
+
+fn print_probe(results: &[crate::probe::ProbeResult]) {
+    for r in results {
+        let ms = r.latency_ms.map_or("-".to_string(), |m| format!("{m} ms"));
+        println!(
+            "{:<24} {:<52} {:<12} {:>8}  {}",
+            r.registry,
+            r.url,
+            format!("{:?}", r.status).to_lowercase(),
+            ms,
+            r.detail
+        );
+    }
+    println!();
+    for (reg, best) in crate::probe::recommend(results) {
+        match best {
+            Some(b) => println!("recommended for {reg}: {} ({})", b.url, b.source),
+            None => println!("recommended for {reg}: none works from here"),
+        }
+    }
 }
 
 fn print_checks(checks: &[doctor::Check]) {

@@ -10,9 +10,18 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 const FILES: &[(&str, &str)] = &[
-    ("/etc/containerd/config.toml", include_str!("../assets/demo/config.toml")),
-    ("/etc/containerd/certs.d/docker.io/hosts.toml", include_str!("../assets/demo/docker.io-hosts.toml")),
-    ("/etc/containerd/certs.d/quay.io/hosts.toml", include_str!("../assets/demo/quay.io-hosts.toml")),
+    (
+        "/etc/containerd/config.toml",
+        include_str!("../assets/demo/config.toml"),
+    ),
+    (
+        "/etc/containerd/certs.d/docker.io/hosts.toml",
+        include_str!("../assets/demo/docker.io-hosts.toml"),
+    ),
+    (
+        "/etc/containerd/certs.d/quay.io/hosts.toml",
+        include_str!("../assets/demo/quay.io-hosts.toml"),
+    ),
 ];
 
 /// (node path, banner, stream): what each stand-in prints for `--version`.
@@ -53,12 +62,29 @@ mod tests {
     fn the_demo_node_detects_like_a_real_one() {
         let dir = tempfile::tempdir().unwrap();
         let root = super::create(dir.path()).unwrap();
-        let state = node::detect(&Locations { root, ..Locations::default() });
+        let state = node::detect(&Locations {
+            root,
+            ..Locations::default()
+        });
         assert_eq!(state.containerd_version().unwrap().to_string(), "1.7.20");
-        assert_eq!(state.tool(ToolName::Nerdctl).unwrap().version.unwrap().to_string(), "2.0.1");
+        assert_eq!(
+            state
+                .tool(ToolName::Nerdctl)
+                .unwrap()
+                .version
+                .unwrap()
+                .to_string(),
+            "2.0.1"
+        );
         assert_eq!(state.containerd_config.schema_version, Some(2));
-        assert!(state.containerd_config.legacy_mirrors.contains_key("k8s.gcr.io"));
+        assert!(state
+            .containerd_config
+            .legacy_mirrors
+            .contains_key("k8s.gcr.io"));
         assert_eq!(state.hosts_dir.registries, ["docker.io", "quay.io"]);
-        assert_eq!(state.cni_dir.as_deref(), Some(std::path::Path::new("/usr/lib/cni")));
+        assert_eq!(
+            state.cni_dir.as_deref(),
+            Some(std::path::Path::new("/usr/lib/cni"))
+        );
     }
 }

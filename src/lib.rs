@@ -15,6 +15,7 @@ pub mod endpoint;
 pub mod error;
 pub mod node;
 pub mod plan;
+pub mod probe;
 pub mod process;
 pub mod registry;
 pub mod root;

@@ -118,7 +118,11 @@ impl ContainerdConfig {
     /// `config_path` under any plugin table, to find one at the wrong table.
     pub fn config_path_at(&self, plugin: &str) -> Option<String> {
         let plugins = self.doc.get("plugins")?.as_table_like()?;
-        let registry = plugins.get(plugin)?.as_table_like()?.get("registry")?.as_table_like()?;
+        let registry = plugins
+            .get(plugin)?
+            .as_table_like()?
+            .get("registry")?
+            .as_table_like()?;
         registry.get("config_path")?.as_str().map(str::to_string)
     }
 
@@ -141,7 +145,11 @@ impl ContainerdConfig {
         let mut dirs: Vec<String> = cni
             .and_then(|c| c.get("bin_dirs"))
             .and_then(Item::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(d) = cni.and_then(|c| c.get("bin_dir")).and_then(Item::as_str) {
             dirs.push(d.to_string());

@@ -1,0 +1,595 @@
+//! `ctrwiz probe`: measure mirrors instead of trusting the catalog.
+//!
+//! Per mirror, at most one request of each kind: `GET /v2/` (200, or 401
+//! with a `WWW-Authenticate` challenge, means a registry answers), then a
+//! `HEAD` of a small manifest (with an anonymous token when challenged) to
+//! catch allowlist mirrors that answer 403. Never a blob.
+//!
+//! All mirrors are probed at once on worker threads; the collector stops
+//! waiting at one global deadline, so a hung DNS lookup or connection can
+//! never stretch the whole probe past the timeout.
+
+use crate::catalog::{Catalog, Note};
+use crate::endpoint::{Endpoint, Scheme};
+use crate::registry::RegistryName;
+use crate::selection::{Selection, Target};
+use serde::Serialize;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    pub registry: RegistryName,
+    pub endpoint: Endpoint,
+    /// The preset it comes from, `upstream`, or `custom`.
+    pub source: String,
+    /// `repo:tag` to HEAD, from the catalog.
+    pub probe_image: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeStatus {
+    Ok,
+    Slow,
+    Denied,
+    Unreachable,
+    TlsError,
+    HttpError,
+}
+
+impl ProbeStatus {
+    pub fn works(self) -> bool {
+        matches!(self, ProbeStatus::Ok | ProbeStatus::Slow)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProbeResult {
+    pub registry: String,
+    pub url: String,
+    pub source: String,
+    pub status: ProbeStatus,
+    /// Time of `GET /v2/` (connect and TLS included).
+    pub latency_ms: Option<u64>,
+    /// TCP connect time, when measured directly (not through a proxy).
+    pub connect_ms: Option<u64>,
+    pub v2_status: Option<u16>,
+    pub manifest_status: Option<u16>,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ProbeOptions {
+    pub timeout: Duration,
+    /// Working mirrors slower than this are `slow`.
+    pub slow_after: Duration,
+    pub max_parallel: usize,
+}
+
+impl ProbeOptions {
+    pub fn new(timeout: Duration) -> Self {
+        ProbeOptions {
+            timeout,
+            slow_after: timeout / 2,
+            max_parallel: 64,
+        }
+    }
+}
+
+/// The mirrors to probe: those a selection names, else every catalog
+/// mirror of `registries` (all catalog registries when empty), plus the
+/// registry itself as a baseline. Placeholder URLs (`<id>`) are skipped.
+pub fn candidates(
+    catalog: &Catalog,
+    registries: &[RegistryName],
+    selection: Option<&Selection>,
+) -> crate::error::Result<Vec<Candidate>> {
+    let image = |r: &RegistryName| catalog.registry(r).and_then(|i| i.probe_image.clone());
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut push = |c: Candidate| {
+        if !out
+            .iter()
+            .any(|o| o.registry == c.registry && o.endpoint.url() == c.endpoint.url())
+        {
+            out.push(c);
+        }
+    };
+    if let Some(sel) = selection.filter(|s| !s.is_empty()) {
+        for target in sel.resolve(catalog)? {
+            let Target::Write(spec) = target else {
+                continue;
+            };
+            for h in spec.hosts {
+                let source = spec.origin.trim_start_matches("preset ").to_string();
+                push(Candidate {
+                    registry: spec.registry.clone(),
+                    endpoint: h.endpoint,
+                    source,
+                    probe_image: image(&spec.registry),
+                });
+            }
+        }
+        return Ok(out);
+    }
+    let regs: Vec<RegistryName> = if registries.is_empty() {
+        catalog.registries.iter().map(|r| r.name.clone()).collect()
+    } else {
+        registries.to_vec()
+    };
+    for r in &regs {
+        for preset in catalog
+            .presets_for(r)
+            .filter(|p| !p.notes.contains(&Note::NeedsId))
+        {
+            for url in preset.mirrors_for(r).unwrap_or_default() {
+                if let Ok(endpoint) = Endpoint::parse(url) {
+                    push(Candidate {
+                        registry: r.clone(),
+                        endpoint,
+                        source: preset.id.clone(),
+                        probe_image: image(r),
+                    });
+                }
+            }
+        }
+        if let Ok(endpoint) = Endpoint::parse(&r.upstream_url()) {
+            push(Candidate {
+                registry: r.clone(),
+                endpoint,
+                source: "upstream".into(),
+                probe_image: image(r),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Starts the probes; results arrive on the channel as they finish, and
+/// every candidate gets exactly one result by `timeout` (+ a small grace).
+pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<ProbeResult> {
+    let (out_tx, out_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + opts.timeout + Duration::from_millis(100);
+        let (tx, rx) = mpsc::channel::<(usize, ProbeResult)>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(
+            (0..candidates.len()).collect::<Vec<_>>(),
+        ));
+        let shared = std::sync::Arc::new(candidates.clone());
+        for _ in 0..opts.max_parallel.clamp(1, candidates.len().max(1)) {
+            let (tx, queue, shared) = (tx.clone(), queue.clone(), shared.clone());
+            std::thread::spawn(move || loop {
+                let Some(i) = queue.lock().ok().and_then(|mut q| q.pop()) else {
+                    break;
+                };
+                let _ = tx.send((i, probe_one(&shared[i], &opts)));
+            });
+        }
+        drop(tx);
+        let mut done = vec![false; candidates.len()];
+        while done.iter().any(|d| !d) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok((i, r)) => {
+                    done[i] = true;
+                    let _ = out_tx.send(r);
+                }
+                Err(_) => break,
+            }
+        }
+        for (i, c) in candidates.iter().enumerate().filter(|(i, _)| !done[*i]) {
+            let _ = i;
+            let _ = out_tx.send(result(
+                c,
+                ProbeStatus::Unreachable,
+                format!("no answer within {} ms", opts.timeout.as_millis()),
+            ));
+        }
+    });
+    out_rx
+}
+
+/// Probes everything and returns the results in candidate order.
+pub fn run(candidates: Vec<Candidate>, opts: ProbeOptions) -> Vec<ProbeResult> {
+    let order: Vec<(String, String)> = candidates
+        .iter()
+        .map(|c| (c.registry.to_string(), c.endpoint.url()))
+        .collect();
+    let mut results: Vec<ProbeResult> = spawn(candidates, opts).iter().collect();
+    results.sort_by_key(|r| order.iter().position(|o| o.0 == r.registry && o.1 == r.url));
+    results
+}
+
+/// The fastest working mirror of each registry (the registry itself only
+/// when no mirror works), in first-seen registry order.
+pub fn recommend(results: &[ProbeResult]) -> Vec<(String, Option<&ProbeResult>)> {
+    let mut regs: Vec<&str> = Vec::new();
+    for r in results {
+        if !regs.contains(&r.registry.as_str()) {
+            regs.push(&r.registry);
+        }
+    }
+    regs.into_iter()
+        .map(|reg| {
+            let best = results
+                .iter()
+                .filter(|r| r.registry == reg && r.status.works())
+                .min_by_key(|r| {
+                    (
+                        r.source == "upstream",
+                        r.status,
+                        r.latency_ms.unwrap_or(u64::MAX),
+                    )
+                });
+            (reg.to_string(), best)
+        })
+        .collect()
+}
+
+fn result(c: &Candidate, status: ProbeStatus, detail: String) -> ProbeResult {
+    ProbeResult {
+        registry: c.registry.to_string(),
+        url: c.endpoint.url(),
+        source: c.source.clone(),
+        status,
+        latency_ms: None,
+        connect_ms: None,
+        v2_status: None,
+        manifest_status: None,
+        detail,
+    }
+}
+
+fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
+    let start = Instant::now();
+    let deadline = start + opts.timeout;
+    let left = || {
+        deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    };
+    let mut r = result(c, ProbeStatus::Unreachable, String::new());
+    let proxy = proxy_for(&c.endpoint);
+    let mut builder = ureq::AgentBuilder::new()
+        .user_agent(concat!("ctrwiz/", env!("CARGO_PKG_VERSION")))
+        .redirects(5);
+    match &proxy {
+        Some(p) => match ureq::Proxy::new(p) {
+            Ok(p) => builder = builder.proxy(p),
+            Err(e) => {
+                r.detail = format!("bad proxy setting {p:?}: {e}");
+                return r;
+            }
+        },
+        None => match connect_time(&c.endpoint, left()) {
+            Ok(t) => r.connect_ms = Some(t.as_millis() as u64),
+            Err(e) => {
+                r.detail = e;
+                return r;
+            }
+        },
+    }
+    let agent = builder.build();
+
+    // 1. GET /v2/
+    let t = Instant::now();
+    let v2 = agent.get(&v2_root(&c.endpoint)).timeout(left()).call();
+    r.latency_ms = Some(t.elapsed().as_millis() as u64);
+    let (status, challenge) = match v2 {
+        Ok(resp) => (resp.status(), None),
+        Err(ureq::Error::Status(code, resp)) => {
+            (code, resp.header("www-authenticate").map(str::to_string))
+        }
+        Err(ureq::Error::Transport(e)) => {
+            r.latency_ms = None;
+            (r.status, r.detail) = classify_transport(&e);
+            return r;
+        }
+    };
+    r.v2_status = Some(status);
+    match status {
+        200 => {}
+        401 if challenge.is_some() => {}
+        403 => {
+            return finish(
+                r,
+                ProbeStatus::Denied,
+                "403 on /v2/: this mirror does not serve you (allowlist or IP range)",
+            )
+        }
+        code => {
+            return finish(
+                r,
+                ProbeStatus::HttpError,
+                &format!("GET /v2/ answered {code}, not a registry API"),
+            )
+        }
+    }
+
+    // 2. HEAD a small manifest, with an anonymous token when challenged.
+    let Some(image) = &c.probe_image else {
+        return finish_alive(
+            r,
+            start,
+            opts,
+            "registry API answers (no probe image for this registry)",
+        );
+    };
+    let (repo, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
+    let url = manifest_url(&c.endpoint, &c.registry, repo, tag);
+    let head = |auth: Option<&str>| {
+        let mut req = agent
+            .head(&url)
+            .timeout(left())
+            .set("Accept", MANIFEST_TYPES);
+        if let Some(a) = auth {
+            req = req.set("Authorization", a);
+        }
+        match req.call() {
+            Ok(resp) => Ok((resp.status(), None)),
+            Err(ureq::Error::Status(code, resp)) => {
+                Ok((code, resp.header("www-authenticate").map(str::to_string)))
+            }
+            Err(ureq::Error::Transport(e)) => Err(e),
+        }
+    };
+    let mut answer = head(None);
+    if let Ok((401, Some(ch))) = &answer {
+        if let Some(token) = anonymous_token(&agent, ch, repo, left()) {
+            answer = head(Some(&format!("Bearer {token}")));
+        }
+    }
+    match answer {
+        Err(e) => {
+            (r.status, r.detail) = classify_transport(&e);
+            r
+        }
+        Ok((code, _)) => {
+            r.manifest_status = Some(code);
+            match code {
+                200 => finish_alive(r, start, opts, &format!("serves {image}")),
+                401 | 403 => finish(
+                    r,
+                    ProbeStatus::Denied,
+                    &format!("{code} for {image}: allowlist only, or needs credentials"),
+                ),
+                429 => finish(r, ProbeStatus::HttpError, "429: rate limited"),
+                code => finish(
+                    r,
+                    ProbeStatus::HttpError,
+                    &format!("HEAD {image} answered {code}"),
+                ),
+            }
+        }
+    }
+}
+
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+
+fn finish(mut r: ProbeResult, status: ProbeStatus, detail: &str) -> ProbeResult {
+    r.status = status;
+    r.detail = detail.to_string();
+    r
+}
+
+fn finish_alive(r: ProbeResult, start: Instant, opts: &ProbeOptions, detail: &str) -> ProbeResult {
+    let status = if start.elapsed() > opts.slow_after {
+        ProbeStatus::Slow
+    } else {
+        ProbeStatus::Ok
+    };
+    finish(r, status, detail)
+}
+
+/// The registry API root: `/v2/` after a prefix, or the `/v2` already in an
+/// override_path URL (`https://gcr.nju.edu.cn/v2/google-containers` → `/v2/`).
+pub fn v2_root(ep: &Endpoint) -> String {
+    let base = format!("{}://{}", scheme(ep), ep.authority);
+    if ep.override_path {
+        if let Some(i) = ep.path.find("/v2") {
+            return format!("{base}{}/", &ep.path[..i + 3]);
+        }
+        return format!("{base}{}/", ep.path);
+    }
+    format!("{base}{}/v2/", ep.path)
+}
+
+/// The URL containerd would request for a manifest (facts §1.3).
+pub fn manifest_url(ep: &Endpoint, registry: &RegistryName, repo: &str, tag: &str) -> String {
+    let api = if ep.override_path {
+        ep.url()
+    } else {
+        format!("{}/v2", ep.url())
+    };
+    format!("{api}/{repo}/manifests/{tag}?ns={registry}")
+}
+
+fn scheme(ep: &Endpoint) -> &'static str {
+    match ep.scheme {
+        Scheme::Http => "http",
+        Scheme::Https => "https",
+    }
+}
+
+fn connect_time(ep: &Endpoint, timeout: Duration) -> Result<Duration, String> {
+    let port = if ep.authority.ends_with(']') || !ep.authority.contains(':') {
+        match ep.scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    } else {
+        ep.authority
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(443)
+    };
+    let addr = (ep.host(), port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {}: {e}", ep.host()))?
+        .next()
+        .ok_or_else(|| format!("{} has no address", ep.host()))?;
+    let t = Instant::now();
+    TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    Ok(t.elapsed())
+}
+
+fn classify_transport(e: &ureq::Transport) -> (ProbeStatus, String) {
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    // ureq wraps rustls' errors in its connection errors; their text is
+    // the only stable signal across versions.
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        (ProbeStatus::TlsError, text)
+    } else {
+        (ProbeStatus::Unreachable, text)
+    }
+}
+
+/// Docker's token flow for an anonymous pull token (`Bearer realm=…`).
+fn anonymous_token(
+    agent: &ureq::Agent,
+    challenge: &str,
+    repo: &str,
+    timeout: Duration,
+) -> Option<String> {
+    let rest = challenge
+        .trim()
+        .strip_prefix("Bearer ")
+        .or_else(|| challenge.trim().strip_prefix("bearer "))?;
+    let param = |name: &str| {
+        rest.split(',').find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.trim_matches('"').to_string())
+        })
+    };
+    let realm = param("realm")?;
+    let mut req = agent.get(&realm).timeout(timeout).query(
+        "scope",
+        &param("scope").unwrap_or(format!("repository:{repo}:pull")),
+    );
+    if let Some(service) = param("service") {
+        req = req.query("service", &service);
+    }
+    let text = req.call().ok()?.into_string().ok()?;
+    let body: serde_json::Value = serde_json::from_str(&text).ok()?;
+    body.get("token")
+        .or_else(|| body.get("access_token"))?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY for the mirror, unless NO_PROXY
+/// matches it (exact host, `.suffix`/`suffix` domain, or `*`).
+pub fn proxy_for(ep: &Endpoint) -> Option<String> {
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    let proxy = match ep.scheme {
+        Scheme::Https => var(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]),
+        Scheme::Http => var(&["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]),
+    }?;
+    let no_proxy = var(&["no_proxy", "NO_PROXY"]).unwrap_or_default();
+    let host = ep.host().to_ascii_lowercase();
+    let bypass = no_proxy
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .any(|entry| {
+            let entry = entry.split(':').next().unwrap_or("").to_string();
+            entry == "*"
+                || host == entry.trim_start_matches('.')
+                || host.ends_with(&format!(".{}", entry.trim_start_matches('.')))
+        });
+    (!bypass).then_some(proxy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(s: &str) -> Endpoint {
+        Endpoint::parse(s).unwrap()
+    }
+
+    #[test]
+    fn urls_follow_containerd() {
+        let reg = RegistryName::parse("k8s.gcr.io").unwrap();
+        let nju = ep("https://gcr.nju.edu.cn/v2/google-containers");
+        assert_eq!(v2_root(&nju), "https://gcr.nju.edu.cn/v2/");
+        assert_eq!(
+            manifest_url(&nju, &reg, "pause", "3.9"),
+            "https://gcr.nju.edu.cn/v2/google-containers/pause/manifests/3.9?ns=k8s.gcr.io"
+        );
+        let plain = ep("http://127.0.0.1:5000");
+        assert_eq!(v2_root(&plain), "http://127.0.0.1:5000/v2/");
+        let hub = RegistryName::parse("docker.io").unwrap();
+        assert_eq!(
+            manifest_url(&plain, &hub, "library/busybox", "latest"),
+            "http://127.0.0.1:5000/v2/library/busybox/manifests/latest?ns=docker.io"
+        );
+        let prefix = ep("https://mirror.example/hub");
+        assert_eq!(v2_root(&prefix), "https://mirror.example/hub/v2/");
+    }
+
+    #[test]
+    fn catalog_candidates_cover_every_registry_and_skip_placeholders() {
+        let c = Catalog::builtin();
+        let all = candidates(&c, &[], None).unwrap();
+        assert!(all
+            .iter()
+            .any(|x| x.endpoint.url() == "https://docker.m.daocloud.io"));
+        assert!(
+            all.iter().all(|x| !x.endpoint.url().contains("aliyuncs")),
+            "needs-ID presets are skipped"
+        );
+        assert!(all
+            .iter()
+            .any(|x| x.source == "upstream" && x.endpoint.url() == "https://registry-1.docker.io"));
+        let hub = candidates(&c, &[RegistryName::parse("docker.io").unwrap()], None).unwrap();
+        assert!(hub.iter().all(|x| x.registry.as_str() == "docker.io"));
+        let mut sel = Selection::default();
+        sel.add_mirror_flag("docker.io=http://127.0.0.1:1,http://127.0.0.1:2")
+            .unwrap();
+        let given = candidates(&c, &[], Some(&sel)).unwrap();
+        assert_eq!(given.len(), 2);
+        assert_eq!(
+            given[0].probe_image.as_deref(),
+            Some("library/busybox:latest")
+        );
+    }
+
+    #[test]
+    fn recommendation_prefers_fast_working_mirrors() {
+        let mk = |url: &str, source: &str, status, ms| ProbeResult {
+            registry: "docker.io".into(),
+            url: url.into(),
+            source: source.into(),
+            status,
+            latency_ms: Some(ms),
+            connect_ms: None,
+            v2_status: None,
+            manifest_status: None,
+            detail: String::new(),
+        };
+        let rs = vec![
+            mk("https://a", "x", ProbeStatus::Ok, 300),
+            mk("https://b", "y", ProbeStatus::Ok, 100),
+            mk("https://c", "z", ProbeStatus::Denied, 10),
+            mk(
+                "https://registry-1.docker.io",
+                "upstream",
+                ProbeStatus::Ok,
+                5,
+            ),
+        ];
+        let rec = recommend(&rs);
+        assert_eq!(rec[0].1.unwrap().url, "https://b");
+        let none = recommend(&rs[2..3]);
+        assert!(none[0].1.is_none());
+    }
+}

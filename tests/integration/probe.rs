@@ -1,0 +1,264 @@
+//! `ctrwiz probe` against local servers on 127.0.0.1 that answer fast,
+//! never answer, challenge for a token, refuse with 403, present a bad TLS
+//! certificate, or refuse connections.
+
+use ctrwiz::catalog::Catalog;
+use ctrwiz::probe::{self, ProbeOptions, ProbeStatus};
+use ctrwiz::selection::Selection;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy)]
+enum Behaviour {
+    /// 200 on /v2/ and on the manifest.
+    Fast,
+    /// Accepts, then never answers.
+    Hang,
+    /// 401 + Bearer challenge; a token from /token makes the manifest 200.
+    Token,
+    /// 200 on /v2/, 403 on the manifest (an allowlist mirror).
+    Allowlist,
+    /// 403 on /v2/ (cloud-internal mirror seen from outside).
+    Forbidden,
+}
+
+/// A tiny HTTP/1.1 server on a free loopback port; it lives until the
+/// test process ends (each serves a bounded number of connections).
+fn serve(b: Behaviour) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(50).flatten() {
+            std::thread::spawn(move || handle(stream, b, port));
+        }
+    });
+    port
+}
+
+fn handle(mut s: TcpStream, b: Behaviour, port: u16) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let authed = head
+        .to_ascii_lowercase()
+        .contains("authorization: bearer t0ken");
+    let challenge = format!(
+        "WWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"test\"\r\n"
+    );
+    let (code, extra, body) = match b {
+        Behaviour::Hang => {
+            std::thread::sleep(Duration::from_secs(30));
+            return;
+        }
+        Behaviour::Fast => (200, String::new(), "{}"),
+        Behaviour::Forbidden => (403, String::new(), ""),
+        Behaviour::Allowlist if path.starts_with("/v2/library") => (403, String::new(), ""),
+        Behaviour::Allowlist => (200, String::new(), "{}"),
+        Behaviour::Token if path.starts_with("/token") => {
+            (200, String::new(), "{\"token\":\"t0ken\"}")
+        }
+        Behaviour::Token if authed => (200, String::new(), "{}"),
+        Behaviour::Token => (401, challenge, ""),
+    };
+    let reason = match code {
+        200 => "OK",
+        401 => "Unauthorized",
+        _ => "Forbidden",
+    };
+    let _ = write!(
+        s,
+        "HTTP/1.1 {code} {reason}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// A port nothing listens on.
+fn refused() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `openssl s_server` with a self-signed certificate: a TLS server no
+/// client trusts.
+struct BadTls {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for BadTls {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bad_tls() -> Option<BadTls> {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    if !made.success() {
+        return None;
+    }
+    let port = refused();
+    let child = Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(5) {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(BadTls {
+        child,
+        port,
+        _dir: dir,
+    })
+}
+
+fn selection(urls: &[String]) -> Selection {
+    let mut sel = Selection::default();
+    sel.add_mirror_flag(&format!("docker.io={}", urls.join(",")))
+        .unwrap();
+    sel
+}
+
+#[test]
+fn each_kind_of_mirror_gets_its_status() {
+    let tls = bad_tls();
+    let mut urls = vec![
+        format!("http://127.0.0.1:{}", serve(Behaviour::Fast)),
+        format!("http://127.0.0.1:{}", serve(Behaviour::Token)),
+        format!("http://127.0.0.1:{}", serve(Behaviour::Allowlist)),
+        format!("http://127.0.0.1:{}", serve(Behaviour::Forbidden)),
+        format!("http://127.0.0.1:{}", refused()),
+        format!("http://127.0.0.1:{}", serve(Behaviour::Hang)),
+    ];
+    if let Some(t) = &tls {
+        urls.push(format!("https://127.0.0.1:{}", t.port));
+    } else if std::env::var_os("CTRWIZ_REQUIRE_E2E").is_some() {
+        panic!("openssl is needed for the bad-certificate probe");
+    }
+    let cands = probe::candidates(&Catalog::builtin(), &[], Some(&selection(&urls))).unwrap();
+    let results = probe::run(cands, ProbeOptions::new(Duration::from_millis(1500)));
+    let status: Vec<ProbeStatus> = results.iter().map(|r| r.status).collect();
+    let mut want = vec![
+        ProbeStatus::Ok,
+        ProbeStatus::Ok,
+        ProbeStatus::Denied,
+        ProbeStatus::Denied,
+        ProbeStatus::Unreachable,
+        ProbeStatus::Unreachable,
+    ];
+    if tls.is_some() {
+        want.push(ProbeStatus::TlsError);
+    }
+    assert_eq!(status, want, "{results:#?}");
+    assert_eq!(
+        results[1].v2_status,
+        Some(401),
+        "the challenge was followed"
+    );
+    assert_eq!(results[1].manifest_status, Some(200));
+    assert_eq!(results[2].manifest_status, Some(403));
+    assert!(results[0].latency_ms.is_some() && results[0].connect_ms.is_some());
+    let rec = probe::recommend(&results);
+    assert!(rec[0].1.is_some_and(|r| r.status == ProbeStatus::Ok));
+}
+
+#[test]
+fn thirty_mirrors_with_ten_hanging_take_one_timeout() {
+    let mut urls = Vec::new();
+    for i in 0..30 {
+        let b = if i % 3 == 0 {
+            Behaviour::Hang
+        } else {
+            Behaviour::Fast
+        };
+        urls.push(format!("http://127.0.0.1:{}", serve(b)));
+    }
+    let cands = probe::candidates(&Catalog::builtin(), &[], Some(&selection(&urls))).unwrap();
+    assert_eq!(cands.len(), 30);
+    let timeout = Duration::from_millis(1000);
+    let start = Instant::now();
+    let results = probe::run(cands, ProbeOptions::new(timeout));
+    let took = start.elapsed();
+    assert!(took <= timeout.mul_f64(1.2), "took {took:?}");
+    assert_eq!(results.len(), 30);
+    let hung = results
+        .iter()
+        .filter(|r| r.status == ProbeStatus::Unreachable)
+        .count();
+    let ok = results.iter().filter(|r| r.status.works()).count();
+    assert_eq!((hung, ok), (10, 20), "{results:#?}");
+}
+
+#[test]
+fn cli_json_has_one_record_per_mirror() {
+    let fast = serve(Behaviour::Fast);
+    let dead = refused();
+    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .args(["probe", "--json", "--timeout", "1000", "--mirror"])
+        .arg(format!(
+            "docker.io=http://127.0.0.1:{fast},http://127.0.0.1:{dead}"
+        ))
+        .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let recs = v.as_array().unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["registry"], "docker.io");
+    assert_eq!(recs[0]["url"], format!("http://127.0.0.1:{fast}"));
+    assert_eq!(recs[0]["status"], "ok");
+    assert!(recs[0]["latency_ms"].is_u64());
+    assert_eq!(recs[1]["status"], "unreachable");
+    assert!(recs[1]["latency_ms"].is_null());
+}

@@ -288,8 +288,8 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             let (node, plan) = make_plan(g, selection)?;
             print_plan(&plan, !yes);
             if plan.is_noop() {
-                println!("Nothing to do: every file is already as planned.");
-                return Ok(0);
+                // Still finishes a restart an interrupted apply left pending.
+                return execute(&plan, &g.apply_options(&node));
             }
             confirm(
                 *yes,

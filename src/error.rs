@@ -28,6 +28,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("{path} is on a read-only filesystem: remount it read-write, or use --root DIR to write into another tree; nothing was written")]
+    ReadOnly { path: PathBuf },
+
     #[error("another ctrwiz apply is running (lock {path} is held{holder}); wait for it to finish and try again")]
     LockHeld { path: PathBuf, holder: String },
 
@@ -50,7 +53,9 @@ pub enum Error {
 impl Error {
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         let path = path.as_ref().to_path_buf();
-        if source.kind() == std::io::ErrorKind::PermissionDenied {
+        if source.raw_os_error() == Some(libc::EROFS) {
+            Error::ReadOnly { path }
+        } else if source.kind() == std::io::ErrorKind::PermissionDenied {
             Error::NotWritable { path, source }
         } else {
             Error::Io { path, source }

@@ -104,22 +104,51 @@ pub struct Report {
 
 pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
     let _lock = lock::acquire(&opts.state_dir)?;
+    let root = &opts.root;
+    let pending = pending_restart(&opts.state_dir);
     if plan.is_noop() {
+        // An earlier apply wrote config.toml and was killed before its
+        // restart: the files match, but containerd still runs the old config.
+        if let (Some(id), Some(command)) = (pending, opts.restart.command()) {
+            progress(Step::Restarting {
+                command: command.clone(),
+            });
+            return match health::restart(&command).and_then(|_| health::check(opts)) {
+                Ok(detail) => {
+                    progress(Step::Healthy { detail });
+                    clear_pending(&opts.state_dir);
+                    Ok(Report {
+                        restarted: true,
+                        message: format!(
+                            "finished the restart an interrupted apply ({id}) left undone"
+                        ),
+                        ..Default::default()
+                    })
+                }
+                Err(why) => {
+                    progress(Step::Unhealthy { why: why.clone() });
+                    Err(Error::Other(format!("containerd is not healthy after finishing the restart of interrupted apply {id}: {why}\n  `ctrwiz rollback {id}` restores the files from before it")))
+                }
+            };
+        }
         return Ok(Report {
-            message: "nothing to change: every file is already as planned".into(),
+            message: "Nothing to do: every file is already as planned.".into(),
             ..Default::default()
         });
     }
-    let root = &opts.root;
     for change in plan.effective() {
         files::writable(root, &root.join(&change.path)).map_err(|e| Error::io(&change.path, e))?;
     }
+    remove_stale_temp_files(plan, root);
     let set = backup::create(root, &opts.state_dir, plan)?;
     write_log(&set, plan);
     progress(Step::BackedUp {
         dir: set.dir.clone(),
         files: set.manifest.entries.len(),
     });
+    if plan.restart.is_some() {
+        mark_pending(&opts.state_dir, &set.manifest.id)?;
+    }
 
     let mut report = Report {
         backup_dir: Some(set.dir.clone()),
@@ -128,6 +157,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
     if let Err(e) = write_all(plan, root, progress, &mut report) {
         // Half-written: put back what was there before saying anything.
         let _ = set.restore(root);
+        clear_pending(&opts.state_dir);
         return Err(Error::Other(format!(
             "{e}\n  every file was restored from {}; nothing changed",
             set.dir.display()
@@ -144,6 +174,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
         let RestartPolicy::Skip(why) = &opts.restart else {
             unreachable!()
         };
+        clear_pending(&opts.state_dir);
         progress(Step::RestartSkipped { why: why.clone() });
         report.message = format!(
             "config.toml changed ({}); {why}",
@@ -157,6 +188,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
     let outcome = health::restart(&command).and_then(|_| health::check(opts));
     match outcome {
         Ok(detail) => {
+            clear_pending(&opts.state_dir);
             progress(Step::Healthy { detail });
             report.restarted = true;
             report.message = format!(
@@ -174,6 +206,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
             let healthy = health::restart(&command)
                 .and_then(|_| health::check(opts))
                 .is_ok();
+            clear_pending(&opts.state_dir);
             progress(Step::RestartedAfterRollback { healthy });
             let after = if healthy {
                 "containerd runs again with the old configuration"
@@ -184,6 +217,41 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
                 "containerd did not come back healthy after the restart: {why}\n  rolled back: the previous files were restored from {}; {after}",
                 set.dir.display()
             )))
+        }
+    }
+}
+
+/// `<state>/restart-pending` names the backup set of an apply that changed
+/// config.toml and has not yet seen containerd restart healthy.
+fn pending_restart(state_dir: &std::path::Path) -> Option<String> {
+    std::fs::read_to_string(state_dir.join("restart-pending"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn mark_pending(state_dir: &std::path::Path, id: &str) -> Result<()> {
+    let p = state_dir.join("restart-pending");
+    files::write_atomic(&Root::default(), &p, id.as_bytes(), None, 0o600)
+        .map_err(|e| Error::io(&p, e))
+}
+
+fn clear_pending(state_dir: &std::path::Path) {
+    let _ = std::fs::remove_file(state_dir.join("restart-pending"));
+}
+
+/// Temp files a killed apply left next to its targets (we hold the lock,
+/// so no live writer owns them).
+fn remove_stale_temp_files(plan: &Plan, root: &Root) {
+    for change in plan.effective() {
+        let target = files::resolve(root, &root.join(&change.path));
+        let Some(Ok(entries)) = target.parent().map(std::fs::read_dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(".ctrwiz-") {
+                let _ = std::fs::remove_file(e.path());
+            }
         }
     }
 }

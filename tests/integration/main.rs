@@ -4,3 +4,4 @@ mod cli;
 mod e2e;
 mod harness;
 mod probe;
+mod reliability;

@@ -123,11 +123,69 @@ pub struct SelectionArgs {
     /// A saved selection (TOML), as the wizard saves it
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
+    /// Pause (sandbox) image, written where the file's version keeps it
+    #[arg(long, value_name = "IMAGE", help_heading = "Node setup")]
+    pub sandbox_image: Option<String>,
+    /// SystemdCgroup for runc (must match kubelet's cgroup driver)
+    #[arg(long, value_name = "true|false", help_heading = "Node setup")]
+    pub systemd_cgroup: Option<bool>,
+    /// A proxy for containerd only (systemd drop-in), or `none` to remove it
+    #[arg(long, value_name = "URL|none", help_heading = "Node setup")]
+    pub proxy: Option<String>,
+    /// NO_PROXY for --proxy (default: localhost, private ranges, .svc, .cluster.local and this node's addresses)
+    #[arg(
+        long,
+        value_name = "LIST",
+        requires = "proxy",
+        help_heading = "Node setup"
+    )]
+    pub no_proxy: Option<String>,
+    /// A private registry (Harbor …) reached directly, with the TLS/auth flags below
+    #[arg(long, value_name = "HOST[:PORT]", help_heading = "Private registry")]
+    pub registry: Option<String>,
+    /// CA certificate for --registry (copied next to its hosts.toml)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "registry",
+        help_heading = "Private registry"
+    )]
+    pub ca: Option<PathBuf>,
+    /// Client certificate for --registry
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "registry",
+        help_heading = "Private registry"
+    )]
+    pub client_cert: Option<PathBuf>,
+    /// Client key for --registry (written 0600)
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "registry",
+        help_heading = "Private registry"
+    )]
+    pub client_key: Option<PathBuf>,
+    /// Do not verify --registry's certificate
+    #[arg(long, requires = "registry", help_heading = "Private registry")]
+    pub skip_verify: bool,
+    /// --registry speaks plain http://
+    #[arg(long, requires = "registry", help_heading = "Private registry")]
+    pub plain_http: bool,
+    /// Basic auth for --registry; stored as a header in a 0600 hosts.toml
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        requires = "registry",
+        help_heading = "Private registry"
+    )]
+    pub auth: Option<String>,
 }
 
 impl SelectionArgs {
-    pub fn to_selection(&self) -> Result<Selection> {
-        let sel = self.to_selection_or_empty()?;
+    pub fn to_selection(&self, root: &Root) -> Result<Selection> {
+        let sel = self.to_selection_or_empty(root)?;
         if sel.is_empty() {
             return Err(Error::Usage(
                 "nothing selected: pass --preset NAME, --mirror REGISTRY=SPEC or --profile FILE (`ctrwiz presets` lists the presets)".into(),
@@ -136,7 +194,9 @@ impl SelectionArgs {
         Ok(sel)
     }
 
-    pub fn to_selection_or_empty(&self) -> Result<Selection> {
+    /// `root` decides whose addresses go into a default NO_PROXY (none when
+    /// preparing another tree).
+    pub fn to_selection_or_empty(&self, root: &Root) -> Result<Selection> {
         let mut sel = match &self.profile {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -149,6 +209,43 @@ impl SelectionArgs {
         }
         for m in &self.mirrors {
             sel.add_mirror_flag(m)?;
+        }
+        let extras = &mut sel.extras;
+        if self.sandbox_image.is_some() {
+            extras.sandbox_image = self.sandbox_image.clone();
+        }
+        if self.systemd_cgroup.is_some() {
+            extras.systemd_cgroup = self.systemd_cgroup;
+        }
+        if let Some(url) = &self.proxy {
+            let addrs = crate::node::service::addresses(root);
+            extras.proxy = Some(crate::extras::Proxy::from_flags(
+                url,
+                self.no_proxy.as_deref(),
+                &addrs,
+            )?);
+        }
+        if let Some(host) = &self.registry {
+            let mut r =
+                crate::extras::PrivateRegistry::new(crate::registry::RegistryName::parse(host)?);
+            r.ca = self.ca.clone();
+            r.client_cert = self.client_cert.clone();
+            r.client_key = self.client_key.clone();
+            r.skip_verify = self.skip_verify;
+            r.plain_http = self.plain_http;
+            if let Some(auth) = &self.auth {
+                let (u, p) = auth
+                    .split_once(':')
+                    .ok_or_else(|| Error::Usage("--auth takes USER:PASSWORD".into()))?;
+                r.username = Some(u.to_string());
+                r.password = Some(p.to_string());
+            }
+            extras.private.retain(|x| x.host != r.host);
+            extras.private.push(r);
+        }
+        for r in &mut extras.private {
+            r.validate()?;
+            r.load_files()?;
         }
         Ok(sel)
     }
@@ -308,7 +405,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 .iter()
                 .map(|r| crate::registry::RegistryName::parse(r))
                 .collect::<std::result::Result<Vec<_>, _>>()?;
-            let sel = selection.to_selection_or_empty()?;
+            let sel = selection.to_selection_or_empty(&g.root())?;
             let cands = crate::probe::candidates(&catalog, &regs, Some(&sel))?;
             let opts = crate::probe::ProbeOptions::new(Duration::from_millis(*timeout));
             let results = crate::probe::run(cands, opts);
@@ -382,7 +479,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
 }
 
 pub fn make_plan(g: &Global, selection: &SelectionArgs) -> Result<(NodeState, Plan)> {
-    let sel = selection.to_selection()?;
+    let sel = selection.to_selection(&g.root())?;
     let catalog = Catalog::load(Catalog::user_file().as_deref())?;
     let node = node::detect(&g.locations());
     let plan = plan::make(&node, &catalog, &sel)?;

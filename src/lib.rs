@@ -13,6 +13,7 @@ pub mod demo;
 pub mod doctor;
 pub mod endpoint;
 pub mod error;
+pub mod extras;
 pub mod node;
 pub mod plan;
 pub mod probe;

@@ -17,7 +17,15 @@ use std::path::{Path, PathBuf};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Purpose {
     Config,
-    Hosts { registry: String },
+    Hosts {
+        registry: String,
+    },
+    /// A CA or client certificate/key next to a registry's hosts.toml.
+    RegistryFile {
+        registry: String,
+    },
+    /// containerd's systemd drop-in for a proxy.
+    ProxyDropIn,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -39,6 +47,9 @@ pub struct FileChange {
     pub after: Option<String>,
     /// Why this file is worth a look (e.g. it did not parse).
     pub note: Option<String>,
+    /// Forced permissions (0600 for secrets); `None` keeps the file's own,
+    /// or 0644 for a new file.
+    pub mode: Option<u32>,
 }
 
 impl FileChange {
@@ -82,6 +93,8 @@ impl FileChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Restart {
     pub reasons: Vec<String>,
+    /// A systemd unit drop-in changed: `systemctl daemon-reload` first.
+    pub daemon_reload: bool,
 }
 
 impl Restart {
@@ -231,6 +244,26 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         )));
     }
     apply_legacy_tls(&mut targets, cfg.legacy_tls(), &mut notes)?;
+    let private = &selection.extras.private;
+    for p in private {
+        p.validate()?;
+        if targets.iter().any(|t| t.registry() == &p.host) {
+            return Err(Error::Usage(format!(
+                "{} is chosen both as a mirrored registry and as a private registry; pick one",
+                p.host
+            )));
+        }
+        if p.skip_verify {
+            notes.push(format!("{}: skip_verify turns off certificate checks; anyone on the path can impersonate this registry", p.host));
+        }
+        targets.push(Target::Write(p.hosts_spec()));
+    }
+    if let Some(image) = &selection.extras.sandbox_image {
+        edits.extend(cfg.set_sandbox_image(image).map(|e| e.0));
+    }
+    if let Some(on) = selection.extras.systemd_cgroup {
+        edits.extend(cfg.set_systemd_cgroup(on).map(|e| e.0));
+    }
     edits.extend(cfg.remove_legacy_mirrors().map(|e| e.0));
     edits.extend(cfg.remove_legacy_tls().map(|e| e.0));
     edits.extend(cfg.set_config_path(&hosts_dir_str).map(|e| e.0));
@@ -242,13 +275,69 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         before: before_cfg,
         after: Some(after_cfg),
         note: None,
+        mode: None,
     };
-    let restart =
-        (config_change.kind() != ChangeKind::Unchanged).then_some(Restart { reasons: edits });
+    let mut restart = (config_change.kind() != ChangeKind::Unchanged).then_some(Restart {
+        reasons: edits,
+        daemon_reload: false,
+    });
 
     let mut changes = vec![config_change];
     for target in &targets {
-        changes.push(hosts_change(node, &hosts_dir, target, &mut notes));
+        let mut change = hosts_change(node, &hosts_dir, target, &mut notes);
+        if let Some(p) = private.iter().find(|p| &p.host == target.registry()) {
+            if p.has_auth() {
+                // The header holds a password.
+                change.mode = Some(0o600);
+                notes.push(format!("{} holds the registry password in plain text (base64 is not encryption); it is written with mode 0600", change.path.display()));
+            }
+            for (name, text) in &p.files {
+                let path = hosts_dir.join(p.host.dir_name()).join(name);
+                changes.push(FileChange {
+                    before: node.registry_files.get(&path).cloned(),
+                    after: Some(text.clone()),
+                    purpose: Purpose::RegistryFile {
+                        registry: p.host.to_string(),
+                    },
+                    note: None,
+                    mode: Some(if name == crate::extras::CLIENT_KEY_FILE {
+                        0o600
+                    } else {
+                        0o644
+                    }),
+                    path,
+                });
+            }
+        }
+        changes.push(change);
+    }
+    if let Some(proxy) = &selection.extras.proxy {
+        if node.service.has_systemd_units {
+            let change = FileChange {
+                path: PathBuf::from(crate::extras::PROXY_DROP_IN),
+                purpose: Purpose::ProxyDropIn,
+                before: node.proxy_drop_in.clone(),
+                after: proxy.render(),
+                note: None,
+                mode: None,
+            };
+            if change.kind() != ChangeKind::Unchanged {
+                let r = restart.get_or_insert_with(|| Restart {
+                    reasons: vec![],
+                    daemon_reload: false,
+                });
+                r.reasons.push(match proxy {
+                    crate::extras::Proxy::Set { url, .. } => {
+                        format!("containerd's proxy is {url} (systemd drop-in)")
+                    }
+                    crate::extras::Proxy::Remove => "containerd's proxy drop-in is removed".into(),
+                });
+                r.daemon_reload = true;
+            }
+            changes.push(change);
+        } else {
+            notes.push("no systemd here: set HTTP_PROXY, HTTPS_PROXY and NO_PROXY in containerd's service environment yourself (nothing was planned for the proxy)".into());
+        }
     }
 
     if cfg.cri_disabled() {
@@ -326,6 +415,7 @@ fn hosts_change(
         before,
         after,
         note,
+        mode: None,
     }
 }
 

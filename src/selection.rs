@@ -61,6 +61,8 @@ pub struct Selection {
     pub preset: Option<String>,
     /// Per-registry choices, overriding `preset`.
     pub mirrors: BTreeMap<RegistryName, Choice>,
+    /// Pause image, SystemdCgroup, proxy, private registries.
+    pub extras: crate::extras::Extras,
 }
 
 /// What the plan does for one registry.
@@ -86,6 +88,17 @@ struct ProfileFile {
     preset: Option<String>,
     #[serde(default)]
     mirrors: BTreeMap<String, ProfileChoice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sandbox_image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    systemd_cgroup: Option<bool>,
+    /// A proxy URL, or "none" to remove the drop-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    proxy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    no_proxy: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    registries: Vec<crate::extras::PrivateRegistry>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -97,7 +110,7 @@ enum ProfileChoice {
 
 impl Selection {
     pub fn is_empty(&self) -> bool {
-        self.preset.is_none() && self.mirrors.is_empty()
+        self.preset.is_none() && self.mirrors.is_empty() && self.extras.is_empty()
     }
 
     /// `REGISTRY=SPEC` from `--mirror`.
@@ -118,9 +131,29 @@ impl Selection {
     pub fn from_profile(path: &Path, text: &str) -> Result<Selection> {
         let file: ProfileFile = toml::from_str(text)
             .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
+        let proxy = match &file.proxy {
+            None => None,
+            Some(url) => {
+                let no_proxy = file.no_proxy.as_ref().map(|v| v.join(","));
+                Some(
+                    crate::extras::Proxy::from_flags(url, no_proxy.as_deref(), &[]).map_err(
+                        |e| Error::Invalid {
+                            path: path.into(),
+                            message: e.to_string(),
+                        },
+                    )?,
+                )
+            }
+        };
         let mut sel = Selection {
             preset: file.preset,
             mirrors: BTreeMap::new(),
+            extras: crate::extras::Extras {
+                sandbox_image: file.sandbox_image,
+                systemd_cgroup: file.systemd_cgroup,
+                proxy,
+                private: file.registries,
+            },
         };
         for (reg, choice) in file.mirrors {
             let reg = RegistryName::parse(&reg).map_err(|e| Error::Invalid {
@@ -150,6 +183,17 @@ impl Selection {
                     (r.to_string(), v)
                 })
                 .collect(),
+            sandbox_image: self.extras.sandbox_image.clone(),
+            systemd_cgroup: self.extras.systemd_cgroup,
+            proxy: self.extras.proxy.as_ref().map(|p| match p {
+                crate::extras::Proxy::Set { url, .. } => url.clone(),
+                crate::extras::Proxy::Remove => "none".into(),
+            }),
+            no_proxy: self.extras.proxy.as_ref().and_then(|p| match p {
+                crate::extras::Proxy::Set { no_proxy, .. } => Some(no_proxy.clone()),
+                crate::extras::Proxy::Remove => None,
+            }),
+            registries: self.extras.private.clone(),
         };
         let body = toml::to_string(&file).expect("profiles serialise");
         format!("# ctrwiz profile: `ctrwiz apply --profile THIS_FILE` applies the same mirrors on another node.\n{body}")

@@ -204,12 +204,16 @@ impl BackupSet {
                 before: current,
                 after: self.content(entry)?,
                 note: None,
+                mode: None,
             });
         }
-        let config_changes = changes
-            .iter()
-            .any(|c| c.purpose == Purpose::Config && c.before != c.after);
+        let config_changes = changes.iter().any(|c| {
+            matches!(c.purpose, Purpose::Config | Purpose::ProxyDropIn) && c.before != c.after
+        });
         let restart = config_changes.then(|| crate::plan::Restart {
+            daemon_reload: changes
+                .iter()
+                .any(|c| c.purpose == Purpose::ProxyDropIn && c.before != c.after),
             reasons: vec![format!(
                 "config.toml is restored from backup set {}",
                 self.manifest.id

@@ -25,6 +25,21 @@ pub fn ownership(path: &Path) -> Option<Ownership> {
     })
 }
 
+/// The file's current owner (or this process's ids for a new file) with
+/// the given mode: secrets get 0600 from the first byte written.
+pub fn with_mode(root: &Root, real: &Path, mode: u32) -> Ownership {
+    let target = resolve(root, real);
+    match ownership(&target) {
+        Some(o) => Ownership { mode, ..o },
+        // SAFETY: geteuid/getegid have no preconditions.
+        None => Ownership {
+            mode,
+            uid: unsafe { libc::geteuid() },
+            gid: unsafe { libc::getegid() },
+        },
+    }
+}
+
 /// Follows symlinks (inside the root) to the file that really holds the
 /// content, so configuration management's links stay links.
 pub fn resolve(root: &Root, real: &Path) -> PathBuf {

@@ -26,9 +26,12 @@ pub enum RestartPolicy {
 }
 
 impl RestartPolicy {
-    fn command(&self) -> Option<String> {
+    fn command(&self, daemon_reload: bool) -> Option<String> {
         match self {
             RestartPolicy::Command(c) => Some(c.clone()),
+            RestartPolicy::Systemd if daemon_reload => {
+                Some("systemctl daemon-reload && systemctl restart containerd".into())
+            }
             RestartPolicy::Systemd => Some("systemctl restart containerd".into()),
             RestartPolicy::Openrc => Some("rc-service containerd restart".into()),
             RestartPolicy::Skip(_) => None,
@@ -109,7 +112,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
     if plan.is_noop() {
         // An earlier apply wrote config.toml and was killed before its
         // restart: the files match, but containerd still runs the old config.
-        if let (Some(id), Some(command)) = (pending, opts.restart.command()) {
+        if let (Some(id), Some(command)) = (pending, opts.restart.command(true)) {
             progress(Step::Restarting {
                 command: command.clone(),
             });
@@ -170,7 +173,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
                 .into();
         return Ok(report);
     };
-    let Some(command) = opts.restart.command() else {
+    let Some(command) = opts.restart.command(restart.daemon_reload) else {
         let RestartPolicy::Skip(why) = &opts.restart else {
             unreachable!()
         };
@@ -269,7 +272,10 @@ fn write_all(
     for change in ordered {
         let real = root.join(&change.path);
         let result = match &change.after {
-            Some(text) => files::write_atomic(root, &real, text.as_bytes(), None, 0o644),
+            Some(text) => {
+                let keep = change.mode.map(|m| files::with_mode(root, &real, m));
+                files::write_atomic(root, &real, text.as_bytes(), keep, 0o644)
+            }
             None => files::remove(root, &real),
         };
         result.map_err(|e| Error::io(&change.path, e))?;

@@ -364,6 +364,78 @@ impl ContainerdConfig {
         )))
     }
 
+    /// Table path and key of the pause image for this file's version:
+    /// `sandbox_image` on 1.x files, `pinned_images.sandbox` on 3/4 (facts §3.1).
+    fn sandbox_location(&self) -> (Vec<&'static str>, &'static str) {
+        match self.schema_version() {
+            1 => (vec!["plugins", "cri"], "sandbox_image"),
+            2 => (vec!["plugins", CRI_V2], "sandbox_image"),
+            _ => (vec!["plugins", CRI_IMAGES_V3, "pinned_images"], "sandbox"),
+        }
+    }
+
+    /// Table path of the runc runtime's options for this file's version.
+    fn runc_options_location(&self) -> Vec<&'static str> {
+        let plugin = match self.schema_version() {
+            1 => "cri",
+            2 => CRI_V2,
+            _ => "io.containerd.cri.v1.runtime",
+        };
+        vec![
+            "plugins",
+            plugin,
+            "containerd",
+            "runtimes",
+            "runc",
+            "options",
+        ]
+    }
+
+    fn get(&self, path: &[&str], key: &str) -> Option<&Item> {
+        let mut cur: &dyn TableLike = self.doc.as_table();
+        for p in path {
+            cur = cur.get(p)?.as_table_like()?;
+        }
+        cur.get(key)
+    }
+
+    pub fn sandbox_image(&self) -> Option<String> {
+        let (path, key) = self.sandbox_location();
+        self.get(&path, key)?.as_str().map(str::to_string)
+    }
+
+    pub fn set_sandbox_image(&mut self, image: &str) -> Option<ConfigEdit> {
+        let old = self.sandbox_image();
+        if old.as_deref() == Some(image) {
+            return None;
+        }
+        let (path, key) = self.sandbox_location();
+        set_string_keep_decor(ensure_table(&mut self.doc, &path), key, image);
+        Some(ConfigEdit(format!(
+            "the pause image is {image} (was {})",
+            old.as_deref().unwrap_or("containerd's default")
+        )))
+    }
+
+    pub fn systemd_cgroup(&self) -> Option<bool> {
+        self.get(&self.runc_options_location(), "SystemdCgroup")?
+            .as_bool()
+    }
+
+    pub fn set_systemd_cgroup(&mut self, on: bool) -> Option<ConfigEdit> {
+        if self.systemd_cgroup().unwrap_or(false) == on && (self.systemd_cgroup().is_some() || !on)
+        {
+            return None;
+        }
+        let path = self.runc_options_location();
+        set_value_keep_decor(
+            ensure_table(&mut self.doc, &path),
+            "SystemdCgroup",
+            Value::from(on),
+        );
+        Some(ConfigEdit(format!("SystemdCgroup = {on} for runc")))
+    }
+
     pub fn render(&self) -> String {
         self.doc.to_string()
     }
@@ -424,9 +496,13 @@ fn ensure_table<'a>(doc: &'a mut DocumentMut, path: &[&str]) -> &'a mut dyn Tabl
 /// Replaces a string value but keeps the spacing and trailing comment
 /// around it; a new key copies the indentation of its siblings.
 fn set_string_keep_decor(table: &mut dyn TableLike, key: &str, new: &str) {
+    set_value_keep_decor(table, key, Value::from(new));
+}
+
+fn set_value_keep_decor(table: &mut dyn TableLike, key: &str, new: Value) {
     if let Some(v) = table.get_mut(key).and_then(Item::as_value_mut) {
         let decor = v.decor().clone();
-        *v = Value::from(new);
+        *v = new;
         *v.decor_mut() = decor;
         return;
     }
@@ -437,7 +513,7 @@ fn set_string_keep_decor(table: &mut dyn TableLike, key: &str, new: &str) {
         .and_then(|k| k.leaf_decor().prefix())
         .and_then(|p| p.as_str())
         .map(|p| p.rsplit('\n').next().unwrap_or("").to_string());
-    table.insert(key, toml_edit::value(new));
+    table.insert(key, Item::Value(new));
     if let (Some(indent), Some(mut k)) = (indent, table.key_mut(key)) {
         k.leaf_decor_mut().set_prefix(indent);
     }
@@ -585,6 +661,43 @@ version = 2
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("/c.toml:3:"), "{err}");
+    }
+
+    #[test]
+    fn pause_image_and_systemd_cgroup_follow_the_version() {
+        let mut v2 = parse(V2_DEFAULT_EXCERPT);
+        assert_eq!(
+            v2.sandbox_image().as_deref(),
+            Some("registry.k8s.io/pause:3.6")
+        );
+        v2.set_sandbox_image("k8s.m.daocloud.io/pause:3.6").unwrap();
+        assert!(v2.set_systemd_cgroup(true).is_some());
+        let out = v2.render();
+        assert!(
+            out.contains("    sandbox_image = \"k8s.m.daocloud.io/pause:3.6\"\n"),
+            "{out}"
+        );
+        assert!(out.contains("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\nSystemdCgroup = true"), "{out}");
+        assert!(parse(&out).systemd_cgroup().unwrap());
+        assert!(parse(&out).set_systemd_cgroup(true).is_none(), "idempotent");
+
+        let mut v3 = parse("version = 3\n[plugins.'io.containerd.cri.v1.images'.pinned_images]\n  sandbox = 'registry.k8s.io/pause:3.10'\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n  SystemdCgroup = false  # default\n");
+        v3.set_sandbox_image("registry.aliyuncs.com/google_containers/pause:3.10")
+            .unwrap();
+        v3.set_systemd_cgroup(true).unwrap();
+        let out = v3.render();
+        assert!(
+            out.contains("  sandbox = \"registry.aliyuncs.com/google_containers/pause:3.10\"\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("  SystemdCgroup = true  # default\n"),
+            "comment kept: {out}"
+        );
+        assert!(
+            parse("version = 2\n").set_systemd_cgroup(false).is_none(),
+            "false is the default"
+        );
     }
 
     #[test]

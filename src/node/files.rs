@@ -116,3 +116,21 @@ pub fn read_hosts_dir_at(root: &Root, path: &Path) -> HostsDirState {
     st.registries = st.files.keys().cloned().collect();
     st
 }
+
+/// The CA and client files ctrwiz may write next to a hosts.toml.
+pub fn read_registry_files(root: &Root, hosts: &HostsDirState) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    for dir in hosts.files.keys() {
+        for name in [
+            crate::extras::CA_FILE,
+            crate::extras::CLIENT_CERT_FILE,
+            crate::extras::CLIENT_KEY_FILE,
+        ] {
+            let node_path = hosts.path.join(dir).join(name);
+            if let Ok(text) = std::fs::read_to_string(root.join(&node_path)) {
+                out.insert(node_path, text);
+            }
+        }
+    }
+    out
+}

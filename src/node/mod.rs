@@ -48,6 +48,14 @@ pub struct NodeState {
     pub containerd_config: ConfigState,
     pub hosts_dir: HostsDirState,
     pub service: ServiceState,
+    /// The node's own IP addresses (for NO_PROXY).
+    pub addresses: Vec<String>,
+    /// containerd's proxy drop-in, when present.
+    #[serde(skip)]
+    pub proxy_drop_in: Option<String>,
+    /// CA and client files next to hosts.toml files (node path → text).
+    #[serde(skip)]
+    pub registry_files: std::collections::BTreeMap<PathBuf, String>,
 }
 
 impl NodeState {
@@ -81,11 +89,15 @@ pub fn detect(loc: &Locations) -> NodeState {
         .and_then(|t| t.path.as_ref())
         .and_then(|p| p.parent())
         .map(|p| Path::new("/").join(p.strip_prefix(loc.root.dir()).unwrap_or(p)));
+    let registry_files = files::read_registry_files(&loc.root, &hosts_dir);
     NodeState {
         tools: found,
         cni_dir,
         containerd_config: config,
         hosts_dir,
         service,
+        addresses: service::addresses(&loc.root),
+        proxy_drop_in: std::fs::read_to_string(loc.root.join(crate::extras::PROXY_DROP_IN)).ok(),
+        registry_files,
     }
 }

@@ -606,3 +606,214 @@ fn detect_json_has_the_stable_keys() {
     assert_eq!(v["service"]["manager"], "none");
     assert_eq!(v["service"]["running"], false);
 }
+
+#[test]
+fn pause_image_and_systemd_cgroup_on_1x_and_2x_configs() {
+    let v2 = Node::with_config(&fixture("containerd-1.7-legacy-mirrors.toml"));
+    let args = [
+        "apply",
+        "--sandbox-image",
+        "k8s.m.daocloud.io/pause:3.8",
+        "--systemd-cgroup",
+        "true",
+        "--yes",
+    ];
+    assert_code(&v2.run(&args), 0);
+    let cfg = v2.read(CONFIG);
+    assert!(
+        cfg.contains("    sandbox_image = \"k8s.m.daocloud.io/pause:3.8\"\n"),
+        "{cfg}"
+    );
+    assert!(
+        cfg.contains("SystemdCgroup = true  # kubelet uses the systemd driver"),
+        "already set, comment kept: {cfg}"
+    );
+    assert!(
+        cfg.contains("# /etc/containerd/config.toml — managed by hand"),
+        "{cfg}"
+    );
+
+    let v3 = Node::with_config(&fixture("containerd-2.1-default-excerpt.toml"));
+    assert_code(&v3.run(&args), 0);
+    let cfg = v3.read(CONFIG);
+    assert!(
+        cfg.contains("      sandbox = \"k8s.m.daocloud.io/pause:3.8\"\n"),
+        "{cfg}"
+    );
+    assert!(cfg.contains("      SystemdCgroup = true\n"), "{cfg}");
+    assert!(
+        !cfg.contains("sandbox_image"),
+        "no 1.x key in a version 3 file: {cfg}"
+    );
+    // Again: nothing to do.
+    let again = v3.run(&args);
+    assert_code(&again, 0);
+    assert!(
+        stdout(&again).contains("Nothing to do"),
+        "{}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    fs::create_dir_all(node.path("/etc/systemd/system")).unwrap();
+    let drop_in = "/etc/systemd/system/containerd.service.d/http-proxy.conf";
+    let restarts = node.path("/restarts");
+    let cmd = format!("echo restarted >> {}", restarts.display());
+    // A restart that "works" needs a socket that answers: containerd is
+    // simulated by a listener in this test.
+    let sock = node.path("/run/containerd/containerd.sock");
+    fs::create_dir_all(sock.parent().unwrap()).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let out = node.run(&[
+        "apply",
+        "--mirror",
+        "docker.io=daocloud",
+        "--proxy",
+        "http://proxy.corp:3128",
+        "--no-proxy",
+        "localhost,.corp",
+        "--yes",
+        "--restart-cmd",
+        &cmd,
+    ]);
+    assert_code(&out, 0);
+    let text = node.read(drop_in);
+    assert!(text.contains("[Service]\nEnvironment=\"HTTP_PROXY=http://proxy.corp:3128\"\nEnvironment=\"HTTPS_PROXY=http://proxy.corp:3128\"\nEnvironment=\"NO_PROXY=localhost,.corp\"\n"), "{text}");
+    assert_eq!(fs::read_to_string(&restarts).unwrap().lines().count(), 1);
+
+    // Only the drop-in changes: still a restart (with daemon-reload under systemd).
+    let plan = node.run(&[
+        "plan",
+        "--mirror",
+        "docker.io=daocloud",
+        "--proxy",
+        "none",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert!(
+        v["restart"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("proxy drop-in is removed"),
+        "{v}"
+    );
+    assert_code(
+        &node.run(&[
+            "apply",
+            "--mirror",
+            "docker.io=daocloud",
+            "--proxy",
+            "none",
+            "--yes",
+            "--restart-cmd",
+            &cmd,
+        ]),
+        0,
+    );
+    assert!(!node.exists(drop_in));
+    assert_eq!(fs::read_to_string(&restarts).unwrap().lines().count(), 2);
+
+    // Without systemd: explained, nothing written.
+    let bare = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let out = bare.run(&[
+        "plan",
+        "--mirror",
+        "docker.io=daocloud",
+        "--proxy",
+        "http://proxy.corp:3128",
+    ]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("no systemd here"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("http-proxy.conf"));
+}
+
+#[test]
+fn private_registry_with_ca_and_auth() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let ca = node.path("/tmp-ca.pem");
+    fs::write(
+        &ca,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let out = node.run(&[
+        "apply",
+        "--registry",
+        "harbor.corp:8443",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--auth",
+        "robot:s3cret",
+        "--yes",
+    ]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("password in plain text"),
+        "{}",
+        stdout(&out)
+    );
+    let dir = "/etc/containerd/certs.d/harbor.corp_8443_";
+    let hosts = node.read(&format!("{dir}/hosts.toml"));
+    assert!(
+        hosts.contains("server = \"https://harbor.corp:8443\""),
+        "{hosts}"
+    );
+    assert!(
+        hosts.contains("  capabilities = [\"pull\", \"resolve\", \"push\"]\n  ca = \"ca.crt\"\n"),
+        "{hosts}"
+    );
+    assert!(
+        hosts.contains("\"Authorization\" = [\"Basic cm9ib3Q6czNjcmV0\"]"),
+        "{hosts}"
+    );
+    let mode = |p: &str| fs::metadata(node.path(p)).unwrap().mode() & 0o777;
+    assert_eq!(
+        mode(&format!("{dir}/hosts.toml")),
+        0o600,
+        "holds a password"
+    );
+    assert_eq!(
+        node.read(&format!("{dir}/ca.crt")),
+        fs::read_to_string(&ca).unwrap()
+    );
+
+    // Plain http never carries TLS options.
+    let out = node.run(&[
+        "plan",
+        "--registry",
+        "harbor.corp:8443",
+        "--plain-http",
+        "--skip-verify",
+    ]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("cannot be combined"),
+        "{}",
+        stderr(&out)
+    );
+    // A registry name can never leave the hosts dir.
+    let out = node.run(&["plan", "--registry", "../../etc"]);
+    assert_code(&out, 2);
+}
+
+#[test]
+fn profiles_carry_the_extras() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    node.write(
+        "/profile.toml",
+        "preset = \"daocloud\"\nsandbox_image = \"k8s.m.daocloud.io/pause:3.6\"\nsystemd_cgroup = true\n\n[mirrors]\n\"quay.io\" = \"none\"\n\n[[registries]]\nhost = \"10.0.0.5:5000\"\nplain_http = true\n",
+    );
+    let profile = node.path("/profile.toml");
+    let out = node.run(&["apply", "--profile", profile.to_str().unwrap(), "--yes"]);
+    assert_code(&out, 0);
+    assert!(node.read(CONFIG).contains("SystemdCgroup = true"));
+    assert!(node
+        .read("/etc/containerd/certs.d/10.0.0.5_5000_/hosts.toml")
+        .contains("[host.\"http://10.0.0.5:5000\"]"));
+    assert!(!node.exists("/etc/containerd/certs.d/quay.io/hosts.toml"));
+    assert!(node.exists(DOCKER_HOSTS));
+}

@@ -1,0 +1,338 @@
+//! Node-setup extras from the guides, beyond mirrors: the pause image,
+//! SystemdCgroup, a proxy for containerd only, and private registries.
+//! Chosen in the selection; planned and applied like everything else.
+
+use crate::containerd::hosts::{HostSpec, HostsSpec, UPSTREAM_CAPS};
+use crate::endpoint::{Endpoint, Scheme};
+use crate::error::{Error, Result};
+use crate::registry::RegistryName;
+use crate::version::Version;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The systemd drop-in that gives containerd (and only containerd) a proxy
+/// (seed 002, method 2).
+pub const PROXY_DROP_IN: &str = "/etc/systemd/system/containerd.service.d/http-proxy.conf";
+
+/// The seed's NO_PROXY list: loopback, the private ranges, cluster names.
+pub const DEFAULT_NO_PROXY: &[&str] = &[
+    "localhost",
+    "127.0.0.1",
+    "::1",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    ".svc",
+    ".cluster.local",
+];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extras {
+    pub sandbox_image: Option<String>,
+    pub systemd_cgroup: Option<bool>,
+    pub proxy: Option<Proxy>,
+    pub private: Vec<PrivateRegistry>,
+}
+
+impl Extras {
+    pub fn is_empty(&self) -> bool {
+        *self == Extras::default()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proxy {
+    Set {
+        url: String,
+        no_proxy: Vec<String>,
+    },
+    /// `--proxy none`: remove the drop-in.
+    Remove,
+}
+
+impl Proxy {
+    /// `--proxy URL|none` with `--no-proxy LIST` (default: the seed's list
+    /// plus the node's own addresses).
+    pub fn from_flags(
+        url: &str,
+        no_proxy: Option<&str>,
+        node_addresses: &[String],
+    ) -> Result<Proxy> {
+        if url.trim() == "none" {
+            return Ok(Proxy::Remove);
+        }
+        let ep = Endpoint::parse(url).map_err(|e| Error::Usage(format!("--proxy: {e}")))?;
+        let no_proxy = match no_proxy {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => {
+                let mut v: Vec<String> = DEFAULT_NO_PROXY.iter().map(|s| s.to_string()).collect();
+                v.extend(
+                    node_addresses
+                        .iter()
+                        .filter(|a| !v.contains(a))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+                v
+            }
+        };
+        Ok(Proxy::Set {
+            url: ep.url(),
+            no_proxy,
+        })
+    }
+
+    /// The drop-in's text (`None`: no drop-in).
+    pub fn render(&self) -> Option<String> {
+        let Proxy::Set { url, no_proxy } = self else {
+            return None;
+        };
+        Some(format!(
+            "# Managed by ctrwiz: a proxy for containerd only (image pulls), not for the whole node.\n\
+             # Changing it needs `systemctl daemon-reload` and a containerd restart; ctrwiz does both.\n\
+             [Service]\n\
+             Environment=\"HTTP_PROXY={url}\"\n\
+             Environment=\"HTTPS_PROXY={url}\"\n\
+             Environment=\"NO_PROXY={}\"\n",
+            no_proxy.join(",")
+        ))
+    }
+}
+
+/// A registry of your own (Harbor and the like), reached directly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateRegistry {
+    pub host: RegistryName,
+    /// Plain `http://` (never with TLS options).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plain_http: bool,
+    /// Skip certificate verification (self-signed, no CA file at hand).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_verify: bool,
+    /// Files on the machine running ctrwiz, copied into the registry's
+    /// certs.d directory and referenced by a relative path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<PathBuf>,
+    /// Basic auth, written as a header: the file becomes mode 0600.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Contents of `ca`, `client_cert`, `client_key`, read at the edge
+    /// (the CLI) so that planning stays pure: file name → text.
+    #[serde(skip)]
+    pub files: BTreeMap<String, String>,
+}
+
+pub const CA_FILE: &str = "ca.crt";
+pub const CLIENT_CERT_FILE: &str = "client.cert";
+pub const CLIENT_KEY_FILE: &str = "client.key";
+
+impl PrivateRegistry {
+    pub fn new(host: RegistryName) -> Self {
+        PrivateRegistry {
+            host,
+            plain_http: false,
+            skip_verify: false,
+            ca: None,
+            client_cert: None,
+            client_key: None,
+            username: None,
+            password: None,
+            files: BTreeMap::new(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let tls = self.skip_verify
+            || self.ca.is_some()
+            || self.client_cert.is_some()
+            || self.client_key.is_some();
+        if self.plain_http && tls {
+            return Err(Error::Usage(format!(
+                "{}: --plain-http cannot be combined with --ca, --client-cert, --client-key or --skip-verify (containerd would try HTTPS first)",
+                self.host
+            )));
+        }
+        if self.client_cert.is_some() != self.client_key.is_some() {
+            return Err(Error::Usage(format!(
+                "{}: --client-cert and --client-key go together",
+                self.host
+            )));
+        }
+        if self.username.is_some() != self.password.is_some() {
+            return Err(Error::Usage(format!(
+                "{}: a username needs a password",
+                self.host
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads the CA and client files named on the command line.
+    pub fn load_files(&mut self) -> Result<()> {
+        for (name, path) in [
+            (CA_FILE, &self.ca),
+            (CLIENT_CERT_FILE, &self.client_cert),
+            (CLIENT_KEY_FILE, &self.client_key),
+        ] {
+            if let Some(p) = path {
+                let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+                self.files.insert(name.to_string(), text);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn hosts_spec(&self) -> HostsSpec {
+        let scheme = if self.plain_http { "http" } else { "https" };
+        let ep = Endpoint::parse(&format!("{scheme}://{}", self.host))
+            .expect("registry names make valid URLs");
+        debug_assert!(self.plain_http == (ep.scheme == Scheme::Http));
+        let mut host = HostSpec {
+            capabilities: UPSTREAM_CAPS.to_vec(),
+            ..HostSpec::mirror(ep.clone())
+        };
+        host.skip_verify = self.skip_verify;
+        if self.ca.is_some() {
+            host.ca.push(CA_FILE.into());
+        }
+        if self.client_cert.is_some() {
+            host.client
+                .push((CLIENT_CERT_FILE.into(), CLIENT_KEY_FILE.into()));
+        }
+        if let (Some(u), Some(p)) = (&self.username, &self.password) {
+            host.headers.insert(
+                "Authorization".into(),
+                format!("Basic {}", base64(format!("{u}:{p}").as_bytes())),
+            );
+        }
+        HostsSpec {
+            registry: self.host.clone(),
+            server: Some(ep.url()),
+            hosts: vec![host],
+            origin: "private registry".into(),
+        }
+    }
+
+    pub fn has_auth(&self) -> bool {
+        self.username.is_some()
+    }
+}
+
+/// The pause image tag each containerd line defaults to (facts §3.1).
+pub fn pause_tag(containerd: Option<Version>) -> &'static str {
+    match containerd {
+        Some(v) if v < Version::new(1, 7, 0) => "3.6",
+        Some(v) if v < Version::new(2, 0, 0) => "3.8",
+        Some(v) if v < Version::new(2, 2, 0) => "3.10",
+        Some(v) if v < Version::new(2, 3, 0) => "3.10.1",
+        Some(_) => "3.10.2",
+        None => "3.10",
+    }
+}
+
+fn base64(input: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("user:pw", "dXNlcjpwdw=="),
+        ] {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+    }
+
+    #[test]
+    fn proxy_drop_in_has_the_seeds_no_proxy_and_node_addresses() {
+        let p = Proxy::from_flags("proxy.corp:3128", None, &["192.0.2.10".into()]).unwrap();
+        let text = p.render().unwrap();
+        assert!(
+            text.contains("Environment=\"HTTPS_PROXY=https://proxy.corp:3128\""),
+            "{text}"
+        );
+        assert!(text.contains("NO_PROXY=localhost,127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,.svc,.cluster.local,192.0.2.10"), "{text}");
+        assert_eq!(Proxy::from_flags("none", None, &[]).unwrap(), Proxy::Remove);
+        assert!(Proxy::from_flags("ftp://x", None, &[]).is_err());
+    }
+
+    #[test]
+    fn private_registry_hosts_toml() {
+        let mut r = PrivateRegistry {
+            ca: Some("/tmp/ca.pem".into()),
+            username: Some("robot".into()),
+            password: Some("s3cret".into()),
+            ..PrivateRegistry::new(RegistryName::parse("harbor.corp:8443").unwrap())
+        };
+        r.validate().unwrap();
+        let text = r.hosts_spec().render();
+        assert!(
+            text.contains("server = \"https://harbor.corp:8443\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("capabilities = [\"pull\", \"resolve\", \"push\"]"),
+            "{text}"
+        );
+        assert!(text.contains("ca = \"ca.crt\""), "{text}");
+        assert!(
+            text.contains("\"Authorization\" = [\"Basic cm9ib3Q6czNjcmV0\"]"),
+            "{text}"
+        );
+        r.plain_http = true;
+        assert!(r.validate().is_err(), "http with TLS options");
+        r.ca = None;
+        r.validate().unwrap();
+        assert!(r
+            .hosts_spec()
+            .render()
+            .contains("[host.\"http://harbor.corp:8443\"]"));
+    }
+
+    #[test]
+    fn pause_tags_follow_containerd() {
+        assert_eq!(pause_tag(Version::parse("1.6.20")), "3.6");
+        assert_eq!(pause_tag(Version::parse("1.7.20")), "3.8");
+        assert_eq!(pause_tag(Version::parse("2.1.1")), "3.10");
+        assert_eq!(pause_tag(Version::parse("2.2.1")), "3.10.1");
+        assert_eq!(pause_tag(Version::parse("2.3.0")), "3.10.2");
+    }
+}

@@ -100,6 +100,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    Man,
     /// Restore a backup set (the newest by default)
     Rollback {
         /// List the backup sets
@@ -436,6 +440,18 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             } else {
                 0
             })
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "ctrwiz", &mut std::io::stdout());
+            Ok(0)
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map_err(|e| Error::io("stdout", e))?;
+            Ok(0)
         }
         Some(Command::Rollback { list, id, yes }) => {
             let state = g.state_dir();

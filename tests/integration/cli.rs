@@ -817,3 +817,38 @@ fn profiles_carry_the_extras() {
     assert!(!node.exists("/etc/containerd/certs.d/quay.io/hosts.toml"));
     assert!(node.exists(DOCKER_HOSTS));
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    let node = Node::new();
+    let bash = node.run(&["completions", "bash"]);
+    assert_code(&bash, 0);
+    // bash accepts the script and registers the completion.
+    let check = Command::new("bash")
+        .args(["-c", "source /dev/stdin && complete -p ctrwiz"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(&bash.stdout)?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("ctrwiz"),
+        "{check:?}"
+    );
+    for shell in ["zsh", "fish"] {
+        let out = node.run(&["completions", shell]);
+        assert_code(&out, 0);
+        assert!(stdout(&out).contains("rollback"), "{shell}");
+    }
+    let man = node.run(&["man"]);
+    assert_code(&man, 0);
+    let text = stdout(&man);
+    assert!(
+        text.contains(".TH ctrwiz 1") && text.contains("apply") && text.contains("\\-\\-root"),
+        "{text}"
+    );
+}

@@ -100,6 +100,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pull a small image and show which host served it (needs the live node)
+    Verify {
+        /// Image to pull (default docker.io/library/busybox:latest)
+        image: Option<String>,
+        /// Seconds the pull may take
+        #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
@@ -440,6 +450,36 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             } else {
                 0
             })
+        }
+        Some(Command::Verify {
+            image,
+            timeout,
+            json,
+        }) => {
+            if g.root.is_some() {
+                return Err(Error::Usage(
+                    "verify pulls through the running containerd; it cannot work on --root".into(),
+                ));
+            }
+            let node = node::detect(&g.locations());
+            if !node.service.running {
+                return Err(Error::Other(format!(
+                    "containerd does not answer on {}: start it first (`ctrwiz doctor` explains)",
+                    g.address.display()
+                )));
+            }
+            let image = image.as_deref().unwrap_or(crate::verify::DEFAULT_IMAGE);
+            let report =
+                crate::verify::run(&node, &g.address, image, Duration::from_secs(*timeout));
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("reports serialise")
+                );
+            } else {
+                println!("{}", report.message);
+            }
+            Ok(if report.ok() { 0 } else { 1 })
         }
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

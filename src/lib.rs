@@ -21,4 +21,5 @@ pub mod process;
 pub mod registry;
 pub mod root;
 pub mod selection;
+pub mod verify;
 pub mod version;

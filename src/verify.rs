@@ -1,0 +1,225 @@
+//! `ctrwiz verify`: pull a small image and say which host served it — the
+//! guides' "pull with --debug and look for the mirror" step, automated.
+//!
+//! `ctr --debug images pull --hosts-dir …` goes through the same hosts.toml
+//! resolution as the CRI plugin and logs `msg=resolved … host="…"` and one
+//! `fetch response received … host="…"` line per fetched object.
+
+use crate::containerd::hosts;
+use crate::node::{NodeState, ToolName};
+use crate::process;
+use crate::registry::RegistryName;
+use serde::Serialize;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+pub const DEFAULT_IMAGE: &str = "docker.io/library/busybox:latest";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub image: String,
+    pub registry: String,
+    pub pulled: bool,
+    /// The host that resolved the tag.
+    pub resolved_by: Option<String>,
+    /// Hosts that answered 200 for manifests and blobs.
+    pub fetched_from: Vec<String>,
+    /// The hosts.toml's mirrors for this registry (authorities).
+    pub mirrors: Vec<String>,
+    pub served_by_mirror: bool,
+    pub message: String,
+}
+
+impl Report {
+    /// A pull that worked, through a mirror when one is configured.
+    pub fn ok(&self) -> bool {
+        self.pulled && (self.served_by_mirror || self.mirrors.is_empty())
+    }
+}
+
+/// `busybox` → (`docker.io`, `docker.io/library/busybox:latest`).
+pub fn normalise(image: &str) -> (String, String) {
+    let (first, rest) = image.split_once('/').unwrap_or(("", image));
+    let (registry, path) = if !first.is_empty()
+        && (first.contains('.') || first.contains(':') || first == "localhost")
+    {
+        (first.to_string(), rest.to_string())
+    } else if first.is_empty() {
+        ("docker.io".to_string(), format!("library/{rest}"))
+    } else {
+        ("docker.io".to_string(), image.to_string())
+    };
+    let last = path.rsplit('/').next().unwrap_or("");
+    let path = if last.contains(':') || last.contains('@') {
+        path
+    } else {
+        format!("{path}:latest")
+    };
+    (registry.clone(), format!("{registry}/{path}"))
+}
+
+/// The resolving host and the hosts that served content, from ctr's log.
+pub fn parse_ctr_debug(log: &str) -> (Option<String>, Vec<String>) {
+    let host = |line: &str| {
+        line.split("host=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(str::to_string)
+    };
+    let resolved = log
+        .lines()
+        .filter(|l| l.contains("msg=resolved"))
+        .find_map(host);
+    let mut fetched: Vec<String> = Vec::new();
+    for l in log
+        .lines()
+        .filter(|l| l.contains("fetch response received") && l.contains("response.status=\"200"))
+    {
+        if let Some(h) = host(l).filter(|h| !fetched.contains(h)) {
+            fetched.push(h);
+        }
+    }
+    (resolved, fetched)
+}
+
+/// Pulls `image` with ctr through the node's hosts dir.
+pub fn run(node: &NodeState, socket: &Path, image: &str, timeout: Duration) -> Report {
+    let (registry, full) = normalise(image);
+    let mirrors = configured_mirrors(node, &registry);
+    let mut report = Report {
+        image: full.clone(),
+        registry: registry.clone(),
+        pulled: false,
+        resolved_by: None,
+        fetched_from: vec![],
+        mirrors,
+        served_by_mirror: false,
+        message: String::new(),
+    };
+    let Some(ctr) = node.tool(ToolName::Ctr).and_then(|t| t.path.clone()) else {
+        report.message = "ctr is not installed; it comes with containerd".into();
+        return report;
+    };
+    let done = process::run(
+        Command::new(ctr)
+            .arg("--address")
+            .arg(socket)
+            .arg("--debug")
+            .args(["images", "pull", "--hosts-dir"])
+            .arg(&node.hosts_dir.path)
+            .arg(&full),
+        timeout,
+    );
+    let done = match done {
+        Ok(d) => d,
+        Err(e) => {
+            report.message = format!("could not run ctr: {e}");
+            return report;
+        }
+    };
+    let (resolved, fetched) = parse_ctr_debug(&done.stderr);
+    report.pulled = done.success();
+    report.served_by_mirror = resolved
+        .as_ref()
+        .is_some_and(|h| report.mirrors.contains(h));
+    report.resolved_by = resolved;
+    report.fetched_from = fetched;
+    report.message = if !report.pulled {
+        let why = done
+            .stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("ctr:"))
+            .unwrap_or("")
+            .to_string();
+        if done.timed_out {
+            format!("the pull did not finish within {} s", timeout.as_secs())
+        } else {
+            format!("the pull failed: {why}")
+        }
+    } else if report.served_by_mirror {
+        format!(
+            "{full} was served by the mirror {}",
+            report.resolved_by.as_deref().unwrap_or("?")
+        )
+    } else if report.mirrors.is_empty() {
+        format!(
+            "{full} was served by {} (no mirror is configured for {registry})",
+            report.resolved_by.as_deref().unwrap_or("?")
+        )
+    } else {
+        format!(
+            "{full} was served by {}, not by a mirror ({}): the mirrors did not answer, so containerd fell back; run `ctrwiz probe {registry}`",
+            report.resolved_by.as_deref().unwrap_or("?"),
+            report.mirrors.join(", ")
+        )
+    };
+    report
+}
+
+fn configured_mirrors(node: &NodeState, registry: &str) -> Vec<String> {
+    let Ok(name) = RegistryName::parse(registry) else {
+        return vec![];
+    };
+    let Some(Some(text)) = node.hosts_dir.files.get(&name.dir_name()) else {
+        return vec![];
+    };
+    let Ok(parsed) = hosts::parse(Path::new("hosts.toml"), text) else {
+        return vec![];
+    };
+    let upstream = crate::endpoint::Endpoint::parse(&name.upstream_url())
+        .map(|e| e.authority)
+        .unwrap_or_default();
+    parsed
+        .hosts
+        .iter()
+        .filter_map(|h| crate::endpoint::Endpoint::parse(&h.url).ok())
+        .map(|e| e.authority)
+        .filter(|a| *a != upstream && a != registry)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_are_normalised_like_containerd() {
+        assert_eq!(
+            normalise("busybox"),
+            (
+                "docker.io".into(),
+                "docker.io/library/busybox:latest".into()
+            )
+        );
+        assert_eq!(
+            normalise("rancher/pause:3.6"),
+            ("docker.io".into(), "docker.io/rancher/pause:3.6".into())
+        );
+        assert_eq!(
+            normalise("registry.k8s.io/pause:3.10"),
+            (
+                "registry.k8s.io".into(),
+                "registry.k8s.io/pause:3.10".into()
+            )
+        );
+        assert_eq!(
+            normalise("127.0.0.1:5000/x/y"),
+            ("127.0.0.1:5000".into(), "127.0.0.1:5000/x/y:latest".into())
+        );
+    }
+
+    #[test]
+    fn reads_the_serving_host_from_ctr_debug_output() {
+        let log = r#"time="2026-11-22T15:17:18Z" level=debug msg=resolving host="127.0.0.1:5999"
+time="2026-11-22T15:17:18Z" level=debug msg="fetch response received" host="127.0.0.1:5999" response.status="200 OK" url="http://127.0.0.1:5999/v2/library/hello/manifests/1?ns=docker.io"
+time="2026-11-22T15:17:18Z" level=debug msg=resolved desc.digest="sha256:fe" host="127.0.0.1:5999"
+time="2026-11-22T15:17:18Z" level=debug msg="fetch response received" digest="sha256:a3" response.status="200 OK" host="127.0.0.1:5999"
+"#;
+        let (resolved, fetched) = parse_ctr_debug(log);
+        assert_eq!(resolved.as_deref(), Some("127.0.0.1:5999"));
+        assert_eq!(fetched, vec!["127.0.0.1:5999"]);
+        assert_eq!(parse_ctr_debug("nothing"), (None, vec![]));
+    }
+}

@@ -159,11 +159,13 @@ pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<P
         let shared = std::sync::Arc::new(candidates.clone());
         for _ in 0..opts.max_parallel.clamp(1, candidates.len().max(1)) {
             let (tx, queue, shared) = (tx.clone(), queue.clone(), shared.clone());
-            std::thread::spawn(move || loop {
-                let Some(i) = queue.lock().ok().and_then(|mut q| q.pop()) else {
-                    break;
-                };
-                let _ = tx.send((i, probe_one(&shared[i], &opts)));
+            std::thread::spawn(move || {
+                // The lock is released at the end of this statement, before
+                // the probe (a `while let` would hold it for the whole body).
+                let next = || queue.lock().ok().and_then(|mut q| q.pop());
+                while let Some(i) = next() {
+                    let _ = tx.send((i, probe_one(&shared[i], &opts)));
+                }
             });
         }
         drop(tx);
@@ -331,7 +333,7 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
             Err(ureq::Error::Status(code, resp)) => {
                 Ok((code, resp.header("www-authenticate").map(str::to_string)))
             }
-            Err(ureq::Error::Transport(e)) => Err(e),
+            Err(ureq::Error::Transport(e)) => Err(Box::new(e)),
         }
     };
     let mut answer = head(None);

@@ -51,6 +51,14 @@ pub struct Global {
     /// Work on a built-in sample node in a temporary directory (safe to try anything)
     #[arg(long, global = true, conflicts_with = "root")]
     pub demo: bool,
+    /// Rootless containerd: ~/.config/containerd, the $XDG_RUNTIME_DIR socket,
+    /// `systemctl --user` (chosen by itself for a normal user who has one)
+    #[arg(long, global = true, conflicts_with = "root")]
+    pub rootless: bool,
+    /// What config_path must say when containerd sees the hosts dir elsewhere
+    /// (rootless: bind-mounted on /etc/containerd).
+    #[arg(skip)]
+    pub config_path_value: Option<PathBuf>,
     /// Seconds to wait for containerd to answer after a restart
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub health_timeout: u64,
@@ -275,6 +283,7 @@ impl Global {
             root: self.root(),
             config: self.config.clone(),
             hosts_dir: self.hosts_dir.clone(),
+            config_path_value: self.config_path_value.clone(),
             address: self.address.clone(),
             probe_timeout: Duration::from_secs(3),
         }
@@ -307,6 +316,9 @@ impl Global {
                 "containerd is not running; the new config takes effect when it starts".into(),
             );
         }
+        if self.rootless {
+            return RestartPolicy::Command("systemctl --user restart containerd".into());
+        }
         match node.service.manager {
             ServiceManager::Systemd => RestartPolicy::Systemd,
             ServiceManager::Openrc => RestartPolicy::Openrc,
@@ -325,6 +337,39 @@ impl Global {
             ctr: node.tool(ToolName::Ctr).and_then(|t| t.path.clone()),
             health_timeout: Duration::from_secs(self.health_timeout),
         }
+    }
+}
+
+/// Rootless containerd keeps its files in the user's config dir and
+/// bind-mounts it on /etc/containerd inside its namespace (containerd-facts
+/// §5), so config_path still says /etc/containerd/certs.d. Chosen by
+/// `--rootless`, or by itself for a normal user who has such a setup.
+fn rootless_defaults(g: &mut Global) {
+    // SAFETY: geteuid has no preconditions.
+    let normal_user = unsafe { libc::geteuid() } != 0;
+    let config_home = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
+    let (Some(config_home), Some(runtime)) = (config_home, runtime) else {
+        return;
+    };
+    let user_config = config_home.join("containerd/config.toml");
+    let user_socket = runtime.join("containerd/containerd.sock");
+    let auto = normal_user && g.root.is_none() && (user_socket.exists() || user_config.exists());
+    if !(g.rootless || auto) {
+        return;
+    }
+    g.rootless = true;
+    if g.config == std::path::Path::new(crate::containerd::config::DEFAULT_PATH) {
+        g.config = user_config;
+    }
+    if g.address == std::path::Path::new(node::DEFAULT_ADDRESS) {
+        g.address = user_socket;
+    }
+    if g.hosts_dir.is_none() {
+        g.hosts_dir = Some(config_home.join("containerd/certs.d"));
+        g.config_path_value = Some(PathBuf::from(node::DEFAULT_HOSTS_DIR));
     }
 }
 
@@ -357,6 +402,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
     } else {
         None
     };
+    rootless_defaults(&mut cli.global);
     let g = &cli.global;
     match &cli.command {
         None => {

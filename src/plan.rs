@@ -169,7 +169,9 @@ pub fn hosts_file(hosts_dir: &Path, registry: &RegistryName) -> PathBuf {
 pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Result<Plan> {
     let cfg_state = &node.containerd_config;
     let hosts_dir = node.hosts_dir.path.clone();
-    let hosts_dir_str = hosts_dir
+    let hosts_dir_str = node
+        .hosts_dir
+        .config_value
         .to_str()
         .ok_or_else(|| Error::Usage("the hosts dir must be valid UTF-8".into()))?
         .to_string();

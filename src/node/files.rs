@@ -29,8 +29,11 @@ pub struct ConfigState {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct HostsDirState {
-    /// Node path: what `config_path` names.
+    /// Node path of the directory ctrwiz reads and writes.
     pub path: PathBuf,
+    /// What config.toml's `config_path` must say (differs from `path` only
+    /// for rootless containerd).
+    pub config_value: PathBuf,
     pub exists: bool,
     /// Registry names that have a directory, sorted.
     pub registries: Vec<String>,
@@ -93,12 +96,17 @@ pub fn hosts_dir_path(loc: &Locations, config: &ConfigState) -> PathBuf {
 
 pub fn read_hosts_dir(loc: &Locations, config: &ConfigState) -> HostsDirState {
     let path = hosts_dir_path(loc, config);
-    read_hosts_dir_at(&loc.root, &path)
+    let mut st = read_hosts_dir_at(&loc.root, &path);
+    if let Some(v) = &loc.config_path_value {
+        st.config_value = v.clone();
+    }
+    st
 }
 
 pub fn read_hosts_dir_at(root: &Root, path: &Path) -> HostsDirState {
     let mut st = HostsDirState {
         path: path.to_path_buf(),
+        config_value: path.to_path_buf(),
         ..Default::default()
     };
     let Ok(entries) = std::fs::read_dir(root.join(path)) else {

@@ -24,6 +24,9 @@ pub struct Locations {
     pub config: PathBuf,
     /// `--hosts-dir`; otherwise config.toml's `config_path` or the default.
     pub hosts_dir: Option<PathBuf>,
+    /// What `config_path` must say, when containerd sees the hosts dir at
+    /// another path (rootless: bind-mounted on /etc/containerd).
+    pub config_path_value: Option<PathBuf>,
     pub address: PathBuf,
     pub probe_timeout: Duration,
 }
@@ -34,6 +37,7 @@ impl Default for Locations {
             root: Root::default(),
             config: PathBuf::from(crate::containerd::config::DEFAULT_PATH),
             hosts_dir: None,
+            config_path_value: None,
             address: PathBuf::from(DEFAULT_ADDRESS),
             probe_timeout: Duration::from_secs(3),
         }

@@ -852,3 +852,36 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         "{text}"
     );
 }
+
+#[test]
+fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg_home = home.path().join("cfg");
+    let config = cfg_home.join("containerd/config.toml");
+    fs::create_dir_all(config.parent().unwrap()).unwrap();
+    fs::write(&config, fixture("containerd-1.6.20-default.toml")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .args(["--rootless", "--state-dir"])
+        .arg(home.path().join("state"))
+        .args(["apply", "--mirror", "docker.io=daocloud", "--yes"])
+        .env("XDG_CONFIG_HOME", &cfg_home)
+        .env("XDG_RUNTIME_DIR", home.path().join("run"))
+        .env("CTRWIZ_CONFIG_DIR", home.path().join("user-config"))
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("containerd is not running"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(cfg_home
+        .join("containerd/certs.d/docker.io/hosts.toml")
+        .exists());
+    // Inside rootlesskit's namespace ~/.config/containerd is /etc/containerd.
+    let text = fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("config_path = \"/etc/containerd/certs.d\""),
+        "{text}"
+    );
+}

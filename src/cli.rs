@@ -90,6 +90,9 @@ pub enum Command {
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
+        /// Restart Docker when daemon.json changes (stops its containers unless live-restore is on)
+        #[arg(long)]
+        restart_docker: bool,
     },
     /// Measure mirrors: reachability, latency, allowlists (all at once, bounded by --timeout)
     Probe {
@@ -162,6 +165,9 @@ pub struct SelectionArgs {
         help_heading = "Node setup"
     )]
     pub no_proxy: Option<String>,
+    /// docker.io mirrors for Docker's /etc/docker/daemon.json (other keys kept), or `none`
+    #[arg(long, value_name = "URL[,URL…]|none", help_heading = "Node setup")]
+    pub docker_mirror: Option<String>,
     /// A private registry (Harbor …) reached directly, with the TLS/auth flags below
     #[arg(long, value_name = "HOST[:PORT]", help_heading = "Private registry")]
     pub registry: Option<String>,
@@ -233,6 +239,16 @@ impl SelectionArgs {
             sel.add_mirror_flag(m)?;
         }
         let extras = &mut sel.extras;
+        if let Some(spec) = &self.docker_mirror {
+            extras.docker_mirrors = Some(match spec.trim() {
+                "none" => vec![],
+                list => list
+                    .split(',')
+                    .map(|u| u.trim().to_string())
+                    .filter(|u| !u.is_empty())
+                    .collect(),
+            });
+        }
         if self.sandbox_image.is_some() {
             extras.sandbox_image = self.sandbox_image.clone();
         }
@@ -336,7 +352,15 @@ impl Global {
             address: self.address.clone(),
             ctr: node.tool(ToolName::Ctr).and_then(|t| t.path.clone()),
             health_timeout: Duration::from_secs(self.health_timeout),
+            docker_restart: None,
         }
+    }
+}
+
+fn docker_restart_command(node: &NodeState) -> String {
+    match node.service.manager {
+        ServiceManager::Openrc => "rc-service docker restart".into(),
+        _ => "systemctl restart docker".into(),
     }
 }
 
@@ -441,18 +465,34 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Some(Command::Apply { selection, yes }) => {
+        Some(Command::Apply {
+            selection,
+            yes,
+            restart_docker,
+        }) => {
             let (node, plan) = make_plan(g, selection)?;
             print_plan(&plan, !yes);
             if plan.is_noop() {
                 // Still finishes a restart an interrupted apply left pending.
-                return execute(&plan, &g.apply_options(&node));
+                return execute(
+                    &plan,
+                    &ApplyOptions {
+                        docker_restart: restart_docker.then(|| docker_restart_command(&node)),
+                        ..g.apply_options(&node)
+                    },
+                );
             }
             confirm(
                 *yes,
                 &format!("Apply these {} change(s)?", plan.effective().count()),
             )?;
-            execute(&plan, &g.apply_options(&node))
+            execute(
+                &plan,
+                &ApplyOptions {
+                    docker_restart: restart_docker.then(|| docker_restart_command(&node)),
+                    ..g.apply_options(&node)
+                },
+            )
         }
         Some(Command::Probe {
             registries,

@@ -713,6 +713,7 @@ mod tests {
             address: "/run/containerd/containerd.sock".into(),
             ctr: None,
             health_timeout: std::time::Duration::from_secs(1),
+            docker_restart: None,
         };
         crate::apply::run(&plan, &opts, &mut |_| {}).unwrap();
         let after = run(&node::detect(&loc), &LiveFacts::default());

@@ -29,6 +29,8 @@ pub const DEFAULT_NO_PROXY: &[&str] = &[
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extras {
+    /// docker.io mirrors for Docker's daemon.json (`Some(vec![])` removes them).
+    pub docker_mirrors: Option<Vec<String>>,
     pub sandbox_image: Option<String>,
     pub systemd_cgroup: Option<bool>,
     pub proxy: Option<Proxy>,
@@ -230,6 +232,46 @@ impl PrivateRegistry {
     }
 }
 
+pub const DOCKER_DAEMON_JSON: &str = "/etc/docker/daemon.json";
+
+/// daemon.json with `registry-mirrors` set (or removed), every other key
+/// kept in its order. Docker's own image store does not use containerd's
+/// hosts.toml, and only docker.io mirrors belong in this key.
+pub fn docker_daemon_json(
+    path: &std::path::Path,
+    before: Option<&str>,
+    mirrors: &[String],
+) -> Result<String> {
+    let mut doc: serde_json::Map<String, serde_json::Value> =
+        match before.map(str::trim).filter(|t| !t.is_empty()) {
+            None => serde_json::Map::new(),
+            Some(text) => serde_json::from_str(text).map_err(|e| Error::Toml {
+                path: path.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                message: format!("daemon.json is not valid JSON: {e}"),
+            })?,
+        };
+    if mirrors.is_empty() {
+        doc.shift_remove("registry-mirrors");
+    } else {
+        let urls = mirrors
+            .iter()
+            .map(|m| Endpoint::parse(m).map(|e| serde_json::Value::String(e.url())))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        doc.insert("registry-mirrors".into(), serde_json::Value::Array(urls));
+    }
+    Ok(serde_json::to_string_pretty(&doc).expect("JSON serialises") + "\n")
+}
+
+/// Docker stops running containers on restart unless live-restore is on.
+pub fn docker_live_restore(daemon_json: Option<&str>) -> bool {
+    daemon_json
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .and_then(|v| v.get("live-restore").and_then(serde_json::Value::as_bool))
+        .unwrap_or(false)
+}
+
 /// The pause image tag each containerd line defaults to (facts §3.1).
 pub fn pause_tag(containerd: Option<Version>) -> &'static str {
     match containerd {
@@ -325,6 +367,25 @@ mod tests {
             .hosts_spec()
             .render()
             .contains("[host.\"http://harbor.corp:8443\"]"));
+    }
+
+    #[test]
+    fn daemon_json_keeps_other_keys_in_order() {
+        let before = "{\n  \"log-driver\": \"json-file\",\n  \"registry-mirrors\": [\"https://old.example\"],\n  \"live-restore\": true\n}\n";
+        let p = std::path::Path::new("/etc/docker/daemon.json");
+        let out = docker_daemon_json(p, Some(before), &["docker.m.daocloud.io".into()]).unwrap();
+        assert_eq!(out, "{\n  \"log-driver\": \"json-file\",\n  \"registry-mirrors\": [\n    \"https://docker.m.daocloud.io\"\n  ],\n  \"live-restore\": true\n}\n");
+        assert!(docker_live_restore(Some(before)));
+        let removed = docker_daemon_json(p, Some(before), &[]).unwrap();
+        assert!(!removed.contains("registry-mirrors") && removed.contains("live-restore"));
+        let err = docker_daemon_json(p, Some("{\n  \"a\": ,\n}"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/etc/docker/daemon.json:2:"), "{err}");
+        assert_eq!(
+            docker_daemon_json(p, None, &["https://m.example".into()]).unwrap(),
+            "{\n  \"registry-mirrors\": [\n    \"https://m.example\"\n  ]\n}\n"
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum Purpose {
     },
     /// containerd's systemd drop-in for a proxy.
     ProxyDropIn,
+    /// Docker's daemon.json (its own image store).
+    DockerDaemon,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -310,6 +312,27 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
                     path,
                 });
             }
+        }
+        changes.push(change);
+    }
+    if let Some(mirrors) = &selection.extras.docker_mirrors {
+        let path = PathBuf::from(crate::extras::DOCKER_DAEMON_JSON);
+        let before = node.docker_daemon_json.clone();
+        let after = crate::extras::docker_daemon_json(&path, before.as_deref(), mirrors)?;
+        let change = FileChange {
+            path,
+            purpose: Purpose::DockerDaemon,
+            before,
+            after: Some(after),
+            note: None,
+            mode: None,
+        };
+        if change.kind() != ChangeKind::Unchanged {
+            notes.push(if crate::extras::docker_live_restore(change.before.as_deref()) {
+                "Docker reads daemon.json at start: restart it (live-restore is on, so containers keep running); ctrwiz does it only with --restart-docker".into()
+            } else {
+                "Docker reads daemon.json at start: restarting Docker STOPS its running containers (live-restore is off); ctrwiz restarts it only with --restart-docker".into()
+            });
         }
         changes.push(change);
     }

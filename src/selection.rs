@@ -88,6 +88,9 @@ struct ProfileFile {
     preset: Option<String>,
     #[serde(default)]
     mirrors: BTreeMap<String, ProfileChoice>,
+    /// docker.io mirrors for Docker's daemon.json (`[]` removes them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    docker_mirrors: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sandbox_image: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +152,7 @@ impl Selection {
             preset: file.preset,
             mirrors: BTreeMap::new(),
             extras: crate::extras::Extras {
+                docker_mirrors: file.docker_mirrors,
                 sandbox_image: file.sandbox_image,
                 systemd_cgroup: file.systemd_cgroup,
                 proxy,
@@ -183,6 +187,7 @@ impl Selection {
                     (r.to_string(), v)
                 })
                 .collect(),
+            docker_mirrors: self.extras.docker_mirrors.clone(),
             sandbox_image: self.extras.sandbox_image.clone(),
             systemd_cgroup: self.extras.systemd_cgroup,
             proxy: self.extras.proxy.as_ref().map(|p| match p {

@@ -50,6 +50,9 @@ pub struct ApplyOptions {
     /// `ctr`, for the health check; without it only the socket is tried.
     pub ctr: Option<PathBuf>,
     pub health_timeout: Duration,
+    /// Restart Docker after daemon.json changed (only on an explicit yes:
+    /// it stops running containers unless live-restore is on).
+    pub docker_restart: Option<String>,
 }
 
 /// One line of progress.
@@ -63,6 +66,8 @@ pub enum Step {
     Unhealthy { why: String },
     RolledBack { files: usize },
     RestartedAfterRollback { healthy: bool },
+    DockerRestarted,
+    DockerNotRestarted { why: String },
 }
 
 impl fmt::Display for Step {
@@ -87,6 +92,8 @@ impl fmt::Display for Step {
             Step::RestartedAfterRollback { healthy: true } => {
                 write!(f, "restarted containerd with the old files: healthy again")
             }
+            Step::DockerRestarted => write!(f, "restarted Docker for daemon.json"),
+            Step::DockerNotRestarted { why } => write!(f, "Docker not restarted: {why}"),
             Step::RestartedAfterRollback { healthy: false } => write!(
                 f,
                 "restarted containerd with the old files: still NOT healthy"
@@ -107,6 +114,28 @@ pub struct Report {
 
 pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
     let _lock = lock::acquire(&opts.state_dir)?;
+    let mut report = run_locked(plan, opts, progress)?;
+    let docker_changed = plan.effective().any(|c| c.purpose == Purpose::DockerDaemon);
+    if docker_changed {
+        match &opts.docker_restart {
+            Some(cmd) => {
+                health::restart(cmd).map_err(|e| {
+                    Error::Other(format!("daemon.json was written but Docker did not restart: {e}\n  `ctrwiz rollback` restores the files"))
+                })?;
+                progress(Step::DockerRestarted);
+                report.message.push_str("; Docker restarted");
+            }
+            None => {
+                let why = "run `systemctl restart docker` when its containers may stop (or pass --restart-docker)".to_string();
+                progress(Step::DockerNotRestarted { why: why.clone() });
+                report.message.push_str(&format!("; {why}"));
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
     let root = &opts.root;
     let pending = pending_restart(&opts.state_dir);
     if plan.is_noop() {

@@ -54,6 +54,9 @@ pub struct NodeState {
     pub service: ServiceState,
     /// The node's own IP addresses (for NO_PROXY).
     pub addresses: Vec<String>,
+    /// Docker's daemon.json, when present.
+    #[serde(skip)]
+    pub docker_daemon_json: Option<String>,
     /// containerd's proxy drop-in, when present.
     #[serde(skip)]
     pub proxy_drop_in: Option<String>,
@@ -101,6 +104,10 @@ pub fn detect(loc: &Locations) -> NodeState {
         hosts_dir,
         service,
         addresses: service::addresses(&loc.root),
+        docker_daemon_json: std::fs::read_to_string(
+            loc.root.join(crate::extras::DOCKER_DAEMON_JSON),
+        )
+        .ok(),
         proxy_drop_in: std::fs::read_to_string(loc.root.join(crate::extras::PROXY_DROP_IN)).ok(),
         registry_files,
     }

@@ -21,10 +21,12 @@ pub enum ToolName {
     Nerdctl,
     Crictl,
     Buildkitd,
+    /// Docker's daemon, which keeps its own image store.
+    Dockerd,
 }
 
 impl ToolName {
-    pub const ALL: [ToolName; 8] = [
+    pub const ALL: [ToolName; 9] = [
         ToolName::Containerd,
         ToolName::Ctr,
         ToolName::Runc,
@@ -33,6 +35,7 @@ impl ToolName {
         ToolName::Nerdctl,
         ToolName::Crictl,
         ToolName::Buildkitd,
+        ToolName::Dockerd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl ToolName {
             ToolName::Nerdctl => "nerdctl",
             ToolName::Crictl => "crictl",
             ToolName::Buildkitd => "buildkitd",
+            ToolName::Dockerd => "dockerd",
         }
     }
 }

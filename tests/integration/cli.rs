@@ -885,3 +885,43 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
         "{text}"
     );
 }
+
+#[test]
+fn docker_daemon_json_is_merged_and_docker_is_not_restarted_unasked() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let before = "{\n  \"log-driver\": \"json-file\",\n  \"log-opts\": {\"max-size\": \"10m\"},\n  \"exec-opts\": [\"native.cgroupdriver=systemd\"]\n}\n";
+    node.write("/etc/docker/daemon.json", before);
+    let out = node.run(&[
+        "apply",
+        "--mirror",
+        "docker.io=daocloud",
+        "--docker-mirror",
+        "https://docker.m.daocloud.io",
+        "--yes",
+    ]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("restarting Docker STOPS its running containers"),
+        "{text}"
+    );
+    assert!(text.contains("Docker not restarted"), "{text}");
+    let v: serde_json::Value = serde_json::from_str(&node.read("/etc/docker/daemon.json")).unwrap();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["log-driver", "log-opts", "exec-opts", "registry-mirrors"],
+        "every key kept, in order"
+    );
+    assert_eq!(v["registry-mirrors"][0], "https://docker.m.daocloud.io");
+    assert_eq!(v["log-opts"]["max-size"], "10m");
+
+    node.write("/etc/docker/daemon.json", "{\n  \"debug\": true,\n}\n");
+    let out = node.run(&["plan", "--docker-mirror", "https://m.example"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("/etc/docker/daemon.json:3:"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -555,8 +555,16 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 )));
             }
             let image = image.as_deref().unwrap_or(crate::verify::DEFAULT_IMAGE);
-            let report =
-                crate::verify::run(&node, &g.address, image, Duration::from_secs(*timeout));
+            let cri_loaded = live_facts(g, &node)
+                .cri_failures
+                .is_some_and(|f| f.is_empty());
+            let report = crate::verify::run(
+                &node,
+                &g.address,
+                cri_loaded,
+                image,
+                Duration::from_secs(*timeout),
+            );
             if *json {
                 println!(
                     "{}",

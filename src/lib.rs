@@ -9,6 +9,7 @@ pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod containerd;
+pub mod cri;
 pub mod demo;
 pub mod doctor;
 pub mod endpoint;

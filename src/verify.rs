@@ -28,13 +28,18 @@ pub struct Report {
     /// The hosts.toml's mirrors for this registry (authorities).
     pub mirrors: Vec<String>,
     pub served_by_mirror: bool,
+    /// The CRI pull (kubelet's path): `Ok(image ref)` or the error;
+    /// `None` when the CRI plugin is not loaded.
+    pub cri: Option<Result<String, String>>,
     pub message: String,
 }
 
 impl Report {
     /// A pull that worked, through a mirror when one is configured.
     pub fn ok(&self) -> bool {
-        self.pulled && (self.served_by_mirror || self.mirrors.is_empty())
+        self.pulled
+            && (self.served_by_mirror || self.mirrors.is_empty())
+            && !matches!(self.cri, Some(Err(_)))
     }
 }
 
@@ -83,8 +88,15 @@ pub fn parse_ctr_debug(log: &str) -> (Option<String>, Vec<String>) {
     (resolved, fetched)
 }
 
-/// Pulls `image` with ctr through the node's hosts dir.
-pub fn run(node: &NodeState, socket: &Path, image: &str, timeout: Duration) -> Report {
+/// Pulls `image` through CRI when its plugin is up (what kubelet does),
+/// then with `ctr --debug --hosts-dir` to see which host answers.
+pub fn run(
+    node: &NodeState,
+    socket: &Path,
+    cri_loaded: bool,
+    image: &str,
+    timeout: Duration,
+) -> Report {
     let (registry, full) = normalise(image);
     let mirrors = configured_mirrors(node, &registry);
     let mut report = Report {
@@ -95,8 +107,12 @@ pub fn run(node: &NodeState, socket: &Path, image: &str, timeout: Duration) -> R
         fetched_from: vec![],
         mirrors,
         served_by_mirror: false,
+        cri: None,
         message: String::new(),
     };
+    if cri_loaded {
+        report.cri = Some(crate::cri::pull_image(socket, &full, timeout));
+    }
     let Some(ctr) = node.tool(ToolName::Ctr).and_then(|t| t.path.clone()) else {
         report.message = "ctr is not installed; it comes with containerd".into();
         return report;
@@ -125,6 +141,11 @@ pub fn run(node: &NodeState, socket: &Path, image: &str, timeout: Duration) -> R
         .is_some_and(|h| report.mirrors.contains(h));
     report.resolved_by = resolved;
     report.fetched_from = fetched;
+    let cri_note = match &report.cri {
+        Some(Ok(r)) => format!(" The CRI pull (kubelet's path) worked: {r}."),
+        Some(Err(e)) => format!(" The CRI pull (kubelet's path) FAILED: {e}."),
+        None => " The CRI plugin is not loaded, so only ctr was tried.".into(),
+    };
     report.message = if !report.pulled {
         let why = done
             .stderr
@@ -155,6 +176,7 @@ pub fn run(node: &NodeState, socket: &Path, image: &str, timeout: Duration) -> R
             report.mirrors.join(", ")
         )
     };
+    report.message.push_str(&cri_note);
     report
 }
 

@@ -7,14 +7,15 @@ use crate::process;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-pub fn restart(command: &str) -> Result<(), String> {
+/// Runs the restart command; `Ok` carries its output for the apply log.
+pub fn restart(command: &str) -> Result<String, String> {
     let done = process::run(
         Command::new("sh").args(["-c", command]),
         Duration::from_secs(120),
     )
     .map_err(|e| format!("could not run `{command}`: {e}"))?;
     if done.success() {
-        Ok(())
+        Ok(done.output())
     } else if done.timed_out {
         Err(format!("`{command}` did not finish within 120 s"))
     } else {

@@ -173,7 +173,11 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
     }
     remove_stale_temp_files(plan, root);
     let set = backup::create(root, &opts.state_dir, plan)?;
-    write_log(&set, plan);
+    let log = ApplyLog::start(&set, plan);
+    let progress = &mut |step: Step| {
+        log.line(&step.to_string());
+        progress(step);
+    };
     progress(Step::BackedUp {
         dir: set.dir.clone(),
         files: set.manifest.entries.len(),
@@ -217,7 +221,12 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
     progress(Step::Restarting {
         command: command.clone(),
     });
-    let outcome = health::restart(&command).and_then(|_| health::check(opts));
+    let outcome = health::restart(&command).and_then(|output| {
+        if !output.is_empty() {
+            log.line(&format!("restart output: {output}"));
+        }
+        health::check(opts)
+    });
     match outcome {
         Ok(detail) => {
             clear_pending(&opts.state_dir);
@@ -330,18 +339,36 @@ fn slow_down_for_tests() {
 }
 
 /// The plan and its diffs next to the backup, for anyone asked to help.
-fn write_log(set: &backup::BackupSet, plan: &Plan) {
-    let mut log = format!(
-        "ctrwiz {} apply {}\n{}\n\n",
-        env!("CARGO_PKG_VERSION"),
-        set.manifest.id,
-        plan.restart_sentence()
-    );
-    for n in &plan.notes {
-        log.push_str(&format!("note: {n}\n"));
+/// `apply.log` next to the backup: the plan, its diffs, every step, the
+/// restart output and the health check — one file to attach when asking
+/// for help.
+struct ApplyLog(PathBuf);
+
+impl ApplyLog {
+    fn start(set: &backup::BackupSet, plan: &Plan) -> ApplyLog {
+        let mut log = format!(
+            "ctrwiz {} apply {}\n{}\n",
+            env!("CARGO_PKG_VERSION"),
+            set.manifest.id,
+            plan.restart_sentence()
+        );
+        for n in &plan.notes {
+            log.push_str(&format!("note: {n}\n"));
+        }
+        log.push('\n');
+        for c in plan.effective() {
+            log.push_str(&c.diff());
+        }
+        log.push_str("\n-- steps --\n");
+        let path = set.dir.join("apply.log");
+        let _ = std::fs::write(&path, log);
+        ApplyLog(path)
     }
-    for c in plan.effective() {
-        log.push_str(&c.diff());
+
+    fn line(&self, text: &str) {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&self.0) {
+            let _ = writeln!(f, "{} {text}", backup::utc_stamp());
+        }
     }
-    let _ = std::fs::write(set.dir.join("plan.diff"), log);
 }

@@ -925,3 +925,35 @@ fn docker_daemon_json_is_merged_and_docker_is_not_restarted_unasked() {
         stderr(&out)
     );
 }
+
+#[test]
+fn each_backup_set_has_an_apply_log_to_attach_when_asking_for_help() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let out = node.run(&[
+        "apply",
+        "--mirror",
+        "docker.io=daocloud",
+        "--yes",
+        "--restart-cmd",
+        "echo unit output; exit 1",
+        "--health-timeout",
+        "1",
+    ]);
+    assert_code(&out, 1);
+    let sets: Vec<_> = fs::read_dir(node.path("/var/lib/ctrwiz/backups"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(sets.len(), 1);
+    let log = fs::read_to_string(sets[0].path().join("apply.log")).unwrap();
+    for want in [
+        "containerd will restart: config.toml changes: config_path is set",
+        "+++ b/etc/containerd/certs.d/docker.io/hosts.toml",
+        "created /etc/containerd/certs.d/docker.io/hosts.toml",
+        "restarting containerd: echo unit output; exit 1",
+        "unit output",
+        "rolled back 2 file(s)",
+    ] {
+        assert!(log.contains(want), "missing {want:?} in:\n{log}");
+    }
+}

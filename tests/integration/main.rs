@@ -1,7 +1,8 @@
-//! One integration-test binary: CLI tests on `--root` temp nodes and the
-//! end-to-end tests that share one real containerd + registry harness.
+//! One integration-test binary: CLI tests on `--root` temp nodes, probe
+//! tests against local servers, reliability tests, and the end-to-end
+//! tests that share one real containerd + registry harness (`live`).
 mod cli;
-mod e2e;
-mod harness;
+mod live;
+mod live_tests;
 mod probe;
 mod reliability;

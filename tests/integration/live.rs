@@ -1,0 +1,439 @@
+//! The shared end-to-end harness: one real containerd (Debian's package,
+//! its own config with root, state and socket in a temp dir) and one real
+//! registry (`docker-registry` on 127.0.0.1) holding an image built here.
+//! Tests take the harness through a mutex, reset it, and use it in turn.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+pub const IMAGE_REPO: &str = "library/ctrwiz-e2e";
+pub const IMAGE_TAG: &str = "1";
+/// What kubelet would ask for: Docker Hub's name for the test image.
+pub const HUB_IMAGE: &str = "docker.io/library/ctrwiz-e2e:1";
+
+pub struct Live {
+    pub dir: PathBuf,
+    pub registry_port: u16,
+    registry: Child,
+    /// The config containerd was set up with (from `containerd config default`).
+    pub pristine_config: String,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.registry.kill();
+        let _ = self.registry.wait();
+        stop_containerd(&self.dir);
+    }
+}
+
+/// Why the e2e tests cannot run here, if they cannot.
+fn missing() -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("not root (containerd needs root)".into());
+    }
+    for tool in ["containerd", "ctr", "docker-registry"] {
+        if which(tool).is_none() {
+            return Some(format!(
+                "{tool} is not installed (scripts/test installs it)"
+            ));
+        }
+    }
+    None
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    })
+}
+
+static LIVE: OnceLock<Option<Mutex<Live>>> = OnceLock::new();
+
+/// A static is never dropped: stop the daemons and remove the temp dir
+/// when the test process exits, so nothing outlives the suite.
+static CLEANUP: OnceLock<(PathBuf, i32)> = OnceLock::new();
+
+extern "C" fn cleanup_at_exit() {
+    if let Some((dir, registry)) = CLEANUP.get() {
+        // SAFETY: signalling the registry this harness started.
+        unsafe { libc::kill(*registry, libc::SIGKILL) };
+        stop_containerd(dir);
+        let _ = fs::remove_dir_all(dir);
+    }
+}
+
+/// The harness, exclusively, in its pristine state (containerd running on
+/// `containerd config default`, no certs.d, registry holding the image);
+/// `None` with a printed reason when this machine cannot run it, unless
+/// `CTRWIZ_REQUIRE_E2E=1`, which turns the reason into a failure.
+pub fn live() -> Option<MutexGuard<'static, Live>> {
+    let cell = LIVE.get_or_init(|| match missing() {
+        Some(why) => {
+            if std::env::var_os("CTRWIZ_REQUIRE_E2E").is_some() {
+                panic!("CTRWIZ_REQUIRE_E2E=1 but the e2e tests cannot run: {why}");
+            }
+            eprintln!("skipping e2e: {why}");
+            None
+        }
+        None => Some(Mutex::new(Live::start())),
+    });
+    let mut guard = cell.as_ref()?.lock().unwrap_or_else(|p| p.into_inner());
+    guard.reset();
+    Some(guard)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < timeout,
+            "{what} did not happen within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Live {
+    fn start() -> Live {
+        // Unix socket paths are limited to 108 bytes: keep the dir short.
+        let dir = tempfile::Builder::new()
+            .prefix("cw")
+            .tempdir_in("/tmp")
+            .unwrap()
+            .keep();
+        let registry_port = free_port();
+        let registry = start_registry(&dir, registry_port);
+
+        let default = run_ok(Command::new("containerd").args(["config", "default"]));
+        let pristine_config = harness_config(&String::from_utf8_lossy(&default.stdout), &dir);
+        fs::write(dir.join("config.toml"), &pristine_config).unwrap();
+        write_restart_script(&dir);
+        let _ = CLEANUP.set((dir.clone(), registry.id() as i32));
+        // SAFETY: registering a plain extern "C" fn; it runs once at exit.
+        unsafe { libc::atexit(cleanup_at_exit) };
+        let live = Live {
+            dir,
+            registry_port,
+            registry,
+            pristine_config,
+        };
+        live.start_containerd();
+        live.push_test_image();
+        live
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.join("c.sock")
+    }
+    pub fn config(&self) -> PathBuf {
+        self.dir.join("config.toml")
+    }
+    pub fn hosts_dir(&self) -> PathBuf {
+        self.dir.join("certs.d")
+    }
+    pub fn mirror_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.registry_port)
+    }
+
+    /// Back to pristine: original config, no certs.d, no pending state,
+    /// containerd up, the test image absent from containerd's store.
+    fn reset(&mut self) {
+        let _ = fs::remove_dir_all(self.hosts_dir());
+        let _ = fs::remove_dir_all(self.dir.join("state-ctrwiz"));
+        let _ = fs::remove_file(self.dir.join("restarts.log"));
+        let current = fs::read_to_string(self.config()).unwrap_or_default();
+        if current != self.pristine_config || !self.cri_loaded() {
+            fs::write(self.config(), &self.pristine_config).unwrap();
+            stop_containerd(&self.dir);
+            self.start_containerd();
+        }
+        let _ = fs::remove_file(self.dir.join("restarts.log"));
+        for ns in ["default", "k8s.io"] {
+            let list = self.ctr_in(ns, &["images", "ls", "-q"]);
+            for image in String::from_utf8_lossy(&list.stdout)
+                .lines()
+                .filter(|l| l.contains("ctrwiz-e2e"))
+            {
+                let _ = self.ctr_in(ns, &["images", "rm", "--sync", image]);
+            }
+            // Content (blobs) too, so a pull must go to the network again.
+            let _ = self.ctr_in(ns, &["content", "prune", "references"]);
+        }
+        self.truncate_registry_log();
+    }
+
+    fn start_containerd(&self) {
+        let out = run_ok(Command::new("sh").arg(self.dir.join("restart.sh")));
+        assert!(out.status.success());
+        let _ = fs::remove_file(self.dir.join("restarts.log"));
+        wait_until("containerd answers", Duration::from_secs(30), || {
+            self.ctr(&["version"]).status.success()
+        });
+    }
+
+    pub fn ctr(&self, args: &[&str]) -> Output {
+        self.ctr_in("default", args)
+    }
+
+    /// CRI keeps its images in the `k8s.io` namespace.
+    pub fn ctr_in(&self, namespace: &str, args: &[&str]) -> Output {
+        Command::new("ctr")
+            .arg("--address")
+            .arg(self.socket())
+            .args(["--connect-timeout", "2s", "--namespace", namespace])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// The `io.containerd.grpc.v1.cri` row of `ctr plugins ls` says `ok`.
+    pub fn cri_loaded(&self) -> bool {
+        let out = self.ctr(&["plugins", "ls"]);
+        String::from_utf8_lossy(&out.stdout).lines().any(|l| {
+            let c: Vec<&str> = l.split_whitespace().collect();
+            c.first() == Some(&"io.containerd.grpc.v1")
+                && c.get(1) == Some(&"cri")
+                && c.last() == Some(&"ok")
+        })
+    }
+
+    /// How many times ctrwiz ran the restart command since the reset.
+    pub fn restarts(&self) -> usize {
+        fs::read_to_string(self.dir.join("restarts.log")).map_or(0, |s| s.lines().count())
+    }
+
+    pub fn registry_log(&self) -> String {
+        fs::read_to_string(self.dir.join("registry.log")).unwrap_or_default()
+    }
+
+    fn truncate_registry_log(&self) {
+        // The registry appends; cut what earlier tests caused.
+        let _ = fs::OpenOptions::new()
+            .write(true)
+            .open(self.dir.join("registry.log"))
+            .and_then(|f| f.set_len(0));
+    }
+
+    /// Registry requests for the test image's manifest, with their query.
+    pub fn manifest_requests(&self) -> Vec<String> {
+        self.registry_log()
+            .lines()
+            .filter(|l| l.contains(&format!("/v2/{IMAGE_REPO}/manifests/")))
+            .filter_map(|l| {
+                l.split("http.request.uri=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
+    /// ctrwiz with the global flags that point it at this containerd.
+    pub fn ctrwiz(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .arg("--config")
+            .arg(self.config())
+            .arg("--hosts-dir")
+            .arg(self.hosts_dir())
+            .arg("--address")
+            .arg(self.socket())
+            .arg("--state-dir")
+            .arg(self.dir.join("state-ctrwiz"))
+            .arg("--restart-cmd")
+            .arg(format!("sh {}", self.dir.join("restart.sh").display()))
+            .args(["--health-timeout", "30"])
+            .args(args)
+            .env("CTRWIZ_CONFIG_DIR", self.dir.join("user-config"))
+            .output()
+            .unwrap()
+    }
+
+    fn push_test_image(&self) {
+        let tar = self.dir.join("image.tar");
+        build_oci_archive(&tar);
+        let local = format!("127.0.0.1:{}/{IMAGE_REPO}:{IMAGE_TAG}", self.registry_port);
+        let import = self.ctr(&[
+            "images",
+            "import",
+            "--no-unpack",
+            "--base-name",
+            &local.replace(&format!(":{IMAGE_TAG}"), ""),
+            tar.to_str().unwrap(),
+        ]);
+        assert!(
+            import.status.success(),
+            "ctr import: {}",
+            String::from_utf8_lossy(&import.stderr)
+        );
+        let push = self.ctr(&["images", "push", "--plain-http", &local]);
+        assert!(
+            push.status.success(),
+            "ctr push: {}",
+            String::from_utf8_lossy(&push.stderr)
+        );
+    }
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn start_registry(dir: &Path, port: u16) -> Child {
+    let cfg = dir.join("registry.yml");
+    fs::write(
+        &cfg,
+        format!(
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("registry-data").display()
+        ),
+    )
+    .unwrap();
+    let log = fs::File::create(dir.join("registry.log")).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&cfg)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    wait_until("the registry answers", Duration::from_secs(15), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    child
+}
+
+/// `containerd config default` with root, state and sockets in `dir`;
+/// everything else (the CRI registry section included) untouched.
+fn harness_config(default: &str, dir: &Path) -> String {
+    let mut doc: toml_edit::DocumentMut = default.parse().unwrap();
+    doc["root"] = toml_edit::value(dir.join("root").to_str().unwrap());
+    doc["state"] = toml_edit::value(dir.join("state").to_str().unwrap());
+    doc["grpc"]["address"] = toml_edit::value(dir.join("c.sock").to_str().unwrap());
+    if doc.get("ttrpc").is_some() {
+        doc["ttrpc"]["address"] = toml_edit::value(dir.join("c.sock.ttrpc").to_str().unwrap());
+    }
+    if doc.get("debug").is_some() {
+        doc["debug"]["address"] = toml_edit::value("");
+    }
+    // No CNI config dir of the host's, no stream server port clash.
+    let cri = &mut doc["plugins"]["io.containerd.grpc.v1.cri"];
+    cri["stream_server_port"] = toml_edit::value("0");
+    cri["cni"]["conf_dir"] = toml_edit::value(dir.join("net.d").to_str().unwrap());
+    doc.to_string()
+}
+
+/// The restart command ctrwiz runs: stop the daemon of this harness,
+/// start a new one detached, count the restart.
+fn write_restart_script(dir: &Path) {
+    let d = dir.display();
+    let script = format!(
+        "#!/bin/sh\n\
+         echo restart >> {d}/restarts.log\n\
+         if [ -f {d}/containerd.pid ]; then\n\
+           pid=$(cat {d}/containerd.pid); kill $pid 2>/dev/null\n\
+           i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
+         fi\n\
+         rm -f {d}/c.sock\n\
+         setsid containerd --config {d}/config.toml >> {d}/containerd.log 2>&1 < /dev/null &\n\
+         echo $! > {d}/containerd.pid\n"
+    );
+    fs::write(dir.join("restart.sh"), script).unwrap();
+}
+
+fn stop_containerd(dir: &Path) {
+    if let Ok(pid) = fs::read_to_string(dir.join("containerd.pid")) {
+        if let Ok(pid) = pid.trim().parse::<i32>() {
+            // SAFETY: signalling the daemon this harness started.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+            let start = Instant::now();
+            // SAFETY: signal 0 only checks that the process exists.
+            while unsafe { libc::kill(pid, 0) } == 0 && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+/// A one-layer OCI image (a single small file) as an OCI archive, built
+/// here so the tests need nothing from outside.
+fn build_oci_archive(path: &Path) {
+    use sha2::{Digest, Sha256};
+    let digest = |b: &[u8]| format!("sha256:{:x}", Sha256::digest(b));
+    let mut layer = tar::Builder::new(Vec::new());
+    let data = b"served by the ctrwiz e2e registry\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    layer.append_data(&mut h, "hello.txt", &data[..]).unwrap();
+    let layer = layer.into_inner().unwrap();
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let config = serde_json::json!({
+        "architecture": arch, "os": "linux",
+        "config": {"Cmd": ["/hello.txt"]},
+        "rootfs": {"type": "layers", "diff_ids": [digest(&layer)]}
+    })
+    .to_string()
+    .into_bytes();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest(&config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest(&layer), "size": layer.len()}]
+    })
+    .to_string()
+    .into_bytes();
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest(&manifest), "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": IMAGE_TAG},
+            "platform": {"architecture": arch, "os": "linux"}
+        }]
+    })
+    .to_string()
+    .into_bytes();
+    let mut out = tar::Builder::new(fs::File::create(path).unwrap());
+    let mut add = |name: &str, bytes: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        out.append_data(&mut h, name, bytes).unwrap();
+    };
+    add("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
+    add("index.json", &index);
+    for blob in [&layer, &config, &manifest] {
+        add(&format!("blobs/sha256/{}", &digest(blob)[7..]), blob);
+    }
+    out.into_inner().unwrap().flush().unwrap();
+}

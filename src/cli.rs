@@ -320,14 +320,14 @@ impl Global {
             .unwrap_or_else(|| PathBuf::from(".ctrwiz"))
     }
 
-    pub fn restart_policy(&self, node: &NodeState) -> RestartPolicy {
+    pub fn restart_policy(&self, service: &crate::node::ServiceState) -> RestartPolicy {
         if let Some(cmd) = &self.restart_cmd {
             return RestartPolicy::Command(cmd.clone());
         }
         if self.root.is_some() {
             return RestartPolicy::Skip("--root is given without --restart-cmd; the new config takes effect when containerd starts".into());
         }
-        if !node.service.running {
+        if !service.running {
             return RestartPolicy::Skip(
                 "containerd is not running; the new config takes effect when it starts".into(),
             );
@@ -335,7 +335,7 @@ impl Global {
         if self.rootless {
             return RestartPolicy::Command("systemctl --user restart containerd".into());
         }
-        match node.service.manager {
+        match service.manager {
             ServiceManager::Systemd => RestartPolicy::Systemd,
             ServiceManager::Openrc => RestartPolicy::Openrc,
             ServiceManager::None => RestartPolicy::Skip(
@@ -346,11 +346,18 @@ impl Global {
 
     pub fn apply_options(&self, node: &NodeState) -> ApplyOptions {
         ApplyOptions {
+            ctr: node.tool(ToolName::Ctr).and_then(|t| t.path.clone()),
+            ..self.apply_options_for(&node.service)
+        }
+    }
+
+    pub fn apply_options_for(&self, service: &crate::node::ServiceState) -> ApplyOptions {
+        ApplyOptions {
             root: self.root(),
             state_dir: self.state_dir(),
-            restart: self.restart_policy(node),
+            restart: self.restart_policy(service),
             address: self.address.clone(),
-            ctr: node.tool(ToolName::Ctr).and_then(|t| t.path.clone()),
+            ctr: None,
             health_timeout: Duration::from_secs(self.health_timeout),
             docker_restart: None,
         }
@@ -434,7 +441,30 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 eprintln!("ctrwiz: the wizard needs a terminal. For scripts use `ctrwiz plan --preset NAME` to preview and `ctrwiz apply --preset NAME --yes` to apply (`ctrwiz --help` for more).");
                 return Ok(2);
             }
-            Err(Error::Usage("the wizard is not available in this build yet: use `ctrwiz plan` and `ctrwiz apply`".into()))
+            // Cheap facts only: the first frame must not wait for the probes.
+            let service = crate::node::service::detect(&g.root(), &g.address);
+            let ctr = crate::node::tools::locate(&g.root(), ToolName::Ctr);
+            // SAFETY: geteuid has no preconditions.
+            let can_write = g.root.is_some() || g.rootless || unsafe { libc::geteuid() } == 0;
+            let apply = if can_write {
+                Ok(ApplyOptions {
+                    ctr,
+                    ..g.apply_options_for(&service)
+                })
+            } else {
+                Err("ctrwiz needs root to write /etc/containerd: run it with sudo, or use --root DIR to write into another tree.".to_string())
+            };
+            let profile_path = Catalog::user_file()
+                .and_then(|p| p.parent().map(|d| d.join("profile.toml")))
+                .unwrap_or_else(|| PathBuf::from("ctrwiz-profile.toml"));
+            let ctx = crate::wizard::WizardContext {
+                locations: g.locations(),
+                catalog: Catalog::load(Catalog::user_file().as_deref())?,
+                apply,
+                profile_path,
+            };
+            crate::wizard::run(ctx).map_err(|e| Error::Other(format!("the wizard failed: {e}")))?;
+            Ok(0)
         }
         Some(Command::Detect { json }) => {
             let node = node::detect(&g.locations());

@@ -307,8 +307,10 @@ impl ContainerdConfig {
             return None;
         }
         let plugin = self.images_plugin();
-        let registry = ensure_table(&mut self.doc, &["plugins", plugin, "registry"]);
-        set_string_keep_decor(registry, "config_path", dir);
+        let path = ["plugins", plugin, "registry"];
+        let indent = header_indent(&self.doc, &path);
+        let registry = ensure_table(&mut self.doc, &path);
+        set_string_keep_decor(registry, "config_path", dir, indent);
         Some(ConfigEdit(match old.as_deref() {
             None | Some("") => format!("config_path is set to {dir}"),
             Some(o) => format!("config_path changes from {o} to {dir}"),
@@ -410,7 +412,8 @@ impl ContainerdConfig {
             return None;
         }
         let (path, key) = self.sandbox_location();
-        set_string_keep_decor(ensure_table(&mut self.doc, &path), key, image);
+        let indent = header_indent(&self.doc, &path);
+        set_string_keep_decor(ensure_table(&mut self.doc, &path), key, image, indent);
         Some(ConfigEdit(format!(
             "the pause image is {image} (was {})",
             old.as_deref().unwrap_or("containerd's default")
@@ -428,10 +431,12 @@ impl ContainerdConfig {
             return None;
         }
         let path = self.runc_options_location();
+        let indent = header_indent(&self.doc, &path);
         set_value_keep_decor(
             ensure_table(&mut self.doc, &path),
             "SystemdCgroup",
             Value::from(on),
+            indent,
         );
         Some(ConfigEdit(format!("SystemdCgroup = {on} for runc")))
     }
@@ -495,24 +500,48 @@ fn ensure_table<'a>(doc: &'a mut DocumentMut, path: &[&str]) -> &'a mut dyn Tabl
 
 /// Replaces a string value but keeps the spacing and trailing comment
 /// around it; a new key copies the indentation of its siblings.
-fn set_string_keep_decor(table: &mut dyn TableLike, key: &str, new: &str) {
-    set_value_keep_decor(table, key, Value::from(new));
+fn set_string_keep_decor(
+    table: &mut dyn TableLike,
+    key: &str,
+    new: &str,
+    header_indent: Option<String>,
+) {
+    set_value_keep_decor(table, key, Value::from(new), header_indent);
 }
 
-fn set_value_keep_decor(table: &mut dyn TableLike, key: &str, new: Value) {
+/// The indentation for keys of the table at `path`: its header's own
+/// indentation plus two spaces (containerd's default files indent so).
+fn header_indent(doc: &DocumentMut, path: &[&str]) -> Option<String> {
+    let mut item = doc.as_item();
+    for p in path {
+        item = item.get(p)?;
+    }
+    let prefix = item.as_table()?.decor().prefix()?.as_str()?;
+    let own = prefix.rsplit('\n').next().unwrap_or("");
+    (!own.is_empty() || prefix.contains('\n')).then(|| format!("{own}  "))
+}
+
+fn set_value_keep_decor(
+    table: &mut dyn TableLike,
+    key: &str,
+    new: Value,
+    header_indent: Option<String>,
+) {
     if let Some(v) = table.get_mut(key).and_then(Item::as_value_mut) {
         let decor = v.decor().clone();
         *v = new;
         *v.decor_mut() = decor;
         return;
     }
+    // Indent like a sibling key, else two spaces past the table's header.
     let indent = table
         .iter()
-        .next()
+        .find(|(_, v)| v.is_value())
         .and_then(|(k, _)| table.key(k))
         .and_then(|k| k.leaf_decor().prefix())
         .and_then(|p| p.as_str())
-        .map(|p| p.rsplit('\n').next().unwrap_or("").to_string());
+        .map(|p| p.rsplit('\n').next().unwrap_or("").to_string())
+        .or(header_indent);
     table.insert(key, Item::Value(new));
     if let (Some(indent), Some(mut k)) = (indent, table.key_mut(key)) {
         k.leaf_decor_mut().set_prefix(indent);
@@ -561,6 +590,15 @@ version = 2
         // Idempotent.
         let mut again = parse(&out);
         assert!(again.set_config_path("/etc/containerd/certs.d").is_none());
+    }
+
+    #[test]
+    fn a_key_in_a_table_without_keys_is_indented_past_its_header() {
+        let src = "version = 2\n[plugins]\n  [plugins.\"io.containerd.grpc.v1.cri\"]\n\n    [plugins.\"io.containerd.grpc.v1.cri\".registry]\n\n      [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors]\n";
+        let mut c = parse(src);
+        c.set_config_path("/etc/containerd/certs.d").unwrap();
+        let out = c.render();
+        assert!(out.contains("    [plugins.\"io.containerd.grpc.v1.cri\".registry]\n      config_path = \"/etc/containerd/certs.d\"\n"), "{out}");
     }
 
     #[test]

@@ -80,8 +80,13 @@ impl NodeState {
 /// Everything at once; tools are probed in parallel while files are read.
 pub fn detect(loc: &Locations) -> NodeState {
     let rx = tools::spawn_probes(&loc.root, loc.probe_timeout);
+    assemble(loc, rx.iter().collect())
+}
+
+/// The node from tool probes already done (the wizard shows each probe as
+/// it arrives, then assembles the rest).
+pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
     let service = service::detect(&loc.root, &loc.address);
-    let mut found: Vec<Tool> = rx.iter().collect();
     found.sort_by_key(|t| t.name);
     let containerd = found
         .iter()

@@ -146,7 +146,8 @@ pub fn probe(root: &Root, name: ToolName, timeout: Duration) -> Tool {
     tool
 }
 
-fn locate(root: &Root, name: ToolName) -> Option<PathBuf> {
+/// Where a tool is (inside the root), without running it.
+pub fn locate(root: &Root, name: ToolName) -> Option<PathBuf> {
     if name == ToolName::CniPlugins {
         return CNI_DIRS
             .iter()

@@ -1,0 +1,667 @@
+//! The wizard's state and `update(state, msg) -> effects`: pure, no I/O.
+//! Background work (detection, apply, saving) comes back as messages.
+
+use super::keys::{self, Action};
+use crate::apply::Report;
+use crate::catalog::Catalog;
+use crate::doctor;
+use crate::endpoint::Endpoint;
+use crate::node::{NodeState, Tool, ToolName};
+use crate::plan::{self, ChangeKind, Plan};
+use crate::registry::RegistryName;
+use crate::selection::{Choice, Selection, Target};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Node,
+    Preset,
+    Registries,
+    Review,
+    Apply,
+    Done,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Step::Node,
+        Step::Preset,
+        Step::Registries,
+        Step::Review,
+        Step::Apply,
+        Step::Done,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Node => "Node",
+            Step::Preset => "Preset",
+            Step::Registries => "Registries",
+            Step::Review => "Review",
+            Step::Apply => "Apply",
+            Step::Done => "Done",
+        }
+    }
+
+    fn prev(self) -> Step {
+        match self {
+            Step::Node | Step::Preset => Step::Node,
+            Step::Registries => Step::Preset,
+            Step::Review => Step::Registries,
+            Step::Apply | Step::Done => Step::Review,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// One tool's probe finished (rows fill in as they arrive).
+    Tool(Tool),
+    /// Detection finished: the whole node.
+    Detected(Box<NodeState>),
+    ApplyStep(String),
+    ApplyDone(Result<Report, String>),
+    ProfileSaved(Result<String, String>),
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    Apply(Box<Plan>),
+    SaveProfile(String),
+    Quit,
+}
+
+/// A row of the registries table is being changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Editor {
+    /// Choosing among presets, upstream, custom URLs, none.
+    Chooser {
+        registry: RegistryName,
+        cursor: usize,
+    },
+    /// Typing mirror URLs (comma-separated), validated as typed.
+    Custom {
+        registry: RegistryName,
+        input: String,
+        error: Option<String>,
+    },
+    /// Typing a new registry name.
+    AddRegistry {
+        input: String,
+        error: Option<String>,
+    },
+}
+
+/// An option of the chooser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChooserOption {
+    Preset(String),
+    Custom,
+    Remove,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Files,
+    Diff,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum ApplyState {
+    /// Asking `[y/N]`.
+    Confirm,
+    Running,
+    Failed(String),
+}
+
+pub struct App {
+    pub step: Step,
+    /// The `--root` prefix, cut from paths shown (tools are found inside it).
+    pub root_prefix: Option<std::path::PathBuf>,
+    pub catalog: Catalog,
+    /// Tools as their probes finish.
+    pub tools: BTreeMap<ToolName, Tool>,
+    pub node: Option<NodeState>,
+    pub checks: Option<Vec<doctor::Check>>,
+    pub show_checks: bool,
+    /// Preset list cursor; `presets.len()` is "choose per registry".
+    pub preset_cursor: usize,
+    pub selection: Selection,
+    /// Registries offered (catalog order, then added ones).
+    pub registries: Vec<RegistryName>,
+    pub registry_cursor: usize,
+    pub editor: Option<Editor>,
+    pub plan: Option<Result<Plan, String>>,
+    pub file_cursor: usize,
+    pub diff_scroll: u16,
+    pub focus: Focus,
+    pub apply_state: ApplyState,
+    pub apply_log: Vec<String>,
+    pub report: Option<Report>,
+    /// Why Apply is impossible here (not root and no --root).
+    pub cannot_apply: Option<String>,
+    pub applied: bool,
+    pub saved: Option<Result<String, String>>,
+    pub help: bool,
+    pub confirm_quit: bool,
+    pub size: (u16, u16),
+    pub color: bool,
+}
+
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+impl App {
+    pub fn new(catalog: Catalog, cannot_apply: Option<String>, color: bool) -> App {
+        let registries = catalog.registries.iter().map(|r| r.name.clone()).collect();
+        // The newcomer's default: the recommended preset for every registry.
+        let selection = Selection {
+            preset: Some(catalog.recommended().id.clone()),
+            ..Default::default()
+        };
+        App {
+            step: Step::Node,
+            root_prefix: None,
+            catalog,
+            tools: BTreeMap::new(),
+            node: None,
+            checks: None,
+            show_checks: false,
+            preset_cursor: 0,
+            selection,
+            registries,
+            registry_cursor: 0,
+            editor: None,
+            plan: None,
+            file_cursor: 0,
+            diff_scroll: 0,
+            focus: Focus::Files,
+            apply_state: ApplyState::Confirm,
+            apply_log: vec![],
+            report: None,
+            cannot_apply,
+            applied: false,
+            saved: None,
+            help: false,
+            confirm_quit: false,
+            size: MIN_SIZE,
+            color,
+        }
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
+    }
+
+    /// What the selection does to one registry, for the table.
+    pub fn choice_of(&self, r: &RegistryName) -> Option<Choice> {
+        if let Some(c) = self.selection.mirrors.get(r) {
+            return Some(c.clone());
+        }
+        let id = self.selection.preset.as_ref()?;
+        self.catalog
+            .preset(id)
+            .ok()
+            .filter(|p| p.covers(r))
+            .map(|_| Choice::Preset(id.clone()))
+    }
+
+    pub fn chooser_options(&self, r: &RegistryName) -> Vec<ChooserOption> {
+        let mut v: Vec<ChooserOption> = self
+            .catalog
+            .presets_for(r)
+            .filter(|p| !p.notes.contains(&crate::catalog::Note::NeedsId))
+            .map(|p| ChooserOption::Preset(p.id.clone()))
+            .collect();
+        v.push(ChooserOption::Custom);
+        v.push(ChooserOption::Remove);
+        v
+    }
+
+    /// Unapplied changes exist: quitting asks first.
+    fn has_unapplied(&self) -> bool {
+        !self.applied && matches!(&self.plan, Some(Ok(p)) if !p.is_noop())
+    }
+
+    fn replan(&mut self) {
+        self.plan = self
+            .node
+            .as_ref()
+            .map(|n| plan::make(n, &self.catalog, &self.selection).map_err(|e| e.to_string()));
+        self.file_cursor = 0;
+        self.diff_scroll = 0;
+    }
+
+    pub fn selected_change(&self) -> Option<&plan::FileChange> {
+        match &self.plan {
+            Some(Ok(p)) => p.changes.get(self.file_cursor),
+            _ => None,
+        }
+    }
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            vec![]
+        }
+        Msg::Tool(t) => {
+            app.tools.insert(t.name, t);
+            vec![]
+        }
+        Msg::Detected(node) => {
+            for t in &node.tools {
+                app.tools.insert(t.name, t.clone());
+            }
+            app.checks = Some(doctor::run(&node, &doctor::LiveFacts::default()));
+            app.node = Some(*node);
+            if app.step >= Step::Review {
+                app.replan();
+            }
+            vec![]
+        }
+        Msg::ApplyStep(line) => {
+            app.apply_log.push(line);
+            vec![]
+        }
+        Msg::ApplyDone(Ok(report)) => {
+            app.applied = true;
+            app.apply_state = ApplyState::Confirm;
+            app.report = Some(report);
+            app.step = Step::Done;
+            vec![]
+        }
+        Msg::ApplyDone(Err(e)) => {
+            app.apply_state = ApplyState::Failed(e);
+            vec![]
+        }
+        Msg::ProfileSaved(r) => {
+            app.saved = Some(r);
+            vec![]
+        }
+        Msg::Key(key) => on_key(app, key),
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return vec![Effect::Quit];
+    }
+    if app.confirm_quit {
+        app.confirm_quit = false;
+        return if key.code == KeyCode::Char('y') {
+            vec![Effect::Quit]
+        } else {
+            vec![]
+        };
+    }
+    if app.help {
+        // Any key closes the overlay.
+        app.help = false;
+        return vec![];
+    }
+    if app.editor.is_some() {
+        return on_editor_key(app, key);
+    }
+    if app.too_small() {
+        return match keys::action(app.step, &key) {
+            Some(Action::Quit) => quit(app),
+            _ => vec![],
+        };
+    }
+    let Some(action) = keys::action(app.step, &key) else {
+        return vec![];
+    };
+    match action {
+        Action::Help => {
+            app.help = true;
+            vec![]
+        }
+        Action::Quit => quit(app),
+        Action::Back => {
+            if app.step == Step::Apply && app.apply_state == ApplyState::Running {
+                return vec![];
+            }
+            app.step = app.step.prev();
+            app.apply_state = ApplyState::Confirm;
+            vec![]
+        }
+        Action::Next => next(app),
+        Action::Up => {
+            move_cursor(app, -1);
+            vec![]
+        }
+        Action::Down => {
+            move_cursor(app, 1);
+            vec![]
+        }
+        Action::PageUp => {
+            app.diff_scroll = app.diff_scroll.saturating_sub(10);
+            vec![]
+        }
+        Action::PageDown => {
+            app.diff_scroll = app.diff_scroll.saturating_add(10);
+            vec![]
+        }
+        Action::Focus => {
+            app.focus = if app.focus == Focus::Files {
+                Focus::Diff
+            } else {
+                Focus::Files
+            };
+            vec![]
+        }
+        Action::Change => {
+            if let Some(r) = app.registries.get(app.registry_cursor).cloned() {
+                let options = app.chooser_options(&r);
+                let current = match app.choice_of(&r) {
+                    Some(Choice::Preset(id)) => options
+                        .iter()
+                        .position(|o| matches!(o, ChooserOption::Preset(p) if *p == id)),
+                    Some(Choice::Urls(_)) => {
+                        options.iter().position(|o| *o == ChooserOption::Custom)
+                    }
+                    _ => None,
+                };
+                app.editor = Some(Editor::Chooser {
+                    registry: r,
+                    cursor: current.unwrap_or(0),
+                });
+            }
+            vec![]
+        }
+        Action::AddRegistry => {
+            app.editor = Some(Editor::AddRegistry {
+                input: String::new(),
+                error: None,
+            });
+            vec![]
+        }
+        Action::Troubleshoot => {
+            app.show_checks = !app.show_checks;
+            vec![]
+        }
+        Action::Yes => {
+            if app.apply_state != ApplyState::Confirm || app.cannot_apply.is_some() {
+                return vec![];
+            }
+            match &app.plan {
+                Some(Ok(p)) if !p.is_noop() => {
+                    app.apply_state = ApplyState::Running;
+                    app.apply_log.clear();
+                    vec![Effect::Apply(Box::new(p.clone()))]
+                }
+                _ => vec![],
+            }
+        }
+        Action::No => {
+            if app.apply_state != ApplyState::Running {
+                app.step = Step::Review;
+                app.apply_state = ApplyState::Confirm;
+            }
+            vec![]
+        }
+        Action::Save => vec![Effect::SaveProfile(app.selection.to_profile())],
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    if app.has_unapplied() && app.apply_state != ApplyState::Running {
+        app.confirm_quit = true;
+        vec![]
+    } else if app.apply_state == ApplyState::Running {
+        // Never leave in the middle of writing files.
+        vec![]
+    } else {
+        vec![Effect::Quit]
+    }
+}
+
+fn next(app: &mut App) -> Vec<Effect> {
+    match app.step {
+        Step::Node => app.step = Step::Preset,
+        Step::Preset => {
+            match app.catalog.presets.get(app.preset_cursor) {
+                Some(p) => app.selection.preset = Some(p.id.clone()),
+                // "Choose per registry": nothing chosen until a row is.
+                None => app.selection.preset = None,
+            }
+            app.step = Step::Registries;
+        }
+        Step::Registries => {
+            // Plans need the node; until detection ends, Review waits.
+            app.replan();
+            app.step = Step::Review;
+        }
+        Step::Review => {
+            if matches!(&app.plan, Some(Ok(p)) if !p.is_noop()) {
+                app.apply_state = ApplyState::Confirm;
+                app.step = Step::Apply;
+            }
+        }
+        Step::Apply => {}
+        Step::Done => return vec![Effect::Quit],
+    }
+    vec![]
+}
+
+fn move_cursor(app: &mut App, delta: i32) {
+    let step = |cur: usize, len: usize| -> usize {
+        if len == 0 {
+            return 0;
+        }
+        (cur as i64 + i64::from(delta)).clamp(0, len as i64 - 1) as usize
+    };
+    match app.step {
+        Step::Preset => app.preset_cursor = step(app.preset_cursor, app.catalog.presets.len() + 1),
+        Step::Registries => app.registry_cursor = step(app.registry_cursor, app.registries.len()),
+        Step::Review if app.focus == Focus::Diff => {
+            app.diff_scroll = if delta < 0 {
+                app.diff_scroll.saturating_sub(1)
+            } else {
+                app.diff_scroll.saturating_add(1)
+            };
+        }
+        Step::Review => {
+            let len = match &app.plan {
+                Some(Ok(p)) => p.changes.len(),
+                _ => 0,
+            };
+            app.file_cursor = step(app.file_cursor, len);
+            app.diff_scroll = 0;
+        }
+        _ => {}
+    }
+}
+
+/// Validates comma-separated mirror URLs as the user types.
+pub fn validate_urls(input: &str) -> Result<Vec<String>, String> {
+    let urls: Vec<&str> = input
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if urls.is_empty() {
+        return Err("type one or more mirror URLs, separated by commas".into());
+    }
+    urls.iter()
+        .map(|u| {
+            Endpoint::parse(u)
+                .map(|e| e.url())
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(editor) = app.editor.take() else {
+        return vec![];
+    };
+    app.editor = match editor {
+        Editor::Chooser {
+            registry,
+            mut cursor,
+        } => {
+            let options = app.chooser_options(&registry);
+            match key.code {
+                KeyCode::Esc => None,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    cursor = cursor.saturating_sub(1);
+                    Some(Editor::Chooser { registry, cursor })
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    cursor = (cursor + 1).min(options.len() - 1);
+                    Some(Editor::Chooser { registry, cursor })
+                }
+                KeyCode::Enter | KeyCode::Char(' ') => match &options[cursor] {
+                    ChooserOption::Preset(id) => {
+                        app.selection
+                            .mirrors
+                            .insert(registry, Choice::Preset(id.clone()));
+                        None
+                    }
+                    ChooserOption::Remove => {
+                        app.selection.mirrors.insert(registry, Choice::Remove);
+                        None
+                    }
+                    ChooserOption::Custom => {
+                        let input = match app.selection.mirrors.get(&registry) {
+                            Some(Choice::Urls(u)) => u.join(","),
+                            _ => String::new(),
+                        };
+                        let error = validate_urls(&input).err();
+                        Some(Editor::Custom {
+                            registry,
+                            input,
+                            error,
+                        })
+                    }
+                },
+                _ => Some(Editor::Chooser { registry, cursor }),
+            }
+        }
+        Editor::Custom {
+            registry,
+            mut input,
+            ..
+        } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => match validate_urls(&input) {
+                Ok(urls) => {
+                    app.selection.mirrors.insert(registry, Choice::Urls(urls));
+                    None
+                }
+                Err(e) => Some(Editor::Custom {
+                    registry,
+                    input,
+                    error: Some(e),
+                }),
+            },
+            code => {
+                edit_text(&mut input, code);
+                let error = validate_urls(&input).err();
+                Some(Editor::Custom {
+                    registry,
+                    input,
+                    error,
+                })
+            }
+        },
+        Editor::AddRegistry { mut input, .. } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => match RegistryName::parse(&input) {
+                Ok(r) => {
+                    if !app.registries.contains(&r) {
+                        app.registries.push(r.clone());
+                    }
+                    app.registry_cursor = app.registries.iter().position(|x| *x == r).unwrap_or(0);
+                    // A new registry starts on upstream; the user picks next.
+                    app.selection
+                        .mirrors
+                        .entry(r.clone())
+                        .or_insert(Choice::Preset("upstream".into()));
+                    let options = app.chooser_options(&r);
+                    Some(Editor::Chooser {
+                        cursor: options.len().saturating_sub(2),
+                        registry: r,
+                    })
+                }
+                Err(e) => Some(Editor::AddRegistry {
+                    input,
+                    error: Some(e.reason.to_string()),
+                }),
+            },
+            code => {
+                edit_text(&mut input, code);
+                let error = if input.is_empty() {
+                    None
+                } else {
+                    RegistryName::parse(&input)
+                        .err()
+                        .map(|e| e.reason.to_string())
+                };
+                Some(Editor::AddRegistry { input, error })
+            }
+        },
+    };
+    vec![]
+}
+
+fn edit_text(input: &mut String, code: KeyCode) {
+    match code {
+        KeyCode::Backspace => {
+            input.pop();
+        }
+        KeyCode::Char(c) => input.push(c),
+        _ => {}
+    }
+}
+
+/// Summary counts for the review header.
+pub fn change_counts(plan: &Plan) -> (usize, usize, usize) {
+    plan.changes
+        .iter()
+        .fold((0, 0, 0), |(n, c, u), ch| match ch.kind() {
+            ChangeKind::Create => (n + 1, c, u),
+            ChangeKind::Modify | ChangeKind::Delete => (n, c + 1, u),
+            ChangeKind::Unchanged => (n, c, u + 1),
+        })
+}
+
+/// Mirrors a target writes, for the table.
+pub fn target_mirrors(catalog: &Catalog, sel: &Selection, r: &RegistryName) -> String {
+    let mut one = Selection::default();
+    match sel
+        .mirrors
+        .get(r)
+        .cloned()
+        .or_else(|| sel.preset.clone().map(Choice::Preset))
+    {
+        Some(c) => one.mirrors.insert(r.clone(), c),
+        None => return String::new(),
+    };
+    match one.resolve(catalog) {
+        Ok(targets) => match targets.first() {
+            Some(Target::Write(spec))
+                if spec
+                    .hosts
+                    .iter()
+                    .all(|h| Some(h.endpoint.url()) == spec.server) =>
+            {
+                "(the registry itself)".into()
+            }
+            Some(Target::Write(spec)) => spec
+                .hosts
+                .iter()
+                .map(|h| h.endpoint.url())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(Target::Remove(_)) => "(remove hosts.toml)".into(),
+            None => String::new(),
+        },
+        Err(e) => format!("! {e}"),
+    }
+}

@@ -1,0 +1,124 @@
+//! The wizard: `ctrwiz` with no subcommand on a terminal. A thin shell over
+//! the engine (node → selection → plan → apply), in The Elm Architecture:
+//! `app::update(state, msg) -> effects` is pure, `view::draw` renders from
+//! state, and background work runs on threads that report over one
+//! channel. The UI thread only waits on that channel, so it never blocks
+//! and does not redraw while nothing happens.
+
+pub mod app;
+pub mod keys;
+pub mod screens;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+use crate::apply::{self, ApplyOptions};
+use crate::catalog::Catalog;
+use crate::node::{self, Locations};
+use app::{App, Effect, Msg};
+use crossterm::event::{self, Event, KeyEventKind};
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+pub struct WizardContext {
+    pub locations: Locations,
+    pub catalog: Catalog,
+    /// `Err(why)` when this process cannot apply (not root, no --root).
+    pub apply: Result<ApplyOptions, String>,
+    /// Where `s` saves the selection as a profile.
+    pub profile_path: PathBuf,
+}
+
+pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut app = App::new(
+        ctx.catalog.clone(),
+        ctx.apply.as_ref().err().cloned(),
+        color,
+    );
+    if !ctx.locations.root.is_host() {
+        app.root_prefix = Some(ctx.locations.root.dir().to_path_buf());
+    }
+    let (tx, rx) = mpsc::channel::<Msg>();
+
+    // ratatui::init enables raw mode and the alternate screen and installs
+    // a panic hook that restores the terminal before the panic message.
+    let mut terminal = ratatui::init();
+    let result = (|| -> anyhow::Result<()> {
+        let size = terminal.size()?;
+        app.size = (size.width, size.height);
+        spawn_input(tx.clone());
+        spawn_detect(ctx.locations.clone(), tx.clone());
+        terminal.draw(|f| view::draw(f, &app))?;
+        // Wait for messages; draw after each one. No message, no frame.
+        while let Ok(msg) = rx.recv() {
+            for effect in app::update(&mut app, msg) {
+                match effect {
+                    Effect::Quit => return Ok(()),
+                    Effect::Apply(plan) => match &ctx.apply {
+                        Ok(opts) => spawn_apply(*plan, opts.clone(), tx.clone()),
+                        Err(why) => {
+                            let _ = tx.send(Msg::ApplyDone(Err(why.clone())));
+                        }
+                    },
+                    Effect::SaveProfile(text) => {
+                        let path = ctx.profile_path.clone();
+                        let r = save_profile(&path, &text)
+                            .map(|_| path.display().to_string())
+                            .map_err(|e| e.to_string());
+                        let _ = tx.send(Msg::ProfileSaved(r));
+                    }
+                }
+            }
+            terminal.draw(|f| view::draw(f, &app))?;
+        }
+        Ok(())
+    })();
+    ratatui::restore();
+    result
+}
+
+fn spawn_input(tx: mpsc::Sender<Msg>) {
+    std::thread::spawn(move || loop {
+        let msg = match event::read() {
+            Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
+            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+            Ok(_) => continue,
+            Err(_) => return,
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    });
+}
+
+/// Tools report one by one, then the files and service complete the node.
+fn spawn_detect(loc: Locations, tx: mpsc::Sender<Msg>) {
+    std::thread::spawn(move || {
+        let rx = node::tools::spawn_probes(&loc.root, loc.probe_timeout);
+        let mut tools = Vec::new();
+        for t in rx {
+            let _ = tx.send(Msg::Tool(t.clone()));
+            tools.push(t);
+        }
+        let _ = tx.send(Msg::Detected(Box::new(node::assemble(&loc, tools))));
+    });
+}
+
+fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, tx: mpsc::Sender<Msg>) {
+    std::thread::spawn(move || {
+        let progress_tx = tx.clone();
+        let result = apply::run(&plan, &opts, &mut |step| {
+            let _ = progress_tx.send(Msg::ApplyStep(step.to_string()));
+        });
+        let _ = tx.send(Msg::ApplyDone(result.map_err(|e| e.to_string())));
+    });
+}
+
+fn save_profile(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text)
+}

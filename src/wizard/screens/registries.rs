@@ -1,0 +1,198 @@
+//! Step 3: registry → mirror(s), with each preset's notes; change any
+//! row, type custom URLs (validated as typed) or add a registry.
+
+use crate::selection::Choice;
+use crate::wizard::app::{target_mirrors, App, ChooserOption, Editor};
+use crate::wizard::view::{centered, fit, Theme};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let [table, notes] = Layout::vertical([Constraint::Min(5), Constraint::Length(3)]).areas(area);
+    let mut lines = vec![Line::styled(
+        format!(
+            "  {:<24} {:<12} {}",
+            "registry", "choice", "mirrors (in order, then the registry)"
+        ),
+        theme.accent(),
+    )];
+    let visible = table.height.saturating_sub(1) as usize;
+    let start = app
+        .registry_cursor
+        .saturating_sub(visible.saturating_sub(1));
+    for (i, r) in app.registries.iter().enumerate().skip(start).take(visible) {
+        let choice = match app.choice_of(r) {
+            None => "unchanged".to_string(),
+            Some(Choice::Preset(id)) => id,
+            Some(Choice::Urls(_)) => "custom".into(),
+            Some(Choice::Remove) => "none".into(),
+        };
+        let mirrors = if app.choice_of(r).is_some() {
+            target_mirrors(&app.catalog, &app.selection, r)
+        } else {
+            "(left as it is)".into()
+        };
+        let cursor = if i == app.registry_cursor { "›" } else { " " };
+        let text = format!(
+            "{cursor} {:<24} {:<12} {}",
+            fit(r.as_str(), 24),
+            fit(&choice, 12),
+            mirrors
+        );
+        let style = if i == app.registry_cursor {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::styled(fit(&text, table.width as usize), style));
+    }
+    frame.render_widget(Paragraph::new(lines), table);
+
+    // Notes of the selected row's preset.
+    let note = app
+        .registries
+        .get(app.registry_cursor)
+        .and_then(|r| match app.choice_of(r) {
+            Some(Choice::Preset(id)) => app.catalog.preset(&id).ok().map(|p| {
+                let labels: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
+                let tag = if labels.is_empty() {
+                    String::new()
+                } else {
+                    format!("[{}] ", labels.join(", "))
+                };
+                format!("{}: {tag}{}", p.name, p.summary)
+            }),
+            Some(Choice::Urls(_)) => Some(
+                "Your own mirror URLs; containerd tries them in order, then the registry itself."
+                    .into(),
+            ),
+            Some(Choice::Remove) => Some(
+                "ctrwiz removes this registry's hosts.toml: pulls go straight to the registry."
+                    .into(),
+            ),
+            None => Some(
+                "Not managed by this selection: its hosts.toml (if any) stays as it is.".into(),
+            ),
+        });
+    frame.render_widget(
+        Paragraph::new(note.unwrap_or_default())
+            .style(theme.dim())
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::TOP)),
+        notes,
+    );
+
+    if let Some(editor) = &app.editor {
+        draw_editor(frame, area, app, editor, theme);
+    }
+}
+
+fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme: &Theme) {
+    match editor {
+        Editor::Chooser { registry, cursor } => {
+            let options = app.chooser_options(registry);
+            let r = centered(area, 72, options.len() as u16 + 2);
+            let lines: Vec<Line> = options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let label = match o {
+                        ChooserOption::Preset(id) => {
+                            let p = app
+                                .catalog
+                                .preset(id)
+                                .expect("options come from the catalog");
+                            let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
+                            let tag = if notes.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" [{}]", notes.join(", "))
+                            };
+                            format!("{} ({id}){tag}", p.name)
+                        }
+                        ChooserOption::Custom => "Custom mirror URLs…".into(),
+                        ChooserOption::Remove => "None: remove this registry's hosts.toml".into(),
+                    };
+                    let sel = i == *cursor;
+                    Line::styled(
+                        fit(&format!("{} {label}", if sel { "›" } else { " " }), 68),
+                        if sel { theme.selected() } else { Style::new() },
+                    )
+                })
+                .collect();
+            frame.render_widget(Clear, r);
+            frame.render_widget(
+                Paragraph::new(lines).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(format!(" Mirror for {registry} — Enter picks, Esc keeps ")),
+                ),
+                r,
+            );
+        }
+        Editor::Custom {
+            registry,
+            input,
+            error,
+        } => {
+            input_box(
+                frame,
+                area,
+                theme,
+                &format!(" Mirror URLs for {registry} (comma-separated) "),
+                input,
+                error.as_deref(),
+                "Enter accepts a valid list, Esc cancels",
+            );
+        }
+        Editor::AddRegistry { input, error } => {
+            input_box(
+                frame,
+                area,
+                theme,
+                " Add a registry (host or host:port) ",
+                input,
+                error.as_deref(),
+                "Enter adds it, Esc cancels",
+            );
+        }
+    }
+}
+
+fn input_box(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: &str,
+    input: &str,
+    error: Option<&str>,
+    hint: &str,
+) {
+    let r = centered(area, 74, 6);
+    let status = match error {
+        Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
+        None if input.is_empty() => Line::raw(""),
+        None => Line::styled("✓ valid", theme.good()),
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::raw("> "),
+            Span::raw(input.to_string()),
+            Span::styled("_", theme.accent()),
+        ]),
+        status,
+        Line::styled(hint, theme.dim()),
+    ];
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string()),
+        ),
+        r,
+    );
+}

@@ -1,0 +1,416 @@
+//! `update()` for every step and key, and TestBackend snapshots of every
+//! step at 80×24 (with and without detection results).
+
+use super::app::{update, App, ApplyState, Editor, Effect, Msg, Step};
+use super::{keys, view};
+use crate::apply::Report;
+use crate::catalog::Catalog;
+use crate::node::{self, Locations, NodeState};
+use crate::selection::Choice;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::path::PathBuf;
+
+/// The demo node, detected for real once (tools are shell stand-ins).
+fn demo_node() -> (tempfile::TempDir, NodeState) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::demo::create(dir.path()).unwrap();
+    let state = node::detect(&Locations {
+        root,
+        ..Locations::default()
+    });
+    (dir, state)
+}
+
+fn app() -> App {
+    App::new(Catalog::builtin(), None, false)
+}
+
+fn detected() -> (tempfile::TempDir, App) {
+    let (dir, node) = demo_node();
+    let mut a = app();
+    a.root_prefix = Some(dir.path().to_path_buf());
+    update(&mut a, Msg::Detected(Box::new(node)));
+    (dir, a)
+}
+
+fn key(a: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(a, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn keys(a: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
+    codes.iter().flat_map(|c| key(a, *c)).collect()
+}
+
+fn typed(a: &mut App, text: &str) {
+    for c in text.chars() {
+        key(a, KeyCode::Char(c));
+    }
+}
+
+/// The screen as text, 80×24.
+fn screen(a: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).unwrap();
+    t.draw(|f| view::draw(f, a)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+use KeyCode::{Char, Down, Enter, Esc};
+
+#[test]
+fn a_newcomer_is_done_in_five_keys() {
+    let (_d, mut a) = detected();
+    let effects = keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    assert_eq!(a.step, Step::Apply);
+    assert_eq!(a.apply_state, ApplyState::Running);
+    let [Effect::Apply(plan)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(!plan.is_noop());
+    assert_eq!(
+        a.selection.preset.as_deref(),
+        Some("daocloud"),
+        "the recommended preset"
+    );
+}
+
+#[test]
+fn the_confirmation_is_no_by_default() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter]);
+    assert_eq!(a.step, Step::Apply);
+    assert!(key(&mut a, Enter).is_empty(), "Enter means No");
+    assert_eq!(a.step, Step::Review);
+    keys(&mut a, &[Enter]);
+    assert!(key(&mut a, Char('n')).is_empty());
+    assert_eq!(a.step, Step::Review);
+    keys(&mut a, &[Enter]);
+    assert!(key(&mut a, Esc).is_empty());
+    assert_eq!(a.step, Step::Review);
+}
+
+#[test]
+fn esc_goes_back_without_losing_anything() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Down, Enter]); // NJU
+    assert_eq!(a.selection.preset.as_deref(), Some("nju"));
+    // docker.io: custom URL.
+    key(&mut a, Char(' '));
+    let Some(Editor::Chooser { .. }) = &a.editor else {
+        panic!()
+    };
+    let n = a.chooser_options(&a.registries[0].clone()).len();
+    for _ in 0..n - 2 {
+        key(&mut a, Down);
+    }
+    key(&mut a, Enter);
+    typed(&mut a, "https://hub.corp.example");
+    key(&mut a, Enter);
+    assert_eq!(
+        a.selection.mirrors.values().next(),
+        Some(&Choice::Urls(vec!["https://hub.corp.example".into()]))
+    );
+    keys(&mut a, &[Enter, Esc, Esc]);
+    assert_eq!(a.step, Step::Preset);
+    assert_eq!(a.preset_cursor, 1, "the cursor stays on NJU");
+    keys(&mut a, &[Enter]);
+    assert_eq!(
+        a.selection.mirrors.len(),
+        1,
+        "the custom mirror survived going back"
+    );
+}
+
+#[test]
+fn invalid_custom_urls_show_why_and_cannot_be_accepted() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter]);
+    key(&mut a, Char(' '));
+    let n = a.chooser_options(&a.registries[0].clone()).len();
+    for _ in 0..n - 2 {
+        key(&mut a, Down);
+    }
+    key(&mut a, Enter);
+    typed(&mut a, "ftp://x");
+    let Some(Editor::Custom { error: Some(e), .. }) = &a.editor else {
+        panic!("{:?}", a.editor)
+    };
+    assert!(e.contains("only http:// and https://"), "{e}");
+    key(&mut a, Enter);
+    assert!(
+        matches!(a.editor, Some(Editor::Custom { .. })),
+        "still editing"
+    );
+    assert!(a.selection.mirrors.is_empty());
+    key(&mut a, Esc);
+    assert!(a.editor.is_none());
+}
+
+#[test]
+fn adding_a_registry_validates_host_and_port() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Char('a')]);
+    typed(&mut a, "../etc");
+    let Some(Editor::AddRegistry { error: Some(_), .. }) = &a.editor else {
+        panic!("{:?}", a.editor)
+    };
+    key(&mut a, Enter);
+    assert!(matches!(a.editor, Some(Editor::AddRegistry { .. })));
+    for _ in 0..6 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "harbor.corp:8443");
+    key(&mut a, Enter);
+    assert!(
+        matches!(a.editor, Some(Editor::Chooser { .. })),
+        "then pick its mirror"
+    );
+    key(&mut a, Esc);
+    assert_eq!(a.registries.last().unwrap().as_str(), "harbor.corp:8443");
+    assert_eq!(
+        a.choice_of(a.registries.last().unwrap()),
+        Some(Choice::Preset("upstream".into()))
+    );
+}
+
+#[test]
+fn quitting_asks_first_when_changes_are_not_applied() {
+    let (_d, mut a) = detected();
+    assert_eq!(
+        key(&mut a, Char('q')),
+        vec![Effect::Quit],
+        "nothing planned yet"
+    );
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter]);
+    assert!(key(&mut a, Char('q')).is_empty());
+    assert!(a.confirm_quit);
+    assert!(key(&mut a, Char('n')).is_empty());
+    assert!(!a.confirm_quit);
+    key(&mut a, Char('q'));
+    assert_eq!(key(&mut a, Char('y')), vec![Effect::Quit]);
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Char('a')]);
+    assert!(a.editor.is_some());
+    assert_eq!(
+        update(
+            &mut a,
+            Msg::Key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL))
+        ),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn after_a_successful_apply_done_quits_with_enter_or_q() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    update(
+        &mut a,
+        Msg::ApplyStep("created /etc/containerd/certs.d/docker.io/hosts.toml".into()),
+    );
+    update(
+        &mut a,
+        Msg::ApplyDone(Ok(Report {
+            message: "done".into(),
+            ..Default::default()
+        })),
+    );
+    assert_eq!(a.step, Step::Done);
+    assert_eq!(
+        key(&mut a, Char('q')),
+        vec![Effect::Quit],
+        "no longer 'running'"
+    );
+    assert_eq!(key(&mut a, Enter), vec![Effect::Quit]);
+    let effects = key(&mut a, Char('s'));
+    let [Effect::SaveProfile(text)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(text.contains("preset = \"daocloud\""), "{text}");
+}
+
+#[test]
+fn a_failed_apply_is_shown_and_esc_returns_to_review() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    assert!(key(&mut a, Char('q')).is_empty(), "never quit mid-write");
+    update(
+        &mut a,
+        Msg::ApplyDone(Err(
+            "containerd did not come back healthy\n  rolled back".into()
+        )),
+    );
+    assert!(matches!(a.apply_state, ApplyState::Failed(_)));
+    key(&mut a, Esc);
+    assert_eq!(a.step, Step::Review);
+}
+
+#[test]
+fn without_root_apply_explains_and_does_nothing() {
+    let (dir, node) = demo_node();
+    let mut a = App::new(
+        Catalog::builtin(),
+        Some(
+            "ctrwiz needs root to write /etc/containerd: run it with sudo, or use --root DIR."
+                .into(),
+        ),
+        false,
+    );
+    a.root_prefix = Some(dir.path().to_path_buf());
+    update(&mut a, Msg::Detected(Box::new(node)));
+    keys(&mut a, &[Enter, Enter, Enter, Enter]);
+    assert!(key(&mut a, Char('y')).is_empty());
+    assert!(screen(&a).contains("Applying needs root."));
+}
+
+#[test]
+fn too_small_terminals_get_a_notice_and_only_quit_works() {
+    let (_d, mut a) = detected();
+    update(&mut a, Msg::Resize(60, 20));
+    assert!(key(&mut a, Enter).is_empty());
+    assert_eq!(a.step, Step::Node);
+    assert!(screen(&a).contains("Please enlarge the terminal to 80×24 (now 60×20)."));
+    assert_eq!(key(&mut a, Char('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn detection_fills_rows_as_they_arrive() {
+    let mut a = app();
+    assert!(screen(&a).contains("… checking"));
+    let (_d, node) = demo_node();
+    let containerd = node
+        .tools
+        .iter()
+        .find(|t| t.name == crate::node::ToolName::Containerd)
+        .unwrap()
+        .clone();
+    update(&mut a, Msg::Tool(containerd));
+    let s = screen(&a);
+    assert!(s.contains("containerd   1.7.20"), "{s}");
+    assert!(s.contains("ctr          … checking"), "{s}");
+    assert!(s.contains("Reading config.toml"), "{s}");
+}
+
+#[test]
+fn the_footer_and_help_come_from_one_key_table() {
+    let (_d, mut a) = detected();
+    for step in Step::ALL {
+        a.step = step;
+        let footer = keys::footer(step).join("  ");
+        assert!(screen(&a).contains(&footer), "{step:?}");
+    }
+    a.step = Step::Registries;
+    key(&mut a, Char('?'));
+    assert!(a.help);
+    let s = screen(&a);
+    for (k, h) in keys::help(Step::Registries) {
+        assert!(s.contains(&k) && s.contains(h), "{k} {h}\n{s}");
+    }
+    key(&mut a, Char('x'));
+    assert!(!a.help, "any key closes help");
+}
+
+#[test]
+fn troubleshoot_shows_every_doctor_check() {
+    let (_d, mut a) = detected();
+    key(&mut a, Char('t'));
+    let s = screen(&a);
+    assert!(
+        s.contains("[FAIL]") && s.contains("server = \"https://docker.io\""),
+        "{s}"
+    );
+}
+
+// Snapshots of every step at 80×24 (NO_COLOR look: markers, not colour).
+
+fn snap(name: &str, a: &App) {
+    insta::assert_snapshot!(name, screen(a));
+}
+
+#[test]
+fn snapshots_of_every_step() {
+    let mut fresh = app();
+    snap("1_node_detecting", &fresh);
+    fresh.size = (80, 24);
+
+    let (_d, mut a) = detected();
+    snap("1_node_detected", &a);
+    key(&mut a, Char('t'));
+    snap("1_node_troubleshoot", &a);
+    key(&mut a, Char('t'));
+    key(&mut a, Enter);
+    snap("2_preset", &a);
+    key(&mut a, Enter);
+    snap("3_registries", &a);
+    key(&mut a, Char(' '));
+    snap("3_registries_chooser", &a);
+    key(&mut a, Esc);
+    key(&mut a, Char('a'));
+    typed(&mut a, "bad..name");
+    snap("3_registries_add_invalid", &a);
+    key(&mut a, Esc);
+    key(&mut a, Enter);
+    snap("4_review", &a);
+    key(&mut a, Enter);
+    snap("5_apply_confirm", &a);
+    key(&mut a, Char('y'));
+    update(
+        &mut a,
+        Msg::ApplyStep("backed up 3 file(s) to /var/lib/ctrwiz/backups/20261122T120000Z".into()),
+    );
+    update(
+        &mut a,
+        Msg::ApplyStep("updated /etc/containerd/config.toml".into()),
+    );
+    update(
+        &mut a,
+        Msg::ApplyStep("restarting containerd: systemctl restart containerd".into()),
+    );
+    snap("5_apply_running", &a);
+    update(
+        &mut a,
+        Msg::ApplyDone(Ok(Report {
+            backup_dir: Some(PathBuf::from("/var/lib/ctrwiz/backups/20261122T120000Z")),
+            written: vec![
+                PathBuf::from("/etc/containerd/certs.d/docker.io/hosts.toml"),
+                PathBuf::from("/etc/containerd/config.toml"),
+            ],
+            restarted: true,
+            message:
+                "containerd restarted and healthy (config_path is set to /etc/containerd/certs.d)"
+                    .into(),
+        })),
+    );
+    snap("6_done", &a);
+    update(
+        &mut a,
+        Msg::ProfileSaved(Ok("/root/.config/ctrwiz/profile.toml".into())),
+    );
+    snap("6_done_saved", &a);
+    key(&mut a, Char('?'));
+    snap("help_overlay", &a);
+
+    let (_d, mut failed) = detected();
+    keys(&mut failed, &[Enter, Enter, Enter, Enter, Char('y')]);
+    update(&mut failed, Msg::ApplyDone(Err("containerd did not come back healthy after the restart: the CRI plugin failed to load\n  rolled back: the previous files were restored from /var/lib/ctrwiz/backups/20261122T120000Z; containerd runs again with the old configuration".into())));
+    snap("5_apply_failed", &failed);
+
+    let (_d, mut small) = detected();
+    update(&mut small, Msg::Resize(70, 20));
+    snap("too_small", &small);
+}

@@ -1,0 +1,184 @@
+//! Drawing from state: the frame (title, step bar, footer) and overlays;
+//! each step's body lives in `screens/`.
+
+use super::app::{App, Step, MIN_SIZE};
+use super::{keys, screens};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// Styles that never carry meaning by colour alone: every highlighted
+/// thing also has a marker or text, and NO_COLOR drops colour entirely.
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn accent(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+    }
+    pub fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+    pub fn warn(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Yellow)
+        } else {
+            Style::new()
+        }
+    }
+    pub fn bad(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+    }
+    pub fn good(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Green)
+        } else {
+            Style::new()
+        }
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let theme = Theme { color: app.color };
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let msg = format!(
+            "Please enlarge the terminal to {}×{} (now {}×{}).\n\nq quits.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        let y = area.height.saturating_sub(3) / 2;
+        let r = Rect {
+            x: area.x,
+            y: area.y + y,
+            width: area.width,
+            height: area.height.saturating_sub(y),
+        };
+        frame.render_widget(
+            Paragraph::new(msg)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            r,
+        );
+        return;
+    }
+    let [title, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_title(frame, title, app, &theme);
+    match app.step {
+        Step::Node => screens::node::draw(frame, body, app, &theme),
+        Step::Preset => screens::preset::draw(frame, body, app, &theme),
+        Step::Registries => screens::registries::draw(frame, body, app, &theme),
+        Step::Review => screens::review::draw(frame, body, app, &theme),
+        Step::Apply => screens::apply::draw(frame, body, app, &theme),
+        Step::Done => screens::done::draw(frame, body, app, &theme),
+    }
+    let keys = keys::footer(app.step).join("  ");
+    frame.render_widget(Paragraph::new(keys).style(theme.dim()), footer);
+    if app.help {
+        draw_help(frame, area, app, &theme);
+    }
+    if app.confirm_quit {
+        let r = centered(area, 50, 5);
+        frame.render_widget(Clear, r);
+        frame.render_widget(
+            Paragraph::new("Your changes are not applied.\nQuit anyway? [y/N]")
+                .alignment(Alignment::Center)
+                .block(Block::default().borders(Borders::ALL).title(" Quit ")),
+            r,
+        );
+    }
+}
+
+fn draw_title(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let n = Step::ALL.iter().position(|s| *s == app.step).unwrap_or(0) + 1;
+    let mut steps: Vec<Span> = vec![];
+    for (i, s) in Step::ALL.iter().enumerate() {
+        if i > 0 {
+            steps.push(Span::styled(" › ", theme.dim()));
+        }
+        if *s == app.step {
+            steps.push(Span::styled(format!("[{}]", s.title()), theme.accent()));
+        } else {
+            steps.push(Span::raw(s.title()));
+        }
+    }
+    let head = Line::from(vec![
+        Span::styled("ctrwiz", theme.accent()),
+        Span::raw(format!(" — containerd registry mirrors   step {n} of 6")),
+    ]);
+    frame.render_widget(Paragraph::new(vec![head, Line::from(steps)]), area);
+}
+
+fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let rows = keys::help(app.step);
+    let r = centered(area, 70, rows.len() as u16 + 4);
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .map(|(k, h)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<14}"), theme.accent()),
+                Span::raw(h),
+            ])
+        })
+        .chain([Line::raw(""), Line::raw("any key closes this help")])
+        .collect();
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys ")),
+        r,
+    );
+}
+
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Truncates to a display width (CJK-safe), adding "…" when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}

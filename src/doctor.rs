@@ -93,7 +93,7 @@ fn containerd_checks(
         Some(t) => out.push(Check::new(
             "containerd.installed",
             Status::Ok,
-            format!("containerd {} at {}", t.version.map_or("(unknown version)".into(), |v| v.to_string()), t.path.as_ref().map_or(String::new(), |p| p.display().to_string())),
+            format!("containerd {} is installed", t.version.map_or("(unknown version)".into(), |v| v.to_string())),
         )),
     }
     let addr = node.service.address.display();

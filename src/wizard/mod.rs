@@ -53,6 +53,7 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
         terminal.draw(|f| view::draw(f, &app))?;
         // Wait for messages; draw after each one. No message, no frame.
         while let Ok(msg) = rx.recv() {
+            panic_for_tests(&msg);
             for effect in app::update(&mut app, msg) {
                 match effect {
                     Effect::Quit => return Ok(()),
@@ -77,6 +78,16 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     })();
     ratatui::restore();
     result
+}
+
+/// `CTRWIZ_TEST_PANIC_KEY=!` makes that key panic inside the wizard, so a
+/// pseudo-terminal test can prove the terminal is restored on a panic.
+fn panic_for_tests(msg: &Msg) {
+    if let (Msg::Key(k), Some(want)) = (msg, std::env::var("CTRWIZ_TEST_PANIC_KEY").ok()) {
+        if k.code == crossterm::event::KeyCode::Char(want.chars().next().unwrap_or('\0')) {
+            panic!("test panic requested by CTRWIZ_TEST_PANIC_KEY");
+        }
+    }
 }
 
 fn spawn_input(tx: mpsc::Sender<Msg>) {

@@ -265,6 +265,16 @@ impl Live {
             .unwrap()
     }
 
+    /// The same invocation as a shell command line (for the wizard in tmux).
+    pub fn ctrwiz_command_line(&self, args: &[&str]) -> String {
+        format!(
+            "CTRWIZ_CONFIG_DIR={d}/user-config {bin} --config {d}/config.toml --hosts-dir {d}/certs.d --address {d}/c.sock --state-dir {d}/state-ctrwiz --restart-cmd 'sh {d}/restart.sh' --health-timeout 30 {}",
+            args.join(" "),
+            d = self.dir.display(),
+            bin = env!("CARGO_BIN_EXE_ctrwiz")
+        )
+    }
+
     fn push_test_image(&self) {
         let tar = self.dir.join("image.tar");
         build_oci_archive(&tar);

@@ -6,3 +6,4 @@ mod live;
 mod live_tests;
 mod probe;
 mod reliability;
+mod wizard_pty;

@@ -107,14 +107,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .to_lowercase(),
             ));
             if let Some(checks) = &app.checks {
-                let warnings: Vec<_> = checks
+                let problems = checks.iter().filter(|c| c.status != Status::Ok).count();
+                info.push(Line::styled(
+                    format!("{problems} finding(s) in all: t shows every check (the doctor)"),
+                    theme.dim(),
+                ));
+                for c in checks
                     .iter()
                     .filter(|c| c.status != Status::Ok && HEADLINE.contains(&c.id.as_str()))
-                    .collect();
-                if !warnings.is_empty() {
-                    info.push(Line::raw(""));
-                }
-                for c in warnings {
+                {
                     let mark = if c.status == Status::Fail { "✗" } else { "!" };
                     let style = if c.status == Status::Fail {
                         theme.bad()
@@ -129,11 +130,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         info.push(Line::styled(format!("  fix: {fix}"), theme.dim()));
                     }
                 }
-                let problems = checks.iter().filter(|c| c.status != Status::Ok).count();
-                info.push(Line::styled(
-                    format!("{problems} finding(s) in all: t shows every check (the doctor)"),
-                    theme.dim(),
-                ));
             }
         }
     }

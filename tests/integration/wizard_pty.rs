@@ -1,0 +1,235 @@
+//! The real binary in a pseudo-terminal (tmux): keys in, screen and files
+//! out. Each test runs its own tmux server (-L) so they never share state.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const FIXTURE: &str = include_str!("../fixtures/containerd-1.6.20-default.toml");
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `cmd` in an 80×24 pane; `None` (skip) without tmux.
+    fn start(name: &str, cmd: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            if std::env::var_os("CTRWIZ_REQUIRE_E2E").is_some() {
+                panic!("tmux is needed for the wizard's pseudo-terminal tests");
+            }
+            eprintln!("skipping the wizard PTY tests: tmux is not installed");
+            return None;
+        }
+        let t = Tmux {
+            socket: format!("ctrwiz-{name}-{}", std::process::id()),
+        };
+        let ok = t
+            .tmux(&["new-session", "-d", "-x", "80", "-y", "24", "-s", "w", cmd])
+            .status
+            .success();
+        assert!(ok, "tmux new-session");
+        Some(t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "w"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "w", k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "w", "-l", text]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Waits until the screen shows `what` (bounded).
+    fn wait_for(&self, what: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "waited {timeout:?} for {what:?}; the screen shows:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display", "-p", "-t", "w", "#{alternate_on}"])
+                .stdout,
+        )
+        .trim()
+            == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+fn node() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("etc/containerd/config.toml");
+    fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    fs::write(cfg, FIXTURE).unwrap();
+    dir
+}
+
+fn command(root: &Path, extra: &str) -> String {
+    format!(
+        "CTRWIZ_CONFIG_DIR={root}/user-config {extra} {bin} --root {root}; echo EXIT=$?; stty -a | grep -o -- '-\\?icanon'; sleep 60",
+        bin = env!("CARGO_BIN_EXE_ctrwiz"),
+        root = root.display()
+    )
+}
+
+#[test]
+fn enter_through_the_defaults_and_y_configures_the_node() {
+    let dir = node();
+    let root = dir.path();
+    let Some(t) = Tmux::start("newcomer", &command(root, "")) else {
+        return;
+    };
+    t.wait_for("Installed tools", Duration::from_secs(10));
+    t.wait_for("finding(s) in all", Duration::from_secs(10));
+    assert!(t.alternate_screen_on());
+    t.keys(&["Enter", "Enter", "Enter", "Enter"]);
+    t.wait_for("[y/N]", Duration::from_secs(5));
+    t.keys(&["y"]);
+    t.wait_for("✓ Done.", Duration::from_secs(10));
+    // What is on disk: the recommended preset's files and config_path.
+    let hosts =
+        fs::read_to_string(root.join("etc/containerd/certs.d/docker.io/hosts.toml")).unwrap();
+    assert!(
+        hosts.contains("[host.\"https://docker.m.daocloud.io\"]"),
+        "{hosts}"
+    );
+    assert!(root
+        .join("etc/containerd/certs.d/rocks.canonical.com/hosts.toml")
+        .exists());
+    let cfg = fs::read_to_string(root.join("etc/containerd/config.toml")).unwrap();
+    assert_eq!(
+        cfg,
+        FIXTURE.replace(
+            "      config_path = \"\"",
+            "      config_path = \"/etc/containerd/certs.d\""
+        )
+    );
+    // Enter on Done quits and gives the terminal back.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("EXIT=0", Duration::from_secs(5));
+    assert!(
+        s.contains("icanon") && !s.contains("-icanon"),
+        "canonical mode restored: {s}"
+    );
+    assert!(!t.alternate_screen_on(), "main screen back");
+}
+
+#[test]
+fn a_panic_inside_the_wizard_leaves_the_terminal_usable() {
+    let dir = node();
+    let Some(t) = Tmux::start(
+        "panic",
+        &command(dir.path(), "RUST_BACKTRACE=0 CTRWIZ_TEST_PANIC_KEY=!"),
+    ) else {
+        return;
+    };
+    t.wait_for("Installed tools", Duration::from_secs(10));
+    assert!(t.alternate_screen_on());
+    t.keys(&["!"]);
+    let s = t.wait_for("EXIT=", Duration::from_secs(5));
+    assert!(
+        s.contains("test panic requested"),
+        "the panic message is readable: {s}"
+    );
+    assert!(
+        s.contains("icanon") && !s.contains("-icanon"),
+        "raw mode is off: {s}"
+    );
+    assert!(!t.alternate_screen_on(), "main screen back");
+}
+
+#[test]
+fn without_a_terminal_it_points_to_plan_and_apply() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ctrwiz plan") && err.contains("ctrwiz apply"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_wizard_against_the_real_containerd_ends_in_a_pull_served_by_the_mirror() {
+    let Some(h) = crate::live::live() else { return };
+    let Some(t) = Tmux::start(
+        "live",
+        &format!("{}; echo EXIT=$?; sleep 60", h.ctrwiz_command_line(&[])),
+    ) else {
+        return;
+    };
+    t.wait_for("finding(s) in all", Duration::from_secs(15));
+    // Preset: "Choose per registry…" (the last entry).
+    t.keys(&["Enter"]);
+    for _ in 0..20 {
+        t.keys(&["Down"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("[Registries]", Duration::from_secs(5));
+    // docker.io: custom URL = the local registry.
+    t.keys(&["Space"]);
+    let s = t.wait_for("Custom mirror URLs", Duration::from_secs(5));
+    let options = s
+        .lines()
+        .skip_while(|l| !l.contains("Mirror for docker.io"))
+        .take_while(|l| !l.contains("Custom mirror URLs"))
+        .count();
+    for _ in 1..options {
+        t.keys(&["Down"]);
+    }
+    t.keys(&["Enter"]);
+    t.text(&h.mirror_url());
+    t.wait_for("✓ valid", Duration::from_secs(5));
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("containerd will restart", Duration::from_secs(5));
+    t.keys(&["Enter", "y"]);
+    t.wait_for("✓ Done.", Duration::from_secs(60));
+    assert_eq!(h.restarts(), 1);
+    assert!(h.cri_loaded());
+    let r = ctrwiz::cri::pull_image(&h.socket(), crate::live::HUB_IMAGE, Duration::from_secs(60));
+    r.unwrap_or_else(|e| panic!("CRI pull after the wizard: {e}"));
+    assert!(h
+        .manifest_requests()
+        .iter()
+        .any(|r| r.ends_with("?ns=docker.io")));
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0", Duration::from_secs(5));
+}

@@ -8,6 +8,8 @@
 pub mod app;
 pub mod keys;
 pub mod screens;
+#[cfg(test)]
+mod svg;
 pub mod view;
 
 #[cfg(test)]

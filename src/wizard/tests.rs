@@ -336,38 +336,56 @@ fn troubleshoot_shows_every_doctor_check() {
     );
 }
 
-// Snapshots of every step at 80×24 (NO_COLOR look: markers, not colour).
+// Snapshots of every step at 80×24 (NO_COLOR look: markers, not colour),
+// and the same states as SVG for screenshots/ (scripts/screenshots).
 
-fn snap(name: &str, a: &App) {
-    insta::assert_snapshot!(name, screen(a));
+fn render(a: &App) -> ratatui::buffer::Buffer {
+    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).unwrap();
+    t.draw(|f| view::draw(f, a)).unwrap();
+    t.backend().buffer().clone()
 }
 
-#[test]
-fn snapshots_of_every_step() {
+fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Every step, in the states a user meets, as rendered buffers.
+fn fixture_screens(color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> {
+    let mut shots = Vec::new();
     let mut fresh = app();
-    snap("1_node_detecting", &fresh);
-    fresh.size = (80, 24);
+    fresh.color = color;
+    shots.push(("1_node_detecting", render(&fresh)));
 
     let (_d, mut a) = detected();
-    snap("1_node_detected", &a);
+    a.color = color;
+    let mut shot = |name: &'static str, a: &App| shots.push((name, render(a)));
+    shot("1_node_detected", &a);
     key(&mut a, Char('t'));
-    snap("1_node_troubleshoot", &a);
+    shot("1_node_troubleshoot", &a);
     key(&mut a, Char('t'));
     key(&mut a, Enter);
-    snap("2_preset", &a);
+    shot("2_preset", &a);
     key(&mut a, Enter);
-    snap("3_registries", &a);
+    shot("3_registries", &a);
     key(&mut a, Char(' '));
-    snap("3_registries_chooser", &a);
+    shot("3_registries_chooser", &a);
     key(&mut a, Esc);
     key(&mut a, Char('a'));
     typed(&mut a, "bad..name");
-    snap("3_registries_add_invalid", &a);
+    shot("3_registries_add_invalid", &a);
     key(&mut a, Esc);
     key(&mut a, Enter);
-    snap("4_review", &a);
+    shot("4_review", &a);
     key(&mut a, Enter);
-    snap("5_apply_confirm", &a);
+    shot("5_apply_confirm", &a);
     key(&mut a, Char('y'));
     update(
         &mut a,
@@ -381,7 +399,7 @@ fn snapshots_of_every_step() {
         &mut a,
         Msg::ApplyStep("restarting containerd: systemctl restart containerd".into()),
     );
-    snap("5_apply_running", &a);
+    shot("5_apply_running", &a);
     update(
         &mut a,
         Msg::ApplyDone(Ok(Report {
@@ -396,21 +414,48 @@ fn snapshots_of_every_step() {
                     .into(),
         })),
     );
-    snap("6_done", &a);
+    shot("6_done", &a);
     update(
         &mut a,
         Msg::ProfileSaved(Ok("/root/.config/ctrwiz/profile.toml".into())),
     );
-    snap("6_done_saved", &a);
+    shot("6_done_saved", &a);
     key(&mut a, Char('?'));
-    snap("help_overlay", &a);
+    shot("help_overlay", &a);
 
     let (_d, mut failed) = detected();
+    failed.color = color;
     keys(&mut failed, &[Enter, Enter, Enter, Enter, Char('y')]);
     update(&mut failed, Msg::ApplyDone(Err("containerd did not come back healthy after the restart: the CRI plugin failed to load\n  rolled back: the previous files were restored from /var/lib/ctrwiz/backups/20261122T120000Z; containerd runs again with the old configuration".into())));
-    snap("5_apply_failed", &failed);
+    shot("5_apply_failed", &failed);
 
     let (_d, mut small) = detected();
+    small.color = color;
     update(&mut small, Msg::Resize(70, 20));
-    snap("too_small", &small);
+    shot("too_small", &small);
+    shots
+}
+
+#[test]
+fn snapshots_of_every_step() {
+    for (name, buf) in fixture_screens(false) {
+        insta::assert_snapshot!(name, buffer_text(&buf));
+    }
+}
+
+/// Writes `<dir>/<step>.svg` for every fixture screen when
+/// `CTRWIZ_SCREENSHOTS=<dir>` is set (scripts/screenshots converts them).
+#[test]
+fn write_screenshot_svgs() {
+    let Some(dir) = std::env::var_os("CTRWIZ_SCREENSHOTS") else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, buf) in fixture_screens(true) {
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}.svg")),
+            super::svg::render(&buf),
+        )
+        .unwrap();
+    }
 }

@@ -59,6 +59,9 @@ pub struct Global {
     /// (rootless: bind-mounted on /etc/containerd).
     #[arg(skip)]
     pub config_path_value: Option<PathBuf>,
+    /// The wizard does not measure the mirrors (no network traffic)
+    #[arg(long, global = true)]
+    pub no_probe: bool,
     /// Seconds to wait for containerd to answer after a restart
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub health_timeout: u64,
@@ -462,6 +465,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 catalog: Catalog::load(Catalog::user_file().as_deref())?,
                 apply,
                 profile_path,
+                probe: !g.no_probe,
             };
             crate::wizard::run(ctx).map_err(|e| Error::Other(format!("the wizard failed: {e}")))?;
             Ok(0)

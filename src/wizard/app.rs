@@ -63,6 +63,10 @@ pub enum Msg {
     /// Detection finished: the whole node.
     Detected(Box<NodeState>),
     ApplyStep(String),
+    /// One mirror's probe result.
+    Probe(crate::probe::ProbeResult),
+    /// Every candidate has reported.
+    ProbesDone,
     ApplyDone(Result<Report, String>),
     ProfileSaved(Result<String, String>),
 }
@@ -119,6 +123,11 @@ pub enum ApplyState {
 
 pub struct App {
     pub step: Step,
+    /// Mirror measurements: (registry, url) → result.
+    pub probes: BTreeMap<(String, String), crate::probe::ProbeResult>,
+    pub probing: bool,
+    /// The user changed a choice: probe results no longer move defaults.
+    pub touched: bool,
     /// The `--root` prefix, cut from paths shown (tools are found inside it).
     pub root_prefix: Option<std::path::PathBuf>,
     pub catalog: Catalog,
@@ -163,6 +172,9 @@ impl App {
         };
         App {
             step: Step::Node,
+            probes: BTreeMap::new(),
+            probing: false,
+            touched: false,
             root_prefix: None,
             catalog,
             tools: BTreeMap::new(),
@@ -261,6 +273,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.step >= Step::Review {
                 app.replan();
             }
+            vec![]
+        }
+        Msg::Probe(r) => {
+            app.probes.insert((r.registry.clone(), r.url.clone()), r);
+            vec![]
+        }
+        Msg::ProbesDone => {
+            app.probing = false;
+            prefer_fastest(app);
             vec![]
         }
         Msg::ApplyStep(line) => {
@@ -384,6 +405,26 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.show_checks = !app.show_checks;
             vec![]
         }
+        Action::Fix => {
+            // The doctor's repairs go through the normal review/apply path.
+            let repairs: Vec<_> = app
+                .checks
+                .iter()
+                .flatten()
+                .filter_map(|c| c.repair.clone())
+                .collect();
+            if repairs.is_empty() || app.node.is_none() {
+                return vec![];
+            }
+            for r in repairs {
+                app.selection.mirrors.extend(r.mirrors);
+            }
+            app.touched = true;
+            app.show_checks = false;
+            app.replan();
+            app.step = Step::Review;
+            vec![]
+        }
         Action::Yes => {
             if app.apply_state != ApplyState::Confirm || app.cannot_apply.is_some() {
                 return vec![];
@@ -425,9 +466,17 @@ fn next(app: &mut App) -> Vec<Effect> {
         Step::Node => app.step = Step::Preset,
         Step::Preset => {
             match app.catalog.presets.get(app.preset_cursor) {
-                Some(p) => app.selection.preset = Some(p.id.clone()),
+                Some(p) => {
+                    if app.selection.preset.as_deref() != Some(p.id.as_str()) {
+                        app.touched = true;
+                    }
+                    app.selection.preset = Some(p.id.clone())
+                }
                 // "Choose per registry": nothing chosen until a row is.
-                None => app.selection.preset = None,
+                None => {
+                    app.touched = true;
+                    app.selection.preset = None
+                }
             }
             app.step = Step::Registries;
         }
@@ -518,12 +567,14 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 }
                 KeyCode::Enter | KeyCode::Char(' ') => match &options[cursor] {
                     ChooserOption::Preset(id) => {
+                        app.touched = true;
                         app.selection
                             .mirrors
                             .insert(registry, Choice::Preset(id.clone()));
                         None
                     }
                     ChooserOption::Remove => {
+                        app.touched = true;
                         app.selection.mirrors.insert(registry, Choice::Remove);
                         None
                     }
@@ -551,6 +602,7 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Esc => None,
             KeyCode::Enter => match validate_urls(&input) {
                 Ok(urls) => {
+                    app.touched = true;
                     app.selection.mirrors.insert(registry, Choice::Urls(urls));
                     None
                 }
@@ -631,8 +683,9 @@ pub fn change_counts(plan: &Plan) -> (usize, usize, usize) {
         })
 }
 
-/// Mirrors a target writes, for the table.
-pub fn target_mirrors(catalog: &Catalog, sel: &Selection, r: &RegistryName) -> String {
+/// Mirrors a target writes, for the table, with their measurements.
+pub fn target_mirrors(app: &App, r: &RegistryName) -> String {
+    let (catalog, sel) = (&app.catalog, &app.selection);
     let mut one = Selection::default();
     match sel
         .mirrors
@@ -642,6 +695,10 @@ pub fn target_mirrors(catalog: &Catalog, sel: &Selection, r: &RegistryName) -> S
     {
         Some(c) => one.mirrors.insert(r.clone(), c),
         None => return String::new(),
+    };
+    let label = |url: String| match probe_label(app, r, &url) {
+        Some(l) => format!("{url} ({l})"),
+        None => url,
     };
     match one.resolve(catalog) {
         Ok(targets) => match targets.first() {
@@ -656,7 +713,7 @@ pub fn target_mirrors(catalog: &Catalog, sel: &Selection, r: &RegistryName) -> S
             Some(Target::Write(spec)) => spec
                 .hosts
                 .iter()
-                .map(|h| h.endpoint.url())
+                .map(|h| label(h.endpoint.url()))
                 .collect::<Vec<_>>()
                 .join(", "),
             Some(Target::Remove(_)) => "(remove hosts.toml)".into(),
@@ -664,4 +721,58 @@ pub fn target_mirrors(catalog: &Catalog, sel: &Selection, r: &RegistryName) -> S
         },
         Err(e) => format!("! {e}"),
     }
+}
+
+/// How many of a preset's mirrors answered, for the preset list.
+pub fn preset_probe_summary(app: &App, preset: &crate::catalog::Preset) -> Option<String> {
+    let probed: Vec<_> = app
+        .probes
+        .values()
+        .filter(|p| p.source == preset.id)
+        .collect();
+    if probed.is_empty() {
+        return app.probing.then(|| "measuring…".to_string());
+    }
+    let ok = probed.iter().filter(|p| p.status.works()).count();
+    Some(format!("{ok}/{} answer", probed.len()))
+}
+
+/// Once every probe is in, and unless the user chose otherwise, each
+/// registry defaults to its fastest working mirror. With no network every
+/// probe fails and the catalog order stands.
+fn prefer_fastest(app: &mut App) {
+    if app.touched {
+        return;
+    }
+    let results: Vec<crate::probe::ProbeResult> = app.probes.values().cloned().collect();
+    let current = app.selection.preset.clone();
+    for (registry, best) in crate::probe::recommend(&results) {
+        let (Some(best), Ok(r)) = (best, RegistryName::parse(&registry)) else {
+            continue;
+        };
+        if best.source == "upstream" || current.as_deref() == Some(best.source.as_str()) {
+            continue;
+        }
+        // Keep the recommended preset where it works too.
+        let preset_works = results.iter().any(|x| {
+            x.registry == registry
+                && Some(x.source.as_str()) == current.as_deref()
+                && x.status == crate::probe::ProbeStatus::Ok
+        });
+        if !preset_works && app.catalog.preset(&best.source).is_ok() {
+            app.selection
+                .mirrors
+                .insert(r, Choice::Preset(best.source.clone()));
+        }
+    }
+}
+
+/// A short measurement for a mirror URL, if probed.
+pub fn probe_label(app: &App, registry: &RegistryName, url: &str) -> Option<String> {
+    let r = app.probes.get(&(registry.to_string(), url.to_string()))?;
+    Some(match (r.status, r.latency_ms) {
+        (crate::probe::ProbeStatus::Ok, Some(ms)) => format!("{ms} ms"),
+        (crate::probe::ProbeStatus::Slow, Some(ms)) => format!("slow, {ms} ms"),
+        (s, _) => format!("{s:?}").to_lowercase(),
+    })
 }

@@ -21,6 +21,7 @@ pub enum Action {
     No,
     Save,
     Troubleshoot,
+    Fix,
 }
 
 pub struct Binding {
@@ -119,6 +120,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "t troubleshoot",
         help: "run the doctor's checks on this node",
         action: Action::Troubleshoot,
+    },
+    Binding {
+        steps: &[Node],
+        keys: &[Char('f')],
+        label: "f fix",
+        help: "plan the fixes ctrwiz can make, then review them",
+        action: Action::Fix,
     },
     Binding {
         steps: &[Done],

@@ -30,6 +30,8 @@ pub struct WizardContext {
     pub apply: Result<ApplyOptions, String>,
     /// Where `s` saves the selection as a profile.
     pub profile_path: PathBuf,
+    /// Measure the catalog's mirrors in the background (off: `--no-probe`).
+    pub probe: bool,
 }
 
 pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
@@ -52,6 +54,10 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
         app.size = (size.width, size.height);
         spawn_input(tx.clone());
         spawn_detect(ctx.locations.clone(), tx.clone());
+        if ctx.probe {
+            app.probing = true;
+            spawn_probes(&ctx.catalog, tx.clone());
+        }
         terminal.draw(|f| view::draw(f, &app))?;
         // Wait for messages; draw after each one. No message, no frame.
         while let Ok(msg) = rx.recv() {
@@ -116,6 +122,22 @@ fn spawn_detect(loc: Locations, tx: mpsc::Sender<Msg>) {
             tools.push(t);
         }
         let _ = tx.send(Msg::Detected(Box::new(node::assemble(&loc, tools))));
+    });
+}
+
+/// Every catalog mirror, measured at once; results stream in.
+fn spawn_probes(catalog: &Catalog, tx: mpsc::Sender<Msg>) {
+    let Ok(candidates) = crate::probe::candidates(catalog, &[], None) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let opts = crate::probe::ProbeOptions::new(std::time::Duration::from_secs(3));
+        for r in crate::probe::spawn(candidates, opts) {
+            if tx.send(Msg::Probe(r)).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(Msg::ProbesDone);
     });
 }
 

@@ -6,6 +6,7 @@ use super::{keys, view};
 use crate::apply::Report;
 use crate::catalog::Catalog;
 use crate::node::{self, Locations, NodeState};
+use crate::registry::RegistryName;
 use crate::selection::Choice;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -333,6 +334,133 @@ fn troubleshoot_shows_every_doctor_check() {
     assert!(
         s.contains("[FAIL]") && s.contains("server = \"https://docker.io\""),
         "{s}"
+    );
+}
+
+fn probe(
+    registry: &str,
+    url: &str,
+    source: &str,
+    status: crate::probe::ProbeStatus,
+    ms: u64,
+) -> Msg {
+    Msg::Probe(crate::probe::ProbeResult {
+        registry: registry.into(),
+        url: url.into(),
+        source: source.into(),
+        status,
+        latency_ms: Some(ms),
+        connect_ms: None,
+        v2_status: None,
+        manifest_status: None,
+        detail: String::new(),
+    })
+}
+
+#[test]
+fn probes_show_latencies_and_move_defaults_to_the_fastest_working_mirror() {
+    use crate::probe::ProbeStatus::{Denied, Ok as Fine, Unreachable};
+    let (_d, mut a) = detected();
+    a.probing = true;
+    keys(&mut a, &[Enter]);
+    update(
+        &mut a,
+        probe(
+            "docker.io",
+            "https://docker.m.daocloud.io",
+            "daocloud",
+            Denied,
+            80,
+        ),
+    );
+    update(
+        &mut a,
+        probe(
+            "docker.io",
+            "https://docker.1panel.live",
+            "1panel",
+            Fine,
+            120,
+        ),
+    );
+    update(
+        &mut a,
+        probe(
+            "quay.io",
+            "https://quay.m.daocloud.io",
+            "daocloud",
+            Fine,
+            50,
+        ),
+    );
+    update(
+        &mut a,
+        probe("quay.io", "https://quay.nju.edu.cn", "nju", Fine, 20),
+    );
+    assert!(screen(&a).contains("1/2 answer"), "{}", screen(&a));
+    update(&mut a, Msg::ProbesDone);
+    // docker.io: DaoCloud denied → the fastest working one; quay.io: the
+    // recommended preset works, so it stays even if another is faster.
+    let docker = RegistryName::parse("docker.io").unwrap();
+    let quay = RegistryName::parse("quay.io").unwrap();
+    assert_eq!(a.choice_of(&docker), Some(Choice::Preset("1panel".into())));
+    assert_eq!(a.choice_of(&quay), Some(Choice::Preset("daocloud".into())));
+    keys(&mut a, &[Enter]);
+    let s = screen(&a);
+    assert!(s.contains("https://docker.1panel.live (120 ms)"), "{s}");
+    assert!(s.contains("https://quay.m.daocloud.io (50 ms)"), "{s}");
+
+    // A user's own choice is never overridden; no network changes nothing.
+    let (_d, mut b) = detected();
+    keys(&mut b, &[Enter, Down, Enter]);
+    update(
+        &mut b,
+        probe(
+            "docker.io",
+            "https://docker.1panel.live",
+            "1panel",
+            Fine,
+            10,
+        ),
+    );
+    update(&mut b, Msg::ProbesDone);
+    assert!(b.selection.mirrors.is_empty());
+    let (_d, mut c) = detected();
+    update(
+        &mut c,
+        probe(
+            "docker.io",
+            "https://docker.m.daocloud.io",
+            "daocloud",
+            Unreachable,
+            3000,
+        ),
+    );
+    update(&mut c, Msg::ProbesDone);
+    assert!(c.selection.mirrors.is_empty(), "the catalog order stands");
+}
+
+#[test]
+fn troubleshoot_fixes_go_through_review() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Char('t'), Char('f')]);
+    assert_eq!(a.step, Step::Review);
+    let Some(Ok(plan)) = &a.plan else {
+        panic!("{:?}", a.plan.as_ref().map(|p| p.as_ref().err()))
+    };
+    let docker = plan
+        .changes
+        .iter()
+        .find(|c| c.path.ends_with("docker.io/hosts.toml"))
+        .unwrap();
+    let after = docker.after.as_deref().unwrap();
+    assert!(
+        after.contains("server = \"https://registry-1.docker.io\""),
+        "the seed's server fixed: {after}"
+    );
+    assert!(
+        after.contains("[host.\"https://docker.unsee.tech\"]"),
+        "scheme added: {after}"
     );
 }
 

@@ -101,7 +101,7 @@ fn node() -> tempfile::TempDir {
 
 fn command(root: &Path, extra: &str) -> String {
     format!(
-        "CTRWIZ_CONFIG_DIR={root}/user-config {extra} {bin} --root {root}; echo EXIT=$?; stty -a | grep -o -- '-\\?icanon'; sleep 60",
+        "CTRWIZ_CONFIG_DIR={root}/user-config {extra} {bin} --no-probe --root {root}; echo EXIT=$?; stty -a | grep -o -- '-\\?icanon'; sleep 60",
         bin = env!("CARGO_BIN_EXE_ctrwiz"),
         root = root.display()
     )
@@ -192,7 +192,10 @@ fn the_wizard_against_the_real_containerd_ends_in_a_pull_served_by_the_mirror() 
     let Some(h) = crate::live::live() else { return };
     let Some(t) = Tmux::start(
         "live",
-        &format!("{}; echo EXIT=$?; sleep 60", h.ctrwiz_command_line(&[])),
+        &format!(
+            "{}; echo EXIT=$?; sleep 60",
+            h.ctrwiz_command_line(&["--no-probe"])
+        ),
     ) else {
         return;
     };

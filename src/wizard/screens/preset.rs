@@ -18,7 +18,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for (i, p) in app.catalog.presets.iter().enumerate() {
         let cursor = if i == app.preset_cursor { "›" } else { " " };
         let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
-        let mut text = format!("{cursor} {:<36}", fit(&p.name, 36));
+        let mut text = format!("{cursor} {:<32}", fit(&p.name, 32));
+        if app.probing || !app.probes.is_empty() {
+            let measured = crate::wizard::app::preset_probe_summary(app, p).unwrap_or_default();
+            text.push_str(&format!(" {measured:<12}"));
+        }
         if i == 0 {
             text.push_str(" (recommended)");
         }

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Some(Choice::Remove) => "none".into(),
         };
         let mirrors = if app.choice_of(r).is_some() {
-            target_mirrors(&app.catalog, &app.selection, r)
+            target_mirrors(app, r)
         } else {
             "(left as it is)".into()
         };
@@ -48,6 +48,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Style::new()
         };
         lines.push(Line::styled(fit(&text, table.width as usize), style));
+    }
+    if app.probing {
+        lines.push(Line::styled(
+            "measuring the mirrors… (latencies appear as they answer)",
+            theme.dim(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines), table);
 

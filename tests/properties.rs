@@ -108,3 +108,51 @@ proptest! {
         prop_assert_eq!(after, expected);
     }
 }
+
+/// The seeds kept in tests/corpus (real-world shapes: Debian's and 2.x
+/// defaults, Docker's containerd.io file, the guides' hosts.toml files)
+/// go through the same checks on every run.
+#[test]
+fn corpus_seeds_hold() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir.join("config")).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let mut cfg =
+            ContainerdConfig::parse(&entry.path(), &text).unwrap_or_else(|e| panic!("{e}"));
+        cfg.ensure_versioned();
+        cfg.remove_legacy_mirrors();
+        cfg.remove_legacy_tls();
+        cfg.set_config_path("/etc/containerd/certs.d");
+        let out = cfg.render();
+        let again = ContainerdConfig::parse(&entry.path(), &out).unwrap();
+        assert_eq!(
+            again.config_path().as_deref(),
+            Some("/etc/containerd/certs.d"),
+            "{}",
+            entry.path().display()
+        );
+        assert!(again.legacy_mirrors().is_empty());
+        for line in text.lines().filter(|l| l.trim_start().starts_with('#')) {
+            assert!(
+                out.contains(line),
+                "{}: comment lost: {line}",
+                entry.path().display()
+            );
+        }
+        seen += 1;
+    }
+    for entry in std::fs::read_dir(dir.join("hosts")).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let parsed = hosts::parse(&entry.path(), &text);
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert_eq!(parsed.is_err(), name.starts_with("duplicate"), "{name}");
+        seen += 1;
+    }
+    let versions = std::fs::read_to_string(dir.join("versions.txt")).unwrap();
+    for line in versions.lines() {
+        let v = parse_version_line(line);
+        assert_eq!(v.is_none(), line.contains("unknown"), "{line}");
+    }
+    assert!(seen >= 14, "{seen}");
+}

@@ -59,7 +59,7 @@ pub struct Global {
     /// (rootless: bind-mounted on /etc/containerd).
     #[arg(skip)]
     pub config_path_value: Option<PathBuf>,
-    /// The wizard does not measure the mirrors (no network traffic)
+    /// Do not measure mirrors (wizard, doctor): no network traffic
     #[arg(long, global = true)]
     pub no_probe: bool,
     /// Seconds to wait for containerd to answer after a restart
@@ -555,7 +555,15 @@ pub fn run(mut cli: Cli) -> Result<i32> {
         }
         Some(Command::Doctor { json }) => {
             let node = node::detect(&g.locations());
-            let live = live_facts(g, &node);
+            let mut live = live_facts(g, &node);
+            if !g.no_probe {
+                let catalog = Catalog::load(Catalog::user_file().as_deref())?;
+                let cands = doctor::configured_mirrors(&node, &catalog);
+                live.probes = Some(crate::probe::run(
+                    cands,
+                    crate::probe::ProbeOptions::new(Duration::from_secs(3)),
+                ));
+            }
             let checks = doctor::run(&node, &live);
             if *json {
                 println!(

@@ -56,6 +56,8 @@ impl Check {
 pub struct LiveFacts {
     /// CRI rows of `ctr plugins ls` that are not `ok` (`None`: not asked).
     pub cri_failures: Option<Vec<String>>,
+    /// Probes of the mirrors the hosts.toml files name (`None`: not run).
+    pub probes: Option<Vec<crate::probe::ProbeResult>>,
 }
 
 /// containerd 1.6.x and 1.7.0–1.7.31 ignore a hosts.toml without `[host]`
@@ -76,6 +78,92 @@ pub fn run(node: &NodeState, live: &LiveFacts) -> Vec<Check> {
     config_path_checks(node, cfg.as_ref(), version, live, &mut out);
     hosts_checks(node, version, &mut out);
     client_checks(node, cfg.as_ref(), &mut out);
+    mirror_checks(live, &mut out);
+    out
+}
+
+/// The mirrors actually configured, as measured: a dead or denying mirror
+/// makes every pull wait for it before containerd falls back.
+fn mirror_checks(live: &LiveFacts, out: &mut Vec<Check>) {
+    use crate::probe::ProbeStatus;
+    for r in live.probes.iter().flatten() {
+        let id = format!(
+            "mirror.{}.{}",
+            r.registry,
+            r.url.split("://").nth(1).unwrap_or(&r.url)
+        );
+        let ms = r
+            .latency_ms
+            .map(|m| format!(", {m} ms"))
+            .unwrap_or_default();
+        let check = match r.status {
+            ProbeStatus::Ok => Check::new(
+                id,
+                Status::Ok,
+                format!("{} answers for {}{ms}", r.url, r.registry),
+            ),
+            ProbeStatus::Slow => Check::new(
+                id,
+                Status::Warn,
+                format!("{} is slow for {}{ms}", r.url, r.registry),
+            ),
+            ProbeStatus::Denied => Check::new(
+                id,
+                Status::Fail,
+                format!(
+                    "{} refuses {} ({}): an allowlist or IP-range mirror",
+                    r.url, r.registry, r.detail
+                ),
+            )
+            .fix(format!(
+                "choose another mirror for {} (`ctrwiz probe {}` measures them)",
+                r.registry, r.registry
+            )),
+            _ => Check::new(
+                id,
+                Status::Fail,
+                format!("{} does not work for {}: {}", r.url, r.registry, r.detail),
+            )
+            .fix(format!(
+                "choose another mirror for {} (`ctrwiz probe {}` measures them)",
+                r.registry, r.registry
+            )),
+        };
+        out.push(check);
+    }
+}
+
+/// Probe candidates for the mirrors that the node's hosts.toml files name.
+pub fn configured_mirrors(
+    node: &NodeState,
+    catalog: &crate::catalog::Catalog,
+) -> Vec<crate::probe::Candidate> {
+    let mut out = Vec::new();
+    for (dir, text) in &node.hosts_dir.files {
+        let (Some(text), Some(registry)) = (text, RegistryName::from_dir_name(dir)) else {
+            continue;
+        };
+        let Ok(parsed) = hosts::parse(Path::new("hosts.toml"), text) else {
+            continue;
+        };
+        let upstream = registry.upstream_url();
+        for h in parsed.hosts.iter().filter(|h| h.url != upstream) {
+            if let Ok(endpoint) = crate::endpoint::Endpoint::parse(&h.url) {
+                let endpoint = crate::endpoint::Endpoint {
+                    override_path: h.override_path || endpoint.override_path,
+                    ..endpoint
+                };
+                out.push(crate::probe::Candidate {
+                    registry: registry.clone(),
+                    endpoint,
+                    source: "configured".into(),
+                    probe_image: catalog
+                        .registry(&registry)
+                        .and_then(|r| r.probe_image.clone()),
+                });
+            }
+        }
+    }
     out
 }
 
@@ -580,6 +668,7 @@ mod tests {
         let (_d, n) = node(&[(CFG, &both)], &[C16]);
         let live = LiveFacts {
             cri_failures: Some(vec!["io.containerd.grpc.v1.cri: error".into()]),
+            ..Default::default()
         };
         let checks = run(&n, &live);
         let c = checks

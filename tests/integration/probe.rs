@@ -262,3 +262,48 @@ fn cli_json_has_one_record_per_mirror() {
     assert_eq!(recs[1]["status"], "unreachable");
     assert!(recs[1]["latency_ms"].is_null());
 }
+
+#[test]
+fn doctor_measures_the_mirrors_the_node_actually_uses() {
+    let ok = serve(Behaviour::Fast);
+    let denied = serve(Behaviour::Allowlist);
+    let dead = refused();
+    let node = tempfile::tempdir().unwrap();
+    let hosts = node
+        .path()
+        .join("etc/containerd/certs.d/docker.io/hosts.toml");
+    std::fs::create_dir_all(hosts.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hosts,
+        format!(
+            "server = \"https://registry-1.docker.io\"\n[host.\"http://127.0.0.1:{ok}\"]\n  capabilities = [\"pull\", \"resolve\"]\n[host.\"http://127.0.0.1:{denied}\"]\n  capabilities = [\"pull\", \"resolve\"]\n[host.\"http://127.0.0.1:{dead}\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .arg("--root")
+        .arg(node.path())
+        .args(["doctor", "--json"])
+        .env("CTRWIZ_CONFIG_DIR", node.path().join("user-config"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |port: u16| {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == format!("mirror.docker.io.127.0.0.1:{port}"))
+            .map(|c| c["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status(ok).as_deref(), Some("ok"), "{checks:#}");
+    assert_eq!(status(denied).as_deref(), Some("fail"));
+    assert_eq!(status(dead).as_deref(), Some("fail"));
+    // The registry itself is not "a mirror" and is not probed.
+    assert!(!checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"].as_str().unwrap().contains("registry-1")));
+}

@@ -163,6 +163,22 @@ impl Plan {
     }
 }
 
+/// The registry edits every file holding the CRI table gets: extras, no
+/// legacy mirrors/TLS, one config_path.
+fn edit_config(cfg: &mut ContainerdConfig, selection: &Selection, hosts_dir: &str) -> Vec<String> {
+    let mut edits = Vec::new();
+    if let Some(image) = &selection.extras.sandbox_image {
+        edits.extend(cfg.set_sandbox_image(image).map(|e| e.0));
+    }
+    if let Some(on) = selection.extras.systemd_cgroup {
+        edits.extend(cfg.set_systemd_cgroup(on).map(|e| e.0));
+    }
+    edits.extend(cfg.remove_legacy_mirrors().map(|e| e.0));
+    edits.extend(cfg.remove_legacy_tls().map(|e| e.0));
+    edits.extend(cfg.set_config_path(hosts_dir).map(|e| e.0));
+    edits
+}
+
 /// Where the hosts.toml of a registry lives.
 pub fn hosts_file(hosts_dir: &Path, registry: &RegistryName) -> PathBuf {
     hosts_dir.join(registry.dir_name()).join("hosts.toml")
@@ -202,11 +218,31 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     }
     edits.extend(cfg.ensure_versioned().map(|e| e.0));
 
+    // On 1.x an imported plugin table replaces config.toml's whole table
+    // (facts §3.3): imports holding the CRI table get the same edits, or
+    // config_path would silently vanish. 2.x merges tables deeply.
+    let one_x = node.containerd_version().is_none_or(|v| v.major < 2);
+    let mut imports: Vec<(PathBuf, String, ContainerdConfig)> = Vec::new();
+    if one_x {
+        for (path, text) in &cfg_state.imported {
+            let imported = ContainerdConfig::parse(path, text)?;
+            if imported.has_cri_table() {
+                imports.push((path.clone(), text.clone(), imported));
+            }
+        }
+    }
+    let mut legacy = cfg.legacy_mirrors();
+    let mut legacy_tls = cfg.legacy_tls();
+    for (_, _, imported) in &imports {
+        legacy.extend(imported.legacy_mirrors());
+        legacy_tls.extend(imported.legacy_tls());
+    }
+
     let mut targets = selection.resolve(catalog)?;
     let chosen: Vec<RegistryName> = targets.iter().map(|t| t.registry().clone()).collect();
 
     // Legacy mirrors become hosts.toml files, so nothing the user had is lost.
-    for (name, endpoints) in cfg.legacy_mirrors() {
+    for (name, endpoints) in legacy {
         let registry = if name == "*" {
             RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid")
         } else {
@@ -247,7 +283,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             "migrated from config.toml registry.mirrors",
         )));
     }
-    apply_legacy_tls(&mut targets, cfg.legacy_tls(), &mut notes)?;
+    apply_legacy_tls(&mut targets, legacy_tls, &mut notes)?;
     let private = &selection.extras.private;
     for p in private {
         p.validate()?;
@@ -262,16 +298,31 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         }
         targets.push(Target::Write(p.hosts_spec()));
     }
-    if let Some(image) = &selection.extras.sandbox_image {
-        edits.extend(cfg.set_sandbox_image(image).map(|e| e.0));
-    }
-    if let Some(on) = selection.extras.systemd_cgroup {
-        edits.extend(cfg.set_systemd_cgroup(on).map(|e| e.0));
-    }
-    edits.extend(cfg.remove_legacy_mirrors().map(|e| e.0));
-    edits.extend(cfg.remove_legacy_tls().map(|e| e.0));
-    edits.extend(cfg.set_config_path(&hosts_dir_str).map(|e| e.0));
+    edits.extend(edit_config(&mut cfg, selection, &hosts_dir_str));
     let after_cfg = cfg.render();
+    let mut import_changes = Vec::new();
+    for (path, text, mut imported) in imports {
+        let mut e: Vec<String> = imported
+            .ensure_versioned()
+            .map(|e| e.0)
+            .into_iter()
+            .collect();
+        e.extend(edit_config(&mut imported, selection, &hosts_dir_str));
+        if !e.is_empty() {
+            edits.push(format!(
+                "the same in {} (imported: on containerd 1.x its CRI table replaces config.toml's)",
+                path.display()
+            ));
+        }
+        import_changes.push(FileChange {
+            before: Some(text),
+            after: Some(imported.render()),
+            purpose: Purpose::Config,
+            note: Some("imported by config.toml: on containerd 1.x its CRI table replaces config.toml's, so it gets the same edits".into()),
+            mode: None,
+            path,
+        });
+    }
 
     let config_change = FileChange {
         path: cfg_state.path.clone(),
@@ -281,12 +332,16 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         note: None,
         mode: None,
     };
-    let mut restart = (config_change.kind() != ChangeKind::Unchanged).then_some(Restart {
+    let config_changed = std::iter::once(&config_change)
+        .chain(&import_changes)
+        .any(|c| c.kind() != ChangeKind::Unchanged);
+    let mut restart = config_changed.then_some(Restart {
         reasons: edits,
         daemon_reload: false,
     });
 
     let mut changes = vec![config_change];
+    changes.extend(import_changes);
     for target in &targets {
         let mut change = hosts_change(node, &hosts_dir, target, &mut notes);
         if let Some(p) = private.iter().find(|p| &p.host == target.registry()) {
@@ -368,9 +423,9 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     if cfg.cri_disabled() {
         notes.push("config.toml disables the CRI plugin (disabled_plugins = [\"cri\"], as Docker's containerd.io package ships it): kubelet and crictl cannot pull until you remove it".into());
     }
-    if !cfg.imports().is_empty() && node.containerd_version().is_none_or(|v| v.major < 2) {
+    if !cfg.imports().is_empty() && one_x {
         notes.push(format!(
-            "config.toml imports {}: on containerd 1.x an imported plugin table replaces the whole table of this file, so check that none of them sets the CRI registry",
+            "config.toml imports {}: on containerd 1.x an imported plugin table replaces the whole table of this file; imported files that hold the CRI table get the same edits",
             cfg.imports().join(", ")
         ));
     }

@@ -161,6 +161,19 @@ impl ContainerdConfig {
         dirs
     }
 
+    /// The file defines the CRI plugin's table (for its own version).
+    pub fn has_cri_table(&self) -> bool {
+        let plugin = match self.schema_version() {
+            1 => "cri",
+            2 => CRI_V2,
+            _ => CRI_IMAGES_V3,
+        };
+        self.doc
+            .get("plugins")
+            .and_then(Item::as_table_like)
+            .is_some_and(|p| p.contains_key(plugin))
+    }
+
     /// The table this file's version reads the CRI registry from.
     pub fn images_plugin_name(&self) -> &'static str {
         self.images_plugin()

@@ -25,6 +25,9 @@ pub struct ConfigState {
     /// `containerd config default`, read only when the file is missing.
     #[serde(skip)]
     pub default_text: Option<String>,
+    /// Files named by `imports` (globs resolved), in order: node path, text.
+    #[serde(skip)]
+    pub imported: Vec<(PathBuf, String)>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -57,6 +60,7 @@ pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
                     st.config_path = cfg.config_path();
                     st.legacy_mirrors = cfg.legacy_mirrors();
                     st.cri_disabled = cfg.cri_disabled();
+                    st.imported = read_imports(&loc.root, &loc.config, &cfg.imports());
                 }
                 Err(e) => st.error = Some(e.to_string()),
             }
@@ -141,4 +145,66 @@ pub fn read_registry_files(root: &Root, hosts: &HostsDirState) -> BTreeMap<PathB
         }
     }
     out
+}
+
+/// Resolves `imports` the way containerd does: relative to the config's
+/// directory, `*` globbing in the file name.
+fn read_imports(root: &Root, config: &Path, imports: &[String]) -> Vec<(PathBuf, String)> {
+    let base = config.parent().unwrap_or(Path::new("/"));
+    let mut out = Vec::new();
+    for pattern in imports {
+        let p = if Path::new(pattern).is_absolute() {
+            PathBuf::from(pattern)
+        } else {
+            base.join(pattern)
+        };
+        let (Some(dir), Some(name)) = (p.parent(), p.file_name().and_then(|n| n.to_str())) else {
+            continue;
+        };
+        let mut matches: Vec<PathBuf> = if name.contains('*') {
+            std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|f| wildcard(name, f))
+                .map(|f| dir.join(f))
+                .collect()
+        } else {
+            vec![p.clone()]
+        };
+        matches.sort();
+        for m in matches {
+            if let Ok(text) = std::fs::read_to_string(root.join(&m)) {
+                out.push((m, text));
+            }
+        }
+    }
+    out
+}
+
+/// `*` matches any run of characters.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.starts_with(head) && {
+                let rest = &name[head.len()..];
+                (0..=rest.len())
+                    .filter(|i| rest.is_char_boundary(*i))
+                    .any(|i| wildcard(tail, &rest[i..]))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wildcards_match_like_globs() {
+        assert!(super::wildcard("*.toml", "10-pause.toml"));
+        assert!(super::wildcard("a*b*c", "aXXbYc"));
+        assert!(!super::wildcard("*.toml", "x.conf"));
+        assert!(super::wildcard("exact.toml", "exact.toml"));
+    }
 }

@@ -361,3 +361,73 @@ fn verify_names_the_mirror_that_served_the_image() {
         "pulled through CRI too: {v}"
     );
 }
+
+fn config_dump(h: &Live) -> String {
+    let out = std::process::Command::new("containerd")
+        .arg("--config")
+        .arg(h.config())
+        .args(["config", "dump"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn extras_show_in_config_dump_and_the_daemon_keeps_cri() {
+    let Some(h) = live() else { return };
+    let out = h.ctrwiz(&[
+        "apply",
+        "--mirror",
+        &mirror_flag(&h),
+        "--sandbox-image",
+        "registry.aliyuncs.com/google_containers/pause:3.6",
+        "--systemd-cgroup",
+        "true",
+        "--yes",
+    ]);
+    assert_exit(&out, 0);
+    let dump = config_dump(&h);
+    assert!(
+        dump.contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.6\""),
+        "{dump}"
+    );
+    assert!(dump.contains("SystemdCgroup = true"), "{dump}");
+    assert!(
+        dump.contains(&format!("config_path = \"{}\"", h.hosts_dir().display())),
+        "{dump}"
+    );
+    assert!(h.cri_loaded(), "the daemon restarted with its CRI plugin");
+    cri_pull(&h).expect("and pulls still go through the mirror");
+}
+
+#[test]
+fn a_1x_config_with_imports_is_not_broken() {
+    let Some(h) = live() else { return };
+    // On 1.x an imported plugin table replaces the main file's whole table
+    // (containerd-facts §3.3): a drop-in that sets the pause image would
+    // wipe config_path if ctrwiz only edited the main file.
+    let conf_d = h.dir.join("conf.d");
+    fs::create_dir_all(&conf_d).unwrap();
+    fs::write(conf_d.join("10-pause.toml"), "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"registry.k8s.io/pause:3.9\"\n").unwrap();
+    let main = h.pristine_config.replace(
+        "imports = []",
+        &format!("imports = [\"{}/*.toml\"]", conf_d.display()),
+    );
+    assert_ne!(main, h.pristine_config);
+    fs::write(h.config(), &main).unwrap();
+    let out = h.ctrwiz(&["apply", "--mirror", &mirror_flag(&h), "--yes"]);
+    assert_exit(&out, 0);
+    let dump = config_dump(&h);
+    assert!(
+        dump.contains(&format!("config_path = \"{}\"", h.hosts_dir().display())),
+        "the import kept config_path: {dump}"
+    );
+    assert!(
+        dump.contains("sandbox_image = \"registry.k8s.io/pause:3.9\""),
+        "the import's own setting survives: {dump}"
+    );
+    assert!(h.cri_loaded());
+    cri_pull(&h).expect("pulls go through the mirror");
+    let _ = fs::remove_dir_all(&conf_d);
+}

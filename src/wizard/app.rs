@@ -18,16 +18,18 @@ pub enum Step {
     Node,
     Preset,
     Registries,
+    Extras,
     Review,
     Apply,
     Done,
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 7] = [
         Step::Node,
         Step::Preset,
         Step::Registries,
+        Step::Extras,
         Step::Review,
         Step::Apply,
         Step::Done,
@@ -38,6 +40,7 @@ impl Step {
             Step::Node => "Node",
             Step::Preset => "Preset",
             Step::Registries => "Registries",
+            Step::Extras => "Extras",
             Step::Review => "Review",
             Step::Apply => "Apply",
             Step::Done => "Done",
@@ -48,7 +51,8 @@ impl Step {
         match self {
             Step::Node | Step::Preset => Step::Node,
             Step::Registries => Step::Preset,
-            Step::Review => Step::Registries,
+            Step::Extras => Step::Registries,
+            Step::Review => Step::Extras,
             Step::Apply | Step::Done => Step::Review,
         }
     }
@@ -92,6 +96,11 @@ pub enum Editor {
         input: String,
         error: Option<String>,
     },
+    /// Typing containerd's proxy URL (empty: no proxy).
+    Proxy {
+        input: String,
+        error: Option<String>,
+    },
     /// Typing a new registry name.
     AddRegistry {
         input: String,
@@ -123,6 +132,9 @@ pub enum ApplyState {
 
 pub struct App {
     pub step: Step,
+    pub extras_cursor: usize,
+    /// Recommended extras were filled in once (going back keeps edits).
+    pub extras_seeded: bool,
     /// Mirror measurements: (registry, url) → result.
     pub probes: BTreeMap<(String, String), crate::probe::ProbeResult>,
     pub probing: bool,
@@ -172,6 +184,8 @@ impl App {
         };
         App {
             step: Step::Node,
+            extras_cursor: 0,
+            extras_seeded: false,
             probes: BTreeMap::new(),
             probing: false,
             touched: false,
@@ -375,6 +389,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             };
             vec![]
         }
+        Action::Change if app.step == Step::Extras => {
+            change_extra(app);
+            vec![]
+        }
         Action::Change => {
             if let Some(r) = app.registries.get(app.registry_cursor).cloned() {
                 let options = app.chooser_options(&r);
@@ -427,8 +445,12 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Yes => {
             if app.apply_state != ApplyState::Confirm || app.cannot_apply.is_some() {
+                if app.step == Step::Review && app.cannot_apply.is_some() {
+                    app.step = Step::Apply; // explains why it cannot
+                }
                 return vec![];
             }
+            app.step = Step::Apply;
             match &app.plan {
                 Some(Ok(p)) if !p.is_noop() => {
                     app.apply_state = ApplyState::Running;
@@ -481,6 +503,12 @@ fn next(app: &mut App) -> Vec<Effect> {
             app.step = Step::Registries;
         }
         Step::Registries => {
+            if !app.extras_seeded {
+                seed_extras(app);
+            }
+            app.step = Step::Extras;
+        }
+        Step::Extras => {
             // Plans need the node; until detection ends, Review waits.
             app.replan();
             app.step = Step::Review;
@@ -507,6 +535,7 @@ fn move_cursor(app: &mut App, delta: i32) {
     match app.step {
         Step::Preset => app.preset_cursor = step(app.preset_cursor, app.catalog.presets.len() + 1),
         Step::Registries => app.registry_cursor = step(app.registry_cursor, app.registries.len()),
+        Step::Extras => app.extras_cursor = step(app.extras_cursor, Extra::ALL.len()),
         Step::Review if app.focus == Focus::Diff => {
             app.diff_scroll = if delta < 0 {
                 app.diff_scroll.saturating_sub(1)
@@ -620,6 +649,39 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     input,
                     error,
                 })
+            }
+        },
+        Editor::Proxy { mut input, .. } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter if input.trim().is_empty() => {
+                app.selection.extras.proxy = None;
+                None
+            }
+            KeyCode::Enter => {
+                let addrs = app
+                    .node
+                    .as_ref()
+                    .map(|n| n.addresses.clone())
+                    .unwrap_or_default();
+                match crate::extras::Proxy::from_flags(&input, None, &addrs) {
+                    Ok(p) => {
+                        app.selection.extras.proxy = Some(p);
+                        None
+                    }
+                    Err(e) => Some(Editor::Proxy {
+                        input,
+                        error: Some(e.to_string()),
+                    }),
+                }
+            }
+            code => {
+                edit_text(&mut input, code);
+                let error = if input.trim().is_empty() {
+                    None
+                } else {
+                    Endpoint::parse(&input).err().map(|e| e.reason.to_string())
+                };
+                Some(Editor::Proxy { input, error })
             }
         },
         Editor::AddRegistry { mut input, .. } => match key.code {
@@ -775,4 +837,109 @@ pub fn probe_label(app: &App, registry: &RegistryName, url: &str) -> Option<Stri
         (crate::probe::ProbeStatus::Slow, Some(ms)) => format!("slow, {ms} ms"),
         (s, _) => format!("{s:?}").to_lowercase(),
     })
+}
+
+/// The rows of the Extras step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extra {
+    SystemdCgroup,
+    PauseImage,
+    Proxy,
+    DockerMirror,
+}
+
+impl Extra {
+    pub const ALL: [Extra; 4] = [
+        Extra::SystemdCgroup,
+        Extra::PauseImage,
+        Extra::Proxy,
+        Extra::DockerMirror,
+    ];
+}
+
+/// Extras start off unless the node clearly needs them: SystemdCgroup is
+/// recommended when PID 1 is systemd (kubelet's driver must match).
+fn seed_extras(app: &mut App) {
+    app.extras_seeded = true;
+    let Some(node) = &app.node else { return };
+    let systemd = node.service.manager == crate::node::ServiceManager::Systemd;
+    let current = node
+        .containerd_config
+        .text
+        .as_deref()
+        .and_then(|t| {
+            crate::containerd::config::ContainerdConfig::parse(&node.containerd_config.path, t).ok()
+        })
+        .and_then(|c| c.systemd_cgroup());
+    if systemd && current != Some(true) && app.selection.extras.systemd_cgroup.is_none() {
+        app.selection.extras.systemd_cgroup = Some(true);
+    }
+}
+
+/// The pause image choices, in the order Space cycles them.
+pub fn pause_choices(app: &App) -> Vec<Option<String>> {
+    let tag = crate::extras::pause_tag(app.node.as_ref().and_then(|n| n.containerd_version()));
+    let mut v = vec![None];
+    if let Ok(k8s) = RegistryName::parse("registry.k8s.io") {
+        let mirror = target_mirrors(app, &k8s);
+        if let Some(first) = mirror
+            .split(", ")
+            .next()
+            .filter(|m| m.starts_with("https://"))
+        {
+            let host = first
+                .split(' ')
+                .next()
+                .unwrap_or(first)
+                .trim_start_matches("https://");
+            if !host.contains("/v2/") {
+                v.push(Some(format!("{host}/pause:{tag}")));
+            }
+        }
+    }
+    v.push(Some(format!(
+        "registry.aliyuncs.com/google_containers/pause:{tag}"
+    )));
+    v
+}
+
+fn change_extra(app: &mut App) {
+    app.touched = true;
+    let extras = &app.selection.extras;
+    match Extra::ALL[app.extras_cursor] {
+        Extra::SystemdCgroup => {
+            app.selection.extras.systemd_cgroup = match extras.systemd_cgroup {
+                None => Some(true),
+                Some(true) => Some(false),
+                Some(false) => None,
+            }
+        }
+        Extra::PauseImage => {
+            let choices = pause_choices(app);
+            let i = choices
+                .iter()
+                .position(|c| *c == app.selection.extras.sandbox_image)
+                .map_or(0, |i| (i + 1) % choices.len());
+            app.selection.extras.sandbox_image = choices[i].clone();
+        }
+        Extra::Proxy => {
+            let input = match &extras.proxy {
+                Some(crate::extras::Proxy::Set { url, .. }) => url.clone(),
+                _ => String::new(),
+            };
+            app.editor = Some(Editor::Proxy { input, error: None });
+        }
+        Extra::DockerMirror => {
+            let docker = RegistryName::parse("docker.io").expect("valid");
+            let urls: Vec<String> = target_mirrors(app, &docker)
+                .split(", ")
+                .filter(|u| u.starts_with("http"))
+                .map(|u| u.split(' ').next().unwrap_or(u).to_string())
+                .collect();
+            app.selection.extras.docker_mirrors = match &extras.docker_mirrors {
+                None if !urls.is_empty() => Some(urls),
+                _ => None,
+            };
+        }
+    }
 }

@@ -34,11 +34,11 @@ pub struct Binding {
 }
 
 use KeyCode::{Char, Down, Enter, Esc, PageDown, PageUp, Tab, Up};
-use Step::{Apply, Done, Node, Preset, Registries, Review};
+use Step::{Apply, Done, Extras, Node, Preset, Registries, Review};
 
 pub const BINDINGS: &[Binding] = &[
     Binding {
-        steps: &[Node, Preset, Registries, Review],
+        steps: &[Node, Preset, Registries, Extras, Review],
         keys: &[Enter],
         label: "Enter next",
         help: "accept this step and go on",
@@ -52,7 +52,7 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Quit,
     },
     Binding {
-        steps: &[Apply],
+        steps: &[Review, Apply],
         keys: &[Char('y')],
         label: "y apply",
         help: "confirm: write the files",
@@ -66,21 +66,21 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::No,
     },
     Binding {
-        steps: &[Preset, Registries, Review],
+        steps: &[Preset, Registries, Extras, Review],
         keys: &[Up, Char('k')],
         label: "↑↓ move",
         help: "move the selection (also j/k)",
         action: Action::Up,
     },
     Binding {
-        steps: &[Preset, Registries, Review],
+        steps: &[Preset, Registries, Extras, Review],
         keys: &[Down, Char('j')],
         label: "",
         help: "",
         action: Action::Down,
     },
     Binding {
-        steps: &[Registries],
+        steps: &[Registries, Extras],
         keys: &[Char(' '), KeyCode::Right],
         label: "Space change",
         help: "change the mirror of this registry",
@@ -103,7 +103,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         steps: &[Review],
         keys: &[PageUp],
-        label: "PgUp/PgDn scroll",
+        label: "PgDn scroll",
         help: "scroll the diff",
         action: Action::PageUp,
     },
@@ -136,7 +136,7 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Save,
     },
     Binding {
-        steps: &[Preset, Registries, Review, Apply],
+        steps: &[Preset, Registries, Extras, Review, Apply],
         keys: &[Esc],
         label: "Esc back",
         help: "go back without losing anything",

@@ -88,7 +88,7 @@ fn a_newcomer_is_done_in_five_keys() {
 #[test]
 fn the_confirmation_is_no_by_default() {
     let (_d, mut a) = detected();
-    keys(&mut a, &[Enter, Enter, Enter, Enter]);
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Enter]);
     assert_eq!(a.step, Step::Apply);
     assert!(key(&mut a, Enter).is_empty(), "Enter means No");
     assert_eq!(a.step, Step::Review);
@@ -193,7 +193,7 @@ fn quitting_asks_first_when_changes_are_not_applied() {
         "nothing planned yet"
     );
     let (_d, mut a) = detected();
-    keys(&mut a, &[Enter, Enter, Enter]);
+    keys(&mut a, &[Enter, Enter, Enter, Enter]);
     assert!(key(&mut a, Char('q')).is_empty());
     assert!(a.confirm_quit);
     assert!(key(&mut a, Char('n')).is_empty());
@@ -511,9 +511,11 @@ fn fixture_screens(color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> 
     shot("3_registries_add_invalid", &a);
     key(&mut a, Esc);
     key(&mut a, Enter);
-    shot("4_review", &a);
+    shot("4_extras", &a);
     key(&mut a, Enter);
-    shot("5_apply_confirm", &a);
+    shot("5_review", &a);
+    key(&mut a, Enter);
+    shot("6_apply_confirm", &a);
     key(&mut a, Char('y'));
     update(
         &mut a,
@@ -527,7 +529,7 @@ fn fixture_screens(color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> 
         &mut a,
         Msg::ApplyStep("restarting containerd: systemctl restart containerd".into()),
     );
-    shot("5_apply_running", &a);
+    shot("6_apply_running", &a);
     update(
         &mut a,
         Msg::ApplyDone(Ok(Report {
@@ -542,12 +544,12 @@ fn fixture_screens(color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> 
                     .into(),
         })),
     );
-    shot("6_done", &a);
+    shot("7_done", &a);
     update(
         &mut a,
         Msg::ProfileSaved(Ok("/root/.config/ctrwiz/profile.toml".into())),
     );
-    shot("6_done_saved", &a);
+    shot("7_done_saved", &a);
     key(&mut a, Char('?'));
     shot("help_overlay", &a);
 
@@ -555,7 +557,7 @@ fn fixture_screens(color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> 
     failed.color = color;
     keys(&mut failed, &[Enter, Enter, Enter, Enter, Char('y')]);
     update(&mut failed, Msg::ApplyDone(Err("containerd did not come back healthy after the restart: the CRI plugin failed to load\n  rolled back: the previous files were restored from /var/lib/ctrwiz/backups/20261122T120000Z; containerd runs again with the old configuration".into())));
-    shot("5_apply_failed", &failed);
+    shot("6_apply_failed", &failed);
 
     let (_d, mut small) = detected();
     small.color = color;
@@ -586,4 +588,64 @@ fn write_screenshot_svgs() {
         )
         .unwrap();
     }
+}
+
+#[test]
+fn extras_are_off_unless_needed_and_space_changes_them() {
+    let (_d, mut node) = demo_node();
+    node.service.manager = crate::node::ServiceManager::Systemd;
+    let mut a = app();
+    update(&mut a, Msg::Detected(Box::new(node)));
+    keys(&mut a, &[Enter, Enter, Enter]);
+    assert_eq!(a.step, Step::Extras);
+    // The demo's SystemdCgroup is already true: nothing to recommend.
+    assert_eq!(a.selection.extras.systemd_cgroup, None);
+    assert_eq!(a.selection.extras.sandbox_image, None);
+    key(&mut a, Char(' '));
+    assert_eq!(a.selection.extras.systemd_cgroup, Some(true));
+    key(&mut a, Down);
+    key(&mut a, Char(' '));
+    assert_eq!(
+        a.selection.extras.sandbox_image.as_deref(),
+        Some("k8s.m.daocloud.io/pause:3.8"),
+        "the chosen registry.k8s.io mirror, 1.7's tag"
+    );
+    key(&mut a, Char(' '));
+    assert_eq!(
+        a.selection.extras.sandbox_image.as_deref(),
+        Some("registry.aliyuncs.com/google_containers/pause:3.8")
+    );
+    key(&mut a, Down);
+    key(&mut a, Char(' '));
+    typed(&mut a, "ftp://proxy");
+    assert!(matches!(
+        &a.editor,
+        Some(Editor::Proxy { error: Some(_), .. })
+    ));
+    for _ in 0..11 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "http://proxy.corp:3128");
+    key(&mut a, Enter);
+    assert!(
+        matches!(&a.selection.extras.proxy, Some(crate::extras::Proxy::Set { url, .. }) if url == "http://proxy.corp:3128")
+    );
+    key(&mut a, Enter);
+    assert_eq!(a.step, Step::Review);
+    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let cfg = plan.changes[0].after.as_deref().unwrap();
+    assert!(
+        cfg.contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\""),
+        "{cfg}"
+    );
+
+    // On a systemd node whose runc does not use it, SystemdCgroup is preselected.
+    let (_d, mut bare) = demo_node();
+    bare.service.manager = crate::node::ServiceManager::Systemd;
+    bare.containerd_config.text = Some("version = 2\n".into());
+    let mut b = app();
+    update(&mut b, Msg::Detected(Box::new(bare)));
+    keys(&mut b, &[Enter, Enter, Enter]);
+    assert_eq!(b.selection.extras.systemd_cgroup, Some(true));
+    assert!(screen(&b).contains("recommended: PID 1 is systemd"));
 }

@@ -90,6 +90,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Step::Node => screens::node::draw(frame, body, app, &theme),
         Step::Preset => screens::preset::draw(frame, body, app, &theme),
         Step::Registries => screens::registries::draw(frame, body, app, &theme),
+        Step::Extras => screens::extras::draw(frame, body, app, &theme),
         Step::Review => screens::review::draw(frame, body, app, &theme),
         Step::Apply => screens::apply::draw(frame, body, app, &theme),
         Step::Done => screens::done::draw(frame, body, app, &theme),
@@ -126,7 +127,10 @@ fn draw_title(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let head = Line::from(vec![
         Span::styled("ctrwiz", theme.accent()),
-        Span::raw(format!(" — containerd registry mirrors   step {n} of 6")),
+        Span::raw(format!(
+            " — containerd registry mirrors   step {n} of {}",
+            Step::ALL.len()
+        )),
     ]);
     frame.render_widget(Paragraph::new(vec![head, Line::from(steps)]), area);
 }

@@ -221,7 +221,7 @@ fn the_wizard_against_the_real_containerd_ends_in_a_pull_served_by_the_mirror() 
     t.keys(&["Enter"]);
     t.text(&h.mirror_url());
     t.wait_for("✓ valid", Duration::from_secs(5));
-    t.keys(&["Enter", "Enter"]);
+    t.keys(&["Enter", "Enter", "Enter"]);
     t.wait_for("containerd will restart", Duration::from_secs(5));
     t.keys(&["Enter", "y"]);
     t.wait_for("✓ Done.", Duration::from_secs(60));

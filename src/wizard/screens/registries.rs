@@ -154,6 +154,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 "Enter accepts a valid list, Esc cancels",
             );
         }
+        Editor::Proxy { .. } => {}
         Editor::AddRegistry { input, error } => {
             input_box(
                 frame,
@@ -168,7 +169,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
     }
 }
 
-fn input_box(
+pub fn input_box(
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,

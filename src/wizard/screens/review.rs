@@ -45,7 +45,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(vec![
             Line::styled(
-                format!("{new} new, {changed} changed, {same} unchanged"),
+                if plan.is_noop() {
+                    format!("{new} new, {changed} changed, {same} unchanged — nothing to apply")
+                } else {
+                    format!("{new} new, {changed} changed, {same} unchanged — apply them? [y/N]")
+                },
                 theme.accent(),
             ),
             Line::raw(plan.restart_sentence()),

@@ -486,10 +486,15 @@ fn anonymous_token(
 /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY for the mirror, unless NO_PROXY
 /// matches it (exact host, `.suffix`/`suffix` domain, or `*`).
 pub fn proxy_for(ep: &Endpoint) -> Option<String> {
+    proxy_from(ep, |name| std::env::var(name).ok())
+}
+
+/// `proxy_for` with the environment given as a lookup (testable).
+fn proxy_from(ep: &Endpoint, env: impl Fn(&str) -> Option<String>) -> Option<String> {
     let var = |names: &[&str]| {
         names
             .iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+            .find_map(|n| env(n).filter(|v| !v.trim().is_empty()))
     };
     let proxy = match ep.scheme {
         Scheme::Https => var(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]),
@@ -497,17 +502,54 @@ pub fn proxy_for(ep: &Endpoint) -> Option<String> {
     }?;
     let no_proxy = var(&["no_proxy", "NO_PROXY"]).unwrap_or_default();
     let host = ep.host().to_ascii_lowercase();
+    let ip = host.parse::<std::net::IpAddr>().ok();
     let bypass = no_proxy
         .split(',')
         .map(|s| s.trim().to_ascii_lowercase())
         .filter(|s| !s.is_empty())
         .any(|entry| {
-            let entry = entry.split(':').next().unwrap_or("").to_string();
-            entry == "*"
-                || host == entry.trim_start_matches('.')
-                || host.ends_with(&format!(".{}", entry.trim_start_matches('.')))
+            if entry == "*" {
+                return true;
+            }
+            // CIDR entries (10.0.0.0/8, fd00::/8) match IP hosts.
+            if let (Some((net, bits)), Some(ip)) = (entry.split_once('/'), ip) {
+                return in_cidr(ip, net, bits);
+            }
+            let name = match entry.parse::<std::net::IpAddr>() {
+                Ok(_) => entry.as_str(),
+                // host:port entries match the host.
+                Err(_) => entry.rsplit_once(':').map_or(entry.as_str(), |(h, _)| h),
+            };
+            let name = name.trim_start_matches('.');
+            host == name || host.ends_with(&format!(".{name}"))
         });
     (!bypass).then_some(proxy)
+}
+
+fn in_cidr(ip: std::net::IpAddr, net: &str, bits: &str) -> bool {
+    use std::net::IpAddr;
+    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else {
+        return false;
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) if bits <= 32 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) if bits <= 128 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -563,6 +605,39 @@ mod tests {
             given[0].probe_image.as_deref(),
             Some("library/busybox:latest")
         );
+    }
+
+    #[test]
+    fn proxies_follow_https_proxy_and_no_proxy() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |n: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let vars: &'static [(&str, &str)] = &[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            (
+                "NO_PROXY",
+                "localhost,.corp.example,10.0.0.0/8,registry.local:5000,::1",
+            ),
+        ];
+        let p = |url: &str| proxy_from(&ep(url), env(vars));
+        assert_eq!(
+            p("https://docker.m.daocloud.io").as_deref(),
+            Some("http://proxy:3128")
+        );
+        assert_eq!(p("https://harbor.corp.example"), None, "suffix");
+        assert_eq!(p("https://corp.example"), None, "the domain itself");
+        assert_eq!(p("https://10.1.2.3:5000"), None, "CIDR");
+        assert_eq!(p("https://11.1.2.3"), Some("http://proxy:3128".into()));
+        assert_eq!(p("https://registry.local:5000"), None, "host:port entry");
+        assert_eq!(p("https://[::1]:5000"), None, "IPv6 entry");
+        assert_eq!(p("http://plain.example"), None, "no HTTP_PROXY for http://");
+        let all: &'static [(&str, &str)] =
+            &[("HTTPS_PROXY", "http://proxy:3128"), ("NO_PROXY", "*")];
+        assert_eq!(proxy_from(&ep("https://x.example"), env(all)), None);
     }
 
     #[test]

@@ -73,12 +73,16 @@ pub enum Msg {
     ProbesDone,
     ApplyDone(Result<Report, String>),
     ProfileSaved(Result<String, String>),
+    /// `ctrwiz verify` from the Done step.
+    Verified(Box<crate::verify::Report>),
 }
 
 #[derive(Debug, PartialEq)]
 pub enum Effect {
     Apply(Box<Plan>),
     SaveProfile(String),
+    /// Pull a small image through the new configuration.
+    Verify,
     Quit,
 }
 
@@ -166,6 +170,10 @@ pub struct App {
     pub cannot_apply: Option<String>,
     pub applied: bool,
     pub saved: Option<Result<String, String>>,
+    /// `None`: not run; `Some(None)`: running; `Some(Some(report))`: done.
+    pub verify: Option<Option<crate::verify::Report>>,
+    /// Verify pulls through the live node only (not --root / --demo).
+    pub can_verify: bool,
     pub help: bool,
     pub confirm_quit: bool,
     pub size: (u16, u16),
@@ -210,6 +218,8 @@ impl App {
             cannot_apply,
             applied: false,
             saved: None,
+            verify: None,
+            can_verify: false,
             help: false,
             confirm_quit: false,
             size: MIN_SIZE,
@@ -311,6 +321,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::ApplyDone(Err(e)) => {
             app.apply_state = ApplyState::Failed(e);
+            vec![]
+        }
+        Msg::Verified(report) => {
+            app.verify = Some(Some(*report));
             vec![]
         }
         Msg::ProfileSaved(r) => {
@@ -468,6 +482,16 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
         Action::Save => vec![Effect::SaveProfile(app.selection.to_profile())],
+        Action::Verify => {
+            if !app.can_verify || matches!(app.verify, Some(None)) {
+                return vec![];
+            }
+            if app.node.is_none() {
+                return vec![];
+            }
+            app.verify = Some(None);
+            vec![Effect::Verify]
+        }
     }
 }
 

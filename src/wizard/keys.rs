@@ -22,6 +22,7 @@ pub enum Action {
     Save,
     Troubleshoot,
     Fix,
+    Verify,
 }
 
 pub struct Binding {
@@ -127,6 +128,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "f fix",
         help: "plan the fixes ctrwiz can make, then review them",
         action: Action::Fix,
+    },
+    Binding {
+        steps: &[Done],
+        keys: &[Char('v')],
+        label: "v verify",
+        help: "pull a small image now and show which host served it",
+        action: Action::Verify,
     },
     Binding {
         steps: &[Done],

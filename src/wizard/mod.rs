@@ -44,6 +44,7 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     if !ctx.locations.root.is_host() {
         app.root_prefix = Some(ctx.locations.root.dir().to_path_buf());
     }
+    app.can_verify = ctx.locations.root.is_host();
     let (tx, rx) = mpsc::channel::<Msg>();
 
     // ratatui::init enables raw mode and the alternate screen and installs
@@ -71,6 +72,11 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
                             let _ = tx.send(Msg::ApplyDone(Err(why.clone())));
                         }
                     },
+                    Effect::Verify => {
+                        if let Some(node) = app.node.clone() {
+                            spawn_verify(node, ctx.locations.address.clone(), tx.clone());
+                        }
+                    }
                     Effect::SaveProfile(text) => {
                         let path = ctx.profile_path.clone();
                         let r = save_profile(&path, &text)
@@ -138,6 +144,43 @@ fn spawn_probes(catalog: &Catalog, tx: mpsc::Sender<Msg>) {
             }
         }
         let _ = tx.send(Msg::ProbesDone);
+    });
+}
+
+fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: mpsc::Sender<Msg>) {
+    // CTRWIZ_VERIFY_IMAGE picks another small image (a private one, say).
+    let image = std::env::var("CTRWIZ_VERIFY_IMAGE")
+        .unwrap_or_else(|_| crate::verify::DEFAULT_IMAGE.to_string());
+    std::thread::spawn(move || {
+        // The node as it is after the apply: re-read its hosts dir.
+        let mut node = node;
+        node.hosts_dir = crate::node::files::read_hosts_dir_at(
+            &crate::root::Root::default(),
+            &node.hosts_dir.path.clone(),
+        );
+        let cri = node
+            .tool(crate::node::ToolName::Ctr)
+            .and_then(|t| t.path.clone())
+            .and_then(|ctr| {
+                crate::process::run(
+                    std::process::Command::new(ctr)
+                        .arg("--address")
+                        .arg(&socket)
+                        .args(["plugins", "ls"]),
+                    std::time::Duration::from_secs(10),
+                )
+                .ok()
+            });
+        let cri_loaded =
+            cri.is_some_and(|d| d.success() && apply::health::cri_failures(&d.stdout).is_empty());
+        let report = crate::verify::run(
+            &node,
+            &socket,
+            cri_loaded,
+            &image,
+            std::time::Duration::from_secs(120),
+        );
+        let _ = tx.send(Msg::Verified(Box::new(report)));
     });
 }
 

@@ -649,3 +649,36 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
     assert_eq!(b.selection.extras.systemd_cgroup, Some(true));
     assert!(screen(&b).contains("recommended: PID 1 is systemd"));
 }
+
+#[test]
+fn done_offers_verify_on_the_live_node_only() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    update(&mut a, Msg::ApplyDone(Ok(Report::default())));
+    assert!(key(&mut a, Char('v')).is_empty(), "not on --root / --demo");
+    assert!(screen(&a).contains("ctrwiz verify"));
+    a.can_verify = true;
+    assert_eq!(key(&mut a, Char('v')), vec![Effect::Verify]);
+    assert!(key(&mut a, Char('v')).is_empty(), "one at a time");
+    assert!(screen(&a).contains("verifying"));
+    let report = crate::verify::Report {
+        image: "docker.io/library/busybox:latest".into(),
+        registry: "docker.io".into(),
+        pulled: true,
+        resolved_by: Some("docker.m.daocloud.io".into()),
+        fetched_from: vec![],
+        mirrors: vec!["docker.m.daocloud.io".into()],
+        served_by_mirror: true,
+        cri: None,
+        message: "docker.io/library/busybox:latest was served by the mirror docker.m.daocloud.io"
+            .into(),
+    };
+    update(&mut a, Msg::Verified(Box::new(report)));
+    assert!(
+        screen(&a).contains(
+            "✓ docker.io/library/busybox:latest was served by the mirror docker.m.daocloud.io"
+        ),
+        "{}",
+        screen(&a)
+    );
+}

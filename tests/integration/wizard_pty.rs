@@ -194,7 +194,11 @@ fn the_wizard_against_the_real_containerd_ends_in_a_pull_served_by_the_mirror() 
         "live",
         &format!(
             "{}; echo EXIT=$?; sleep 60",
-            h.ctrwiz_command_line(&["--no-probe"])
+            format!(
+                "CTRWIZ_VERIFY_IMAGE={} {}",
+                crate::live::HUB_IMAGE,
+                h.ctrwiz_command_line(&["--no-probe"])
+            )
         ),
     ) else {
         return;
@@ -233,6 +237,12 @@ fn the_wizard_against_the_real_containerd_ends_in_a_pull_served_by_the_mirror() 
         .manifest_requests()
         .iter()
         .any(|r| r.ends_with("?ns=docker.io")));
+    // The Done step's verify pulls through the new files too.
+    t.keys(&["v"]);
+    t.wait_for(
+        &format!("served by the mirror 127.0.0.1:{}", h.registry_port),
+        Duration::from_secs(60),
+    );
     t.keys(&["q"]);
     t.wait_for("EXIT=0", Duration::from_secs(5));
 }

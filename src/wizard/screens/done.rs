@@ -59,9 +59,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     lines.push(Line::raw(
         "  nerdctl --debug pull busybox                           (look for the mirror)",
     ));
-    lines.push(Line::raw(
-        "  ctrwiz verify                                          (does it for you)",
-    ));
+    match (&app.verify, app.can_verify) {
+        (_, false) => lines.push(Line::raw(
+            "  ctrwiz verify                                          (on the live node)",
+        )),
+        (None, true) => lines.push(Line::raw(
+            "  v runs `ctrwiz verify` now: it pulls busybox and names the host that served it",
+        )),
+        (Some(None), true) => lines.push(Line::styled(
+            "  verifying: pulling docker.io/library/busybox:latest…",
+            theme.dim(),
+        )),
+        (Some(Some(r)), true) => {
+            let (mark, style) = if r.ok() {
+                ("✓", theme.good())
+            } else {
+                ("✗", theme.bad())
+            };
+            lines.push(Line::styled(format!("  {mark} {}", r.message), style));
+        }
+    }
     lines.push(Line::raw(""));
     match &app.saved {
         None => lines.push(Line::styled(

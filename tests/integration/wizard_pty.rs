@@ -193,12 +193,9 @@ fn the_wizard_against_the_real_containerd_ends_in_a_pull_served_by_the_mirror() 
     let Some(t) = Tmux::start(
         "live",
         &format!(
-            "{}; echo EXIT=$?; sleep 60",
-            format!(
-                "CTRWIZ_VERIFY_IMAGE={} {}",
-                crate::live::HUB_IMAGE,
-                h.ctrwiz_command_line(&["--no-probe"])
-            )
+            "CTRWIZ_VERIFY_IMAGE={} {}; echo EXIT=$?; sleep 60",
+            crate::live::HUB_IMAGE,
+            h.ctrwiz_command_line(&["--no-probe"])
         ),
     ) else {
         return;

@@ -50,20 +50,9 @@ fn typed(a: &mut App, text: &str) {
     }
 }
 
-/// The screen as text, 80×24.
+/// The screen as text, at the app's size.
 fn screen(a: &App) -> String {
-    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).unwrap();
-    t.draw(|f| view::draw(f, a)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width)
-            .map(|x| buf[(x, y)].symbol().to_string())
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    buffer_text(&render(a))
 }
 
 use KeyCode::{Char, Down, Enter, Esc};

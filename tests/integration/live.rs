@@ -247,6 +247,14 @@ impl Live {
 
     /// ctrwiz with the global flags that point it at this containerd.
     pub fn ctrwiz(&self, args: &[&str]) -> Output {
+        self.ctrwiz_restarting_with(
+            &format!("sh {}", self.dir.join("restart.sh").display()),
+            args,
+        )
+    }
+
+    /// The same, with another restart command (to make restarts fail).
+    pub fn ctrwiz_restarting_with(&self, restart_cmd: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
             .arg("--config")
             .arg(self.config())
@@ -257,7 +265,7 @@ impl Live {
             .arg("--state-dir")
             .arg(self.dir.join("state-ctrwiz"))
             .arg("--restart-cmd")
-            .arg(format!("sh {}", self.dir.join("restart.sh").display()))
+            .arg(restart_cmd)
             .args(["--health-timeout", "30"])
             .args(args)
             .env("CTRWIZ_CONFIG_DIR", self.dir.join("user-config"))

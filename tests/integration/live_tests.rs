@@ -170,24 +170,10 @@ fn legacy_mirrors_are_migrated_and_keep_serving() {
 fn a_failing_restart_leaves_config_byte_identical() {
     let Some(h) = live() else { return };
     let before = fs::read(h.config()).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .arg("--config")
-        .arg(h.config())
-        .arg("--hosts-dir")
-        .arg(h.hosts_dir())
-        .arg("--address")
-        .arg(h.socket())
-        .arg("--state-dir")
-        .arg(h.dir.join("state-ctrwiz"))
-        .args([
-            "--restart-cmd",
-            "echo the unit failed >&2; exit 1",
-            "--health-timeout",
-            "5",
-        ])
-        .args(["apply", "--mirror", &mirror_flag(&h), "--yes"])
-        .output()
-        .unwrap();
+    let out = h.ctrwiz_restarting_with(
+        "echo the unit failed >&2; exit 1",
+        &["apply", "--mirror", &mirror_flag(&h), "--yes"],
+    );
     assert_exit(&out, 1);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("rolled back"),
@@ -216,27 +202,10 @@ fn cri_dead_after_restart_is_rolled_back() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .arg("--config")
-        .arg(h.config())
-        .arg("--hosts-dir")
-        .arg(h.hosts_dir())
-        .arg("--address")
-        .arg(h.socket())
-        .arg("--state-dir")
-        .arg(h.dir.join("state-ctrwiz"))
-        .arg("--restart-cmd")
-        .arg(format!("sh {}", sabotage.display()))
-        .args([
-            "--health-timeout",
-            "30",
-            "apply",
-            "--mirror",
-            &mirror_flag(&h),
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    let out = h.ctrwiz_restarting_with(
+        &format!("sh {}", sabotage.display()),
+        &["apply", "--mirror", &mirror_flag(&h), "--yes"],
+    );
     assert_exit(&out, 1);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

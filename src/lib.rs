@@ -24,4 +24,5 @@ pub mod root;
 pub mod selection;
 pub mod verify;
 pub mod version;
+pub mod tui;
 pub mod wizard;

@@ -73,6 +73,8 @@ pub enum Msg {
     ProbesDone,
     ApplyDone(Result<Report, String>),
     ProfileSaved(Result<String, String>),
+    /// A private registry with its files read (or why they could not be).
+    PrivateReady(Result<Box<crate::extras::PrivateRegistry>, String>),
     /// `ctrwiz verify` from the Done step.
     Verified(Box<crate::verify::Report>),
 }
@@ -83,6 +85,8 @@ pub enum Effect {
     SaveProfile(String),
     /// Pull a small image through the new configuration.
     Verify,
+    /// Read the private registry's CA/client files, then add it.
+    AddPrivate(Box<crate::extras::PrivateRegistry>),
     Quit,
 }
 
@@ -100,6 +104,8 @@ pub enum Editor {
         input: String,
         error: Option<String>,
     },
+    /// A private registry: host, CA file, auth, transport.
+    Private(PrivateForm),
     /// Typing containerd's proxy URL (empty: no proxy).
     Proxy {
         input: String,
@@ -174,6 +180,8 @@ pub struct App {
     pub verify: Option<Option<crate::verify::Report>>,
     /// Verify pulls through the live node only (not --root / --demo).
     pub can_verify: bool,
+    /// Why the last private registry could not be added (a file unreadable).
+    pub private_error: Option<String>,
     pub help: bool,
     pub confirm_quit: bool,
     pub size: (u16, u16),
@@ -220,6 +228,7 @@ impl App {
             saved: None,
             verify: None,
             can_verify: false,
+            private_error: None,
             help: false,
             confirm_quit: false,
             size: MIN_SIZE,
@@ -321,6 +330,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::ApplyDone(Err(e)) => {
             app.apply_state = ApplyState::Failed(e);
+            vec![]
+        }
+        Msg::PrivateReady(Ok(r)) => {
+            let r = *r;
+            app.selection.extras.private.retain(|x| x.host != r.host);
+            app.selection.extras.private.push(r);
+            app.private_error = None;
+            vec![]
+        }
+        Msg::PrivateReady(Err(e)) => {
+            app.private_error = Some(e);
             vec![]
         }
         Msg::Verified(report) => {
@@ -602,7 +622,13 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(editor) = app.editor.take() else {
         return vec![];
     };
+    if let Editor::Private(form) = editor {
+        let (next, effects) = on_private_key(app, form, key);
+        app.editor = next;
+        return effects;
+    }
     app.editor = match editor {
+        Editor::Private(form) => Some(Editor::Private(form)),
         Editor::Chooser {
             registry,
             mut cursor,
@@ -870,14 +896,19 @@ pub enum Extra {
     PauseImage,
     Proxy,
     DockerMirror,
+    /// A fallback mirror for every registry without its own directory.
+    DefaultMirror,
+    PrivateRegistry,
 }
 
 impl Extra {
-    pub const ALL: [Extra; 4] = [
+    pub const ALL: [Extra; 6] = [
         Extra::SystemdCgroup,
         Extra::PauseImage,
         Extra::Proxy,
         Extra::DockerMirror,
+        Extra::DefaultMirror,
+        Extra::PrivateRegistry,
     ];
 }
 
@@ -953,6 +984,22 @@ fn change_extra(app: &mut App) {
             };
             app.editor = Some(Editor::Proxy { input, error: None });
         }
+        Extra::DefaultMirror => {
+            let default = RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid");
+            let input = match app.selection.mirrors.get(&default) {
+                Some(Choice::Urls(u)) => u.join(","),
+                _ => String::new(),
+            };
+            let error = validate_urls(&input).err();
+            app.editor = Some(Editor::Custom {
+                registry: default,
+                input,
+                error,
+            });
+        }
+        Extra::PrivateRegistry => {
+            app.editor = Some(Editor::Private(PrivateForm::default()));
+        }
         Extra::DockerMirror => {
             let docker = RegistryName::parse("docker.io").expect("valid");
             let urls: Vec<String> = target_mirrors(app, &docker)
@@ -966,4 +1013,81 @@ fn change_extra(app: &mut App) {
             };
         }
     }
+}
+
+/// The private-registry form of the Extras step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PrivateForm {
+    /// 0 host, 1 CA file, 2 user:password, 3 transport.
+    pub field: usize,
+    pub host: String,
+    pub ca: String,
+    pub auth: String,
+    /// 0 https, 1 https without verification, 2 plain http.
+    pub transport: usize,
+    pub error: Option<String>,
+}
+
+pub const TRANSPORTS: [&str; 3] = [
+    "https (verify the certificate)",
+    "https, skip verification (warned)",
+    "plain http://",
+];
+
+impl PrivateForm {
+    /// The registry this form describes; the CA file is read later, at the
+    /// edge (`Effect::AddPrivate`).
+    pub fn to_registry(&self) -> Result<crate::extras::PrivateRegistry, String> {
+        let host =
+            RegistryName::parse(self.host.trim()).map_err(|e| format!("host: {}", e.reason))?;
+        let mut r = crate::extras::PrivateRegistry::new(host);
+        r.skip_verify = self.transport == 1;
+        r.plain_http = self.transport == 2;
+        if !self.ca.trim().is_empty() {
+            r.ca = Some(std::path::PathBuf::from(self.ca.trim()));
+        }
+        if !self.auth.trim().is_empty() {
+            let (u, p) = self
+                .auth
+                .trim()
+                .split_once(':')
+                .ok_or("auth: write user:password")?;
+            r.username = Some(u.to_string());
+            r.password = Some(p.to_string());
+        }
+        r.validate().map_err(|e| e.to_string())?;
+        Ok(r)
+    }
+}
+
+fn on_private_key(
+    app: &mut App,
+    mut form: PrivateForm,
+    key: KeyEvent,
+) -> (Option<Editor>, Vec<Effect>) {
+    match key.code {
+        KeyCode::Esc => return (None, vec![]),
+        KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % 4,
+        KeyCode::BackTab | KeyCode::Up => form.field = (form.field + 3) % 4,
+        KeyCode::Char(' ') if form.field == 3 => {
+            form.transport = (form.transport + 1) % TRANSPORTS.len()
+        }
+        KeyCode::Enter => match form.to_registry() {
+            Ok(r) => {
+                app.touched = true;
+                return (None, vec![Effect::AddPrivate(Box::new(r))]);
+            }
+            Err(e) => form.error = Some(e),
+        },
+        code => {
+            match form.field {
+                0 => edit_text(&mut form.host, code),
+                1 => edit_text(&mut form.ca, code),
+                2 => edit_text(&mut form.auth, code),
+                _ => {}
+            }
+            form.error = form.to_registry().err().filter(|_| !form.host.is_empty());
+        }
+    }
+    (Some(Editor::Private(form)), vec![])
 }

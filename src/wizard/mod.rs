@@ -77,6 +77,15 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
                             spawn_verify(node, ctx.locations.address.clone(), tx.clone());
                         }
                     }
+                    Effect::AddPrivate(r) => {
+                        // Reading the CA/client files is I/O: here, not in update.
+                        let mut r = *r;
+                        let result = r
+                            .load_files()
+                            .map(|_| Box::new(r))
+                            .map_err(|e| e.to_string());
+                        let _ = tx.send(Msg::PrivateReady(result));
+                    }
                     Effect::SaveProfile(text) => {
                         let path = ctx.profile_path.clone();
                         let r = save_profile(&path, &text)

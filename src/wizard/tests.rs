@@ -669,3 +669,82 @@ fn done_offers_verify_on_the_live_node_only() {
         "{s}"
     );
 }
+
+#[test]
+fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
+    let (d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter]);
+    assert_eq!(a.step, Step::Extras);
+    // _default: a fallback for every other registry.
+    for _ in 0..4 {
+        key(&mut a, Down);
+    }
+    key(&mut a, Char(' '));
+    typed(&mut a, "https://cache.corp.example");
+    key(&mut a, Enter);
+    let default = RegistryName::parse("_default").unwrap();
+    assert_eq!(
+        a.selection.mirrors.get(&default),
+        Some(&Choice::Urls(vec!["https://cache.corp.example".into()]))
+    );
+    // A private registry: plain http cannot carry a CA file.
+    key(&mut a, Down);
+    key(&mut a, Char(' '));
+    typed(&mut a, "harbor.corp:8443");
+    key(&mut a, KeyCode::Tab);
+    let ca = d.path().join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    typed(&mut a, ca.to_str().unwrap());
+    key(&mut a, KeyCode::Tab);
+    typed(&mut a, "robot:s3cret");
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, Char(' '));
+    key(&mut a, Char(' '));
+    assert!(key(&mut a, Enter).is_empty());
+    let Some(Editor::Private(form)) = &a.editor else {
+        panic!("{:?}", a.editor)
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap()
+            .contains("cannot be combined"),
+        "{:?}",
+        form.error
+    );
+    key(&mut a, Char(' ')); // back to https
+    let effects = key(&mut a, Enter);
+    let [Effect::AddPrivate(r)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    // The runtime reads the CA file, then reports.
+    let mut r = (**r).clone();
+    r.load_files().unwrap();
+    update(&mut a, Msg::PrivateReady(Ok(Box::new(r))));
+    assert_eq!(
+        a.selection.extras.private[0].host.as_str(),
+        "harbor.corp:8443"
+    );
+    assert!(screen(&a).contains("[x] harbor.corp:8443"));
+    key(&mut a, Enter);
+    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let paths: Vec<String> = plan
+        .changes
+        .iter()
+        .map(|c| c.path.display().to_string())
+        .collect();
+    assert!(
+        paths.contains(&"/etc/containerd/certs.d/harbor.corp_8443_/ca.crt".to_string()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"/etc/containerd/certs.d/_default/hosts.toml".to_string()),
+        "{paths:?}"
+    );
+    let hosts = plan
+        .changes
+        .iter()
+        .find(|c| c.path.ends_with("harbor.corp_8443_/hosts.toml"))
+        .unwrap();
+    assert_eq!(hosts.mode, Some(0o600), "it holds a password");
+}

@@ -2,7 +2,7 @@
 //! clearly needs it; then it is preselected and the reason is shown.
 
 use crate::extras::Proxy;
-use crate::wizard::app::{App, Editor, Extra};
+use crate::wizard::app::{App, Editor, Extra, PrivateForm, TRANSPORTS};
 use crate::wizard::screens::registries::input_box;
 use crate::wizard::view::{fit, Theme};
 use ratatui::layout::Rect;
@@ -60,6 +60,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 },
                 "for nodes that reach registries only through a proxy; NO_PROXY keeps cluster traffic direct",
             ),
+            Extra::DefaultMirror => (
+                "Fallback mirror (_default)",
+                match app.selection.mirrors.get(&crate::registry::RegistryName::parse("_default").expect("valid")) {
+                    Some(crate::selection::Choice::Urls(u)) => format!("[x] {}", u.join(", ")),
+                    _ => "[ ] none".to_string(),
+                },
+                "used for every registry without its own directory (containerd 1.6.17 or newer)",
+            ),
+            Extra::PrivateRegistry => (
+                "Private registries",
+                if x.private.is_empty() {
+                    "[ ] none (Space adds one)".to_string()
+                } else {
+                    format!("[x] {}", x.private.iter().map(|p| p.host.to_string()).collect::<Vec<_>>().join(", "))
+                },
+                "Harbor and the like: CA file copied next to hosts.toml, auth in a 0600 file, push allowed",
+            ),
             Extra::DockerMirror => (
                 "Docker's daemon.json",
                 match &x.docker_mirrors {
@@ -85,14 +102,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
         lines.push(Line::styled(format!("    {why}"), theme.dim()));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Private registries with CA files or passwords: `ctrwiz apply --registry …` or a profile.",
-        theme.dim(),
-    ));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-    if let Some(Editor::Proxy { input, error }) = &app.editor {
-        input_box(
+    if let Some(e) = &app.private_error {
+        let r = Rect {
+            y: area.y + area.height.saturating_sub(1),
+            height: 1,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(format!("✗ {e}")).style(theme.bad()), r);
+    }
+    match &app.editor {
+        Some(Editor::Proxy { input, error }) => input_box(
             frame,
             area,
             theme,
@@ -100,6 +120,58 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             "Enter accepts, Esc cancels",
-        );
+        ),
+        Some(Editor::Custom { input, error, .. }) => input_box(
+            frame,
+            area,
+            theme,
+            " Fallback mirror URLs for every other registry ",
+            input,
+            error.as_deref(),
+            "Enter accepts a valid list, Esc cancels",
+        ),
+        Some(Editor::Private(form)) => draw_private(frame, area, form, theme),
+        _ => {}
     }
+}
+
+fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme) {
+    let r = crate::wizard::view::centered(area, 76, 10);
+    let field = |i: usize, label: &str, value: &str| {
+        let cursor = if form.field == i { "›" } else { " " };
+        let caret = if form.field == i && i < 3 { "_" } else { "" };
+        Line::styled(
+            format!("{cursor} {label:<18} {value}{caret}"),
+            if form.field == i {
+                theme.selected()
+            } else {
+                Style::new()
+            },
+        )
+    };
+    let lines = vec![
+        field(0, "host[:port]", &form.host),
+        field(1, "CA file (optional)", &form.ca),
+        field(2, "user:password", &form.auth),
+        field(3, "transport", TRANSPORTS[form.transport]),
+        Line::raw(""),
+        match &form.error {
+            Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
+            None if form.host.is_empty() => Line::raw(""),
+            None => Line::styled("✓ valid", theme.good()),
+        },
+        Line::styled(
+            "Tab/↑↓ field · Space changes transport · Enter adds · Esc cancels",
+            theme.dim(),
+        ),
+    ];
+    frame.render_widget(ratatui::widgets::Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            ratatui::widgets::Block::default()
+                .borders(ratatui::widgets::Borders::ALL)
+                .title(" Private registry "),
+        ),
+        r,
+    );
 }

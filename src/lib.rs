@@ -24,5 +24,4 @@ pub mod root;
 pub mod selection;
 pub mod verify;
 pub mod version;
-pub mod tui;
 pub mod wizard;

@@ -106,6 +106,11 @@ pub enum Editor {
     },
     /// A private registry: host, CA file, auth, transport.
     Private(PrivateForm),
+    /// Typing a pause image of one's own.
+    PauseImage {
+        input: String,
+        error: Option<String>,
+    },
     /// Typing containerd's proxy URL (empty: no proxy).
     Proxy {
         input: String,
@@ -629,6 +634,24 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     app.editor = match editor {
         Editor::Private(form) => Some(Editor::Private(form)),
+        Editor::PauseImage { mut input, .. } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => match validate_image(&input) {
+                Ok(image) => {
+                    app.selection.extras.sandbox_image = Some(image);
+                    None
+                }
+                Err(e) => Some(Editor::PauseImage {
+                    input,
+                    error: Some(e),
+                }),
+            },
+            code => {
+                edit_text(&mut input, code);
+                let error = validate_image(&input).err();
+                Some(Editor::PauseImage { input, error })
+            }
+        },
         Editor::Chooser {
             registry,
             mut cursor,
@@ -704,7 +727,9 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Editor::Proxy { mut input, .. } => match key.code {
             KeyCode::Esc => None,
             KeyCode::Enter if input.trim().is_empty() => {
-                app.selection.extras.proxy = None;
+                // "No proxy" removes a drop-in that is there.
+                let present = app.node.as_ref().is_some_and(|n| n.proxy_drop_in.is_some());
+                app.selection.extras.proxy = present.then_some(crate::extras::Proxy::Remove);
                 None
             }
             KeyCode::Enter => {
@@ -713,7 +738,11 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     .as_ref()
                     .map(|n| n.addresses.clone())
                     .unwrap_or_default();
-                match crate::extras::Proxy::from_flags(&input, None, &addrs) {
+                // "URL [NO_PROXY list]": the list is optional.
+                let mut parts = input.split_whitespace();
+                let url = parts.next().unwrap_or("");
+                let no_proxy = parts.next();
+                match crate::extras::Proxy::from_flags(url, no_proxy, &addrs) {
                     Ok(p) => {
                         app.selection.extras.proxy = Some(p);
                         None
@@ -729,7 +758,9 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 let error = if input.trim().is_empty() {
                     None
                 } else {
-                    Endpoint::parse(&input).err().map(|e| e.reason.to_string())
+                    Endpoint::parse(input.split_whitespace().next().unwrap_or(""))
+                        .err()
+                        .map(|e| e.reason.to_string())
                 };
                 Some(Editor::Proxy { input, error })
             }
@@ -970,16 +1001,29 @@ fn change_extra(app: &mut App) {
             }
         }
         Extra::PauseImage => {
+            // keep → the registry.k8s.io mirror's → Aliyun's copy → custom…
             let choices = pause_choices(app);
-            let i = choices
+            match choices
                 .iter()
                 .position(|c| *c == app.selection.extras.sandbox_image)
-                .map_or(0, |i| (i + 1) % choices.len());
-            app.selection.extras.sandbox_image = choices[i].clone();
+            {
+                Some(i) if i + 1 < choices.len() => {
+                    app.selection.extras.sandbox_image = choices[i + 1].clone()
+                }
+                Some(_) => {
+                    app.editor = Some(Editor::PauseImage {
+                        input: String::new(),
+                        error: None,
+                    })
+                }
+                None => app.selection.extras.sandbox_image = None,
+            }
         }
         Extra::Proxy => {
             let input = match &extras.proxy {
-                Some(crate::extras::Proxy::Set { url, .. }) => url.clone(),
+                Some(crate::extras::Proxy::Set { url, no_proxy }) => {
+                    format!("{url} {}", no_proxy.join(","))
+                }
                 _ => String::new(),
             };
             app.editor = Some(Editor::Proxy { input, error: None });
@@ -1018,16 +1062,19 @@ fn change_extra(app: &mut App) {
 /// The private-registry form of the Extras step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PrivateForm {
-    /// 0 host, 1 CA file, 2 user:password, 3 transport.
+    /// 0 host, 1 CA file, 2 client cert, 3 client key, 4 user:password, 5 transport.
     pub field: usize,
     pub host: String,
     pub ca: String,
+    pub client_cert: String,
+    pub client_key: String,
     pub auth: String,
     /// 0 https, 1 https without verification, 2 plain http.
     pub transport: usize,
     pub error: Option<String>,
 }
 
+pub const PRIVATE_FIELDS: usize = 6;
 pub const TRANSPORTS: [&str; 3] = [
     "https (verify the certificate)",
     "https, skip verification (warned)",
@@ -1045,6 +1092,12 @@ impl PrivateForm {
         r.plain_http = self.transport == 2;
         if !self.ca.trim().is_empty() {
             r.ca = Some(std::path::PathBuf::from(self.ca.trim()));
+        }
+        if !self.client_cert.trim().is_empty() {
+            r.client_cert = Some(std::path::PathBuf::from(self.client_cert.trim()));
+        }
+        if !self.client_key.trim().is_empty() {
+            r.client_key = Some(std::path::PathBuf::from(self.client_key.trim()));
         }
         if !self.auth.trim().is_empty() {
             let (u, p) = self
@@ -1067,9 +1120,11 @@ fn on_private_key(
 ) -> (Option<Editor>, Vec<Effect>) {
     match key.code {
         KeyCode::Esc => return (None, vec![]),
-        KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % 4,
-        KeyCode::BackTab | KeyCode::Up => form.field = (form.field + 3) % 4,
-        KeyCode::Char(' ') if form.field == 3 => {
+        KeyCode::Tab | KeyCode::Down => form.field = (form.field + 1) % PRIVATE_FIELDS,
+        KeyCode::BackTab | KeyCode::Up => {
+            form.field = (form.field + PRIVATE_FIELDS - 1) % PRIVATE_FIELDS
+        }
+        KeyCode::Char(' ') if form.field == PRIVATE_FIELDS - 1 => {
             form.transport = (form.transport + 1) % TRANSPORTS.len()
         }
         KeyCode::Enter => match form.to_registry() {
@@ -1083,11 +1138,26 @@ fn on_private_key(
             match form.field {
                 0 => edit_text(&mut form.host, code),
                 1 => edit_text(&mut form.ca, code),
-                2 => edit_text(&mut form.auth, code),
+                2 => edit_text(&mut form.client_cert, code),
+                3 => edit_text(&mut form.client_key, code),
+                4 => edit_text(&mut form.auth, code),
                 _ => {}
             }
             form.error = form.to_registry().err().filter(|_| !form.host.is_empty());
         }
     }
     (Some(Editor::Private(form)), vec![])
+}
+
+/// A pause image reference: `[registry/]path:tag` (or `@sha256:…`), no spaces.
+pub fn validate_image(input: &str) -> Result<String, String> {
+    let s = input.trim();
+    if s.is_empty() || s.contains(char::is_whitespace) {
+        return Err("type an image such as registry.k8s.io/pause:3.10".into());
+    }
+    let last = s.rsplit('/').next().unwrap_or(s);
+    if !last.contains(':') && !s.contains('@') {
+        return Err("add a tag (pause:3.10) so the pinned image does not drift".into());
+    }
+    Ok(s.to_string())
 }

@@ -695,7 +695,9 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
     let ca = d.path().join("ca.pem");
     std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
     typed(&mut a, ca.to_str().unwrap());
-    key(&mut a, KeyCode::Tab);
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Tab);
+    }
     typed(&mut a, "robot:s3cret");
     key(&mut a, KeyCode::Tab);
     key(&mut a, Char(' '));
@@ -747,4 +749,57 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
         .find(|c| c.path.ends_with("harbor.corp_8443_/hosts.toml"))
         .unwrap();
     assert_eq!(hosts.mode, Some(0o600), "it holds a password");
+}
+
+#[test]
+fn proxy_no_proxy_list_removal_and_a_custom_pause_image() {
+    let (_d, mut node) = demo_node();
+    node.proxy_drop_in = Some("[Service]\nEnvironment=\"HTTPS_PROXY=http://old:3128\"\n".into());
+    node.service.has_systemd_units = true;
+    let mut a = app();
+    update(&mut a, Msg::Detected(Box::new(node)));
+    keys(&mut a, &[Enter, Enter, Enter, Down, Down]);
+    // URL plus its own NO_PROXY list.
+    key(&mut a, Char(' '));
+    typed(&mut a, "http://proxy.corp:3128 localhost,.corp");
+    key(&mut a, Enter);
+    assert_eq!(
+        a.selection.extras.proxy,
+        Some(crate::extras::Proxy::Set {
+            url: "http://proxy.corp:3128".into(),
+            no_proxy: vec!["localhost".into(), ".corp".into()]
+        })
+    );
+    // Emptied: the existing drop-in is removed.
+    key(&mut a, Char(' '));
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    key(&mut a, Enter);
+    assert_eq!(a.selection.extras.proxy, Some(crate::extras::Proxy::Remove));
+    // Pause image: keep → mirror's → Aliyun's → custom…
+    key(&mut a, KeyCode::Up);
+    for _ in 0..3 {
+        key(&mut a, Char(' '));
+    }
+    assert!(matches!(a.editor, Some(Editor::PauseImage { .. })));
+    typed(&mut a, "harbor.corp/k8s/pause");
+    key(&mut a, Enter);
+    assert!(
+        matches!(&a.editor, Some(Editor::PauseImage { error: Some(e), .. }) if e.contains("tag"))
+    );
+    typed(&mut a, ":3.8");
+    key(&mut a, Enter);
+    assert_eq!(
+        a.selection.extras.sandbox_image.as_deref(),
+        Some("harbor.corp/k8s/pause:3.8")
+    );
+    key(&mut a, Enter);
+    let Some(Ok(plan)) = &a.plan else { panic!() };
+    assert!(
+        plan.changes
+            .iter()
+            .any(|c| c.path.ends_with("http-proxy.conf") && c.after.is_none()),
+        "the drop-in is removed"
+    );
 }

@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Some(Proxy::Set { url, .. }) => format!("[x] {url} (systemd drop-in)"),
                     Some(Proxy::Remove) => "[x] remove the drop-in".to_string(),
                 },
-                "for nodes that reach registries only through a proxy; NO_PROXY keeps cluster traffic direct",
+                "type `URL [NO_PROXY,list]`; the default NO_PROXY keeps loopback, private ranges and .svc direct",
             ),
             Extra::DefaultMirror => (
                 "Fallback mirror (_default)",
@@ -131,15 +131,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             "Enter accepts a valid list, Esc cancels",
         ),
         Some(Editor::Private(form)) => draw_private(frame, area, form, theme),
+        Some(Editor::PauseImage { input, error }) => input_box(
+            frame,
+            area,
+            theme,
+            " Pause image of your own ",
+            input,
+            error.as_deref(),
+            "Enter accepts, Esc cancels",
+        ),
         _ => {}
     }
 }
 
 fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme) {
-    let r = crate::wizard::view::centered(area, 76, 10);
+    let r = crate::wizard::view::centered(area, 76, 12);
     let field = |i: usize, label: &str, value: &str| {
         let cursor = if form.field == i { "›" } else { " " };
-        let caret = if form.field == i && i < 3 { "_" } else { "" };
+        let caret = if form.field == i && i < 5 { "_" } else { "" };
         Line::styled(
             format!("{cursor} {label:<18} {value}{caret}"),
             if form.field == i {
@@ -152,8 +161,10 @@ fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme
     let lines = vec![
         field(0, "host[:port]", &form.host),
         field(1, "CA file (optional)", &form.ca),
-        field(2, "user:password", &form.auth),
-        field(3, "transport", TRANSPORTS[form.transport]),
+        field(2, "client cert (opt.)", &form.client_cert),
+        field(3, "client key (opt.)", &form.client_key),
+        field(4, "user:password", &form.auth),
+        field(5, "transport", TRANSPORTS[form.transport]),
         Line::raw(""),
         match &form.error {
             Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),

@@ -154,7 +154,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 "Enter accepts a valid list, Esc cancels",
             );
         }
-        Editor::Proxy { .. } | Editor::Private(_) => {}
+        Editor::Proxy { .. } | Editor::Private(_) | Editor::PauseImage { .. } => {}
         Editor::AddRegistry { input, error } => {
             input_box(
                 frame,

@@ -142,15 +142,7 @@ impl ContainerdConfig {
             .and_then(Item::as_table_like)
             .and_then(|p| p.get("cni"))
             .and_then(Item::as_table_like);
-        let mut dirs: Vec<String> = cni
-            .and_then(|c| c.get("bin_dirs"))
-            .and_then(Item::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut dirs = strings(cni.and_then(|c| c.get("bin_dirs")));
         if let Some(d) = cni.and_then(|c| c.get("bin_dir")).and_then(Item::as_str) {
             dirs.push(d.to_string());
         }
@@ -190,16 +182,7 @@ impl ContainerdConfig {
             return out;
         };
         for (name, item) in mirrors.iter() {
-            let endpoints = item
-                .as_table_like()
-                .and_then(|t| t.get("endpoint"))
-                .and_then(Item::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let endpoints = strings(item.as_table_like().and_then(|t| t.get("endpoint")));
             out.insert(name.to_string(), endpoints);
         }
         out
@@ -263,15 +246,7 @@ impl ContainerdConfig {
     /// `imports` of other files; on 1.x an imported plugin table replaces
     /// the whole table of the main file (facts §3.3).
     pub fn imports(&self) -> Vec<String> {
-        self.doc
-            .get("imports")
-            .and_then(Item::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        strings(self.doc.get("imports"))
     }
 
     /// Makes a version-less (version 1) file a version 2 file, renaming its
@@ -457,6 +432,17 @@ impl ContainerdConfig {
     pub fn render(&self) -> String {
         self.doc.to_string()
     }
+}
+
+/// The strings of a TOML array (none when absent or not an array).
+fn strings(item: Option<&Item>) -> Vec<String> {
+    item.and_then(Item::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// containerd's v1 → v2 plugin name mapping (`v1MigratePluginName`).

@@ -29,12 +29,12 @@ pub enum Note {
 impl Note {
     pub fn label(self) -> &'static str {
         match self {
-            Note::Allowlist => "allowlist only",
-            Note::CloudInternal => "cloud-internal only",
-            Note::NeedsId => "needs your ID",
-            Note::Commercial => "commercial",
-            Note::Uncertain => "status uncertain",
-            Note::CopyNotProxy => "a copy, not a proxy",
+            Note::Allowlist => crate::t!("common.note.allowlist"),
+            Note::CloudInternal => crate::t!("common.note.cloud_internal"),
+            Note::NeedsId => crate::t!("common.note.needs_id"),
+            Note::Commercial => crate::t!("common.note.commercial"),
+            Note::Uncertain => crate::t!("common.note.uncertain"),
+            Note::CopyNotProxy => crate::t!("common.note.copy_not_proxy"),
         }
     }
 }
@@ -45,6 +45,8 @@ pub struct RegistryInfo {
     pub name: RegistryName,
     #[serde(default)]
     pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description_zh: String,
     /// A small image the registry surely serves, for probes.
     #[serde(default)]
     pub probe_image: Option<String>,
@@ -59,6 +61,8 @@ fn placeholder_name() -> RegistryName {
 pub struct Preset {
     pub id: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_zh: String,
     #[serde(default)]
     pub source: String,
     /// When a public source last showed it working (YYYY-MM-DD).
@@ -68,6 +72,8 @@ pub struct Preset {
     pub notes: Vec<Note>,
     #[serde(default)]
     pub summary: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary_zh: String,
     /// The upstream preset: applies to every registry, with no mirror.
     #[serde(default)]
     pub all_registries: bool,
@@ -75,7 +81,29 @@ pub struct Preset {
     pub mirrors: BTreeMap<String, Vec<String>>,
 }
 
+/// The text for this thread's language: the Chinese one when there is one.
+fn localized<'a>(en: &'a str, zh: &'a str) -> &'a str {
+    match crate::i18n::lang() {
+        crate::i18n::Lang::Zh if !zh.is_empty() => zh,
+        _ => en,
+    }
+}
+
+impl RegistryInfo {
+    pub fn display_description(&self) -> &str {
+        localized(&self.description, &self.description_zh)
+    }
+}
+
 impl Preset {
+    pub fn display_name(&self) -> &str {
+        localized(&self.name, &self.name_zh)
+    }
+
+    pub fn display_summary(&self) -> &str {
+        localized(&self.summary, &self.summary_zh)
+    }
+
     pub fn is_upstream(&self) -> bool {
         self.all_registries && self.mirrors.is_empty()
     }
@@ -176,10 +204,7 @@ impl Catalog {
             {
                 return Err(Error::Invalid {
                     path: path.into(),
-                    message: format!(
-                        "preset id {:?} must be short lowercase letters, digits and '-'",
-                        preset.id
-                    ),
+                    message: crate::t!("common.bad_preset_id", id = format!("{:?}", preset.id)),
                 });
             }
             for reg in preset.mirrors.keys() {
@@ -231,6 +256,23 @@ impl Catalog {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_builtin_text_has_a_chinese_version() {
+        let c = super::Catalog::builtin();
+        for p in &c.presets {
+            assert!(
+                !p.name_zh.is_empty() && !p.summary_zh.is_empty(),
+                "{}",
+                p.id
+            );
+            let _zh = crate::i18n::scoped(crate::i18n::Lang::Zh);
+            assert_eq!(p.display_summary(), p.summary_zh);
+        }
+        for r in &c.registries {
+            assert!(!r.description_zh.is_empty(), "{}", r.name);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -9,18 +9,16 @@ use crate::node::{self, Locations, NodeState, ServiceManager, ToolName};
 use crate::plan::{self, ChangeKind, Plan};
 use crate::root::Root;
 use crate::selection::Selection;
+use crate::t;
 use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "ctrwiz",
-    version,
-    about = "Configure containerd registry mirrors (certs.d/hosts.toml and config.toml) safely",
-    long_about = "Configure containerd registry mirrors safely.\n\nWithout a subcommand, on a terminal, ctrwiz opens the wizard. The subcommands do the same for scripts: `plan` shows what would change, `apply` writes it (with a backup) and restarts containerd only when config.toml changed."
-)]
+// Help texts come from the catalogs (`cli.help.*`, see `command()`), so
+// that `--help`, the man page and the completions speak the user's language.
+#[command(name = "ctrwiz", version)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -30,110 +28,85 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct Global {
-    /// Read and write every node path under DIR (image preparation, chroots, tests)
+    #[arg(long, global = true, value_enum, value_name = "en|zh")]
+    pub lang: Option<crate::i18n::Lang>,
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// containerd's config file
     #[arg(long, global = true, value_name = "FILE", default_value = crate::containerd::config::DEFAULT_PATH)]
     pub config: PathBuf,
-    /// The hosts directory to write (default: config.toml's config_path, else /etc/containerd/certs.d)
     #[arg(long, global = true, value_name = "DIR")]
     pub hosts_dir: Option<PathBuf>,
-    /// Command that restarts containerd (run with sh -c); default: systemctl or rc-service
     #[arg(long, global = true, value_name = "CMD")]
     pub restart_cmd: Option<String>,
-    /// containerd's socket
     #[arg(long, global = true, value_name = "SOCKET", default_value = node::DEFAULT_ADDRESS)]
     pub address: PathBuf,
-    /// Where backups, the lock and apply logs go (default: /var/lib/ctrwiz as root)
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    /// Work on a built-in sample node in a temporary directory (safe to try anything)
     #[arg(long, global = true, conflicts_with = "root")]
     pub demo: bool,
-    /// Rootless containerd: ~/.config/containerd, the $XDG_RUNTIME_DIR socket,
-    /// `systemctl --user` (chosen by itself for a normal user who has one)
     #[arg(long, global = true, conflicts_with = "root")]
     pub rootless: bool,
-    /// What config_path must say when containerd sees the hosts dir elsewhere
-    /// (rootless: bind-mounted on /etc/containerd).
+    // What config_path must say when containerd sees the hosts dir elsewhere
+    // (rootless: bind-mounted on /etc/containerd).
     #[arg(skip)]
     pub config_path_value: Option<PathBuf>,
-    /// Do not measure mirrors (wizard, doctor): no network traffic
     #[arg(long, global = true)]
     pub no_probe: bool,
-    /// Seconds to wait for containerd to answer after a restart
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub health_timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Show what is installed and how containerd is configured
     Detect {
         #[arg(long)]
         json: bool,
     },
-    /// List the mirror presets and the registries they cover
     Presets {
         #[arg(long)]
         json: bool,
     },
-    /// Show the files a selection would write, as diffs; writes nothing
     Plan {
         #[command(flatten)]
         selection: SelectionArgs,
         #[arg(long)]
         json: bool,
     },
-    /// Write the planned files (after a backup) and restart containerd if config.toml changed
     Apply {
         #[command(flatten)]
         selection: SelectionArgs,
-        /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
-        /// Restart Docker when daemon.json changes (stops its containers unless live-restore is on)
         #[arg(long)]
         restart_docker: bool,
     },
-    /// Measure mirrors: reachability, latency, allowlists (all at once, bounded by --timeout)
     Probe {
-        /// Registries to probe (default: every registry in the catalog)
         registries: Vec<String>,
         #[command(flatten)]
         selection: SelectionArgs,
-        /// Per-mirror time limit in milliseconds; the whole probe takes about this long
         #[arg(long, value_name = "MS", default_value_t = 3000)]
         timeout: u64,
         #[arg(long)]
         json: bool,
     },
-    /// Explain what is wrong on this node when pulls fail (exit 1 when a check fails)
     Doctor {
         #[arg(long)]
         json: bool,
     },
-    /// Pull a small image and show which host served it (needs the live node)
     Verify {
-        /// Image to pull (default docker.io/library/busybox:latest)
         image: Option<String>,
-        /// Seconds the pull may take
         #[arg(long, value_name = "SECONDS", default_value_t = 120)]
         timeout: u64,
         #[arg(long)]
         json: bool,
     },
-    /// Print shell completions (bash, zsh, fish, elvish, powershell)
-    Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff)
+    Completions {
+        shell: clap_complete::Shell,
+    },
     Man,
-    /// Restore a backup set (the newest by default)
     Rollback {
-        /// List the backup sets
         #[arg(long)]
         list: bool,
-        /// Backup set id (from --list)
         id: Option<String>,
         #[arg(long, short)]
         yes: bool,
@@ -142,74 +115,59 @@ pub enum Command {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct SelectionArgs {
-    /// One preset for every registry it covers (see `ctrwiz presets`)
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
-    /// REGISTRY=SPEC, SPEC = preset name | URL[,URL…] | none (repeatable)
     #[arg(long = "mirror", value_name = "REGISTRY=SPEC")]
     pub mirrors: Vec<String>,
-    /// A saved selection (TOML), as the wizard saves it
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Pause (sandbox) image, written where the file's version keeps it
-    #[arg(long, value_name = "IMAGE", help_heading = "Node setup")]
+    #[arg(long, value_name = "IMAGE", help_heading = "node_setup")]
     pub sandbox_image: Option<String>,
-    /// SystemdCgroup for runc (must match kubelet's cgroup driver)
-    #[arg(long, value_name = "true|false", help_heading = "Node setup")]
+    #[arg(long, value_name = "true|false", help_heading = "node_setup")]
     pub systemd_cgroup: Option<bool>,
-    /// A proxy for containerd only (systemd drop-in), or `none` to remove it
-    #[arg(long, value_name = "URL|none", help_heading = "Node setup")]
+    #[arg(long, value_name = "URL|none", help_heading = "node_setup")]
     pub proxy: Option<String>,
-    /// NO_PROXY for --proxy (default: localhost, private ranges, .svc, .cluster.local and this node's addresses)
     #[arg(
         long,
         value_name = "LIST",
         requires = "proxy",
-        help_heading = "Node setup"
+        help_heading = "node_setup"
     )]
     pub no_proxy: Option<String>,
-    /// docker.io mirrors for Docker's /etc/docker/daemon.json (other keys kept), or `none`
-    #[arg(long, value_name = "URL[,URL…]|none", help_heading = "Node setup")]
+    #[arg(long, value_name = "URL[,URL…]|none", help_heading = "node_setup")]
     pub docker_mirror: Option<String>,
-    /// A private registry (Harbor …) reached directly, with the TLS/auth flags below
-    #[arg(long, value_name = "HOST[:PORT]", help_heading = "Private registry")]
+    #[arg(long, value_name = "HOST[:PORT]", help_heading = "private_registry")]
     pub registry: Option<String>,
-    /// CA certificate for --registry (copied next to its hosts.toml)
     #[arg(
         long,
         value_name = "FILE",
         requires = "registry",
-        help_heading = "Private registry"
+        help_heading = "private_registry"
     )]
     pub ca: Option<PathBuf>,
-    /// Client certificate for --registry
     #[arg(
         long,
         value_name = "FILE",
         requires = "registry",
-        help_heading = "Private registry"
+        help_heading = "private_registry"
     )]
     pub client_cert: Option<PathBuf>,
-    /// Client key for --registry (written 0600)
     #[arg(
         long,
         value_name = "FILE",
         requires = "registry",
-        help_heading = "Private registry"
+        help_heading = "private_registry"
     )]
     pub client_key: Option<PathBuf>,
-    /// Do not verify --registry's certificate
-    #[arg(long, requires = "registry", help_heading = "Private registry")]
+    #[arg(long, requires = "registry", help_heading = "private_registry")]
     pub skip_verify: bool,
-    /// --registry speaks plain http://
-    #[arg(long, requires = "registry", help_heading = "Private registry")]
+    #[arg(long, requires = "registry", help_heading = "private_registry")]
     pub plain_http: bool,
-    /// Basic auth for --registry; stored as a header in a 0600 hosts.toml
     #[arg(
         long,
         value_name = "USER:PASSWORD",
         requires = "registry",
-        help_heading = "Private registry"
+        help_heading = "private_registry"
     )]
     pub auth: Option<String>,
 }
@@ -218,9 +176,7 @@ impl SelectionArgs {
     pub fn to_selection(&self, root: &Root) -> Result<Selection> {
         let sel = self.to_selection_or_empty(root)?;
         if sel.is_empty() {
-            return Err(Error::Usage(
-                "nothing selected: pass --preset NAME, --mirror REGISTRY=SPEC or --profile FILE (`ctrwiz presets` lists the presets)".into(),
-            ));
+            return Err(Error::Usage(t!("cli.nothing_selected").into()));
         }
         Ok(sel)
     }
@@ -277,7 +233,7 @@ impl SelectionArgs {
             if let Some(auth) = &self.auth {
                 let (u, p) = auth
                     .split_once(':')
-                    .ok_or_else(|| Error::Usage("--auth takes USER:PASSWORD".into()))?;
+                    .ok_or_else(|| Error::Usage(t!("cli.auth_format").into()))?;
                 r.username = Some(u.to_string());
                 r.password = Some(p.to_string());
             }
@@ -328,22 +284,19 @@ impl Global {
             return RestartPolicy::Command(cmd.clone());
         }
         if self.root.is_some() {
-            return RestartPolicy::Skip("--root is given without --restart-cmd; the new config takes effect when containerd starts".into());
+            return RestartPolicy::Skip(t!("cli.restart.skip_root").into());
         }
         if !service.running {
-            return RestartPolicy::Skip(
-                "containerd is not running; the new config takes effect when it starts".into(),
-            );
+            return RestartPolicy::Skip(t!("cli.restart.skip_not_running").into());
         }
         if self.rootless {
+            // i18n: command
             return RestartPolicy::Command("systemctl --user restart containerd".into());
         }
         match service.manager {
             ServiceManager::Systemd => RestartPolicy::Systemd,
             ServiceManager::Openrc => RestartPolicy::Openrc,
-            ServiceManager::None => RestartPolicy::Skip(
-                "no service manager (systemd or OpenRC) found; restart containerd yourself for config.toml to take effect".into(),
-            ),
+            ServiceManager::None => RestartPolicy::Skip(t!("cli.restart.skip_no_manager").into()),
         }
     }
 
@@ -369,8 +322,9 @@ impl Global {
 
 fn docker_restart_command(node: &NodeState) -> String {
     match node.service.manager {
+        // i18n: commands
         ServiceManager::Openrc => "rc-service docker restart".into(),
-        _ => "systemctl restart docker".into(),
+        _ => "systemctl restart docker".into(), // i18n: command
     }
 }
 
@@ -407,9 +361,99 @@ fn rootless_defaults(g: &mut Global) {
     }
 }
 
+/// The clap definition with its help texts in this thread's language:
+/// `cli.help.<command>.<argument>` (`root` for the top level), falling back
+/// to `cli.help.selection.*` and `cli.help.common.*` for shared arguments.
+pub fn command() -> clap::Command {
+    localize(<Cli as clap::CommandFactory>::command(), "root")
+}
+
+fn help_text(path: &str, id: &str) -> Option<&'static str> {
+    let lang = crate::i18n::lang();
+    [
+        format!("cli.help.{path}.{id}"),
+        format!("cli.help.selection.{id}"),
+        format!("cli.help.common.{id}"),
+    ]
+    .into_iter()
+    .find(|k| crate::i18n::has_key(lang, k))
+    .map(|k| crate::i18n::tr(&k))
+}
+
+fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    if let Some(about) = help_text(path, "about") {
+        cmd = cmd.about(about);
+    }
+    if let Some(long) = help_text(path, "long_about") {
+        cmd = cmd.long_about(long);
+    }
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        let help = help_text(path, &id);
+        cmd = cmd.mut_arg(&id, |a| {
+            let heading = match a.get_help_heading() {
+                Some("node_setup") => t!("cli.help.heading.node_setup"),
+                Some("private_registry") => t!("cli.help.heading.private_registry"),
+                Some(other) => other.to_string().leak(),
+                None if a.is_positional() => t!("cli.help.heading.arguments"),
+                None => t!("cli.help.heading.options"),
+            };
+            let a = a.help_heading(heading);
+            match help {
+                Some(h) => a.help(h),
+                None => a,
+            }
+        });
+    }
+    // clap's own --help/--version and headings, in the same language.
+    cmd = cmd
+        .disable_help_flag(true)
+        .disable_help_subcommand(true)
+        .subcommand_help_heading(t!("cli.help.heading.commands"))
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help(t!("cli.help.common.help"))
+                .help_heading(t!("cli.help.heading.options")),
+        );
+    if path == "root" {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(t!("cli.help.common.version"))
+                .help_heading(t!("cli.help.heading.options")),
+        );
+    }
+    if crate::i18n::lang() != crate::i18n::Lang::En {
+        cmd = cmd.help_template(t!("cli.help.template"));
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for sub in subs {
+        cmd = cmd.mut_subcommand(&sub, |c| localize(c, &sub));
+    }
+    cmd
+}
+
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    crate::i18n::set(crate::i18n::Lang::from_args_or_env(&args));
+    let matches = command().get_matches_from(&args);
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -428,8 +472,8 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             .map_err(|e| Error::io(std::env::temp_dir(), e))?;
         crate::demo::create(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
         eprintln!(
-            "ctrwiz: demo node in {} (removed on exit)",
-            dir.path().display()
+            "ctrwiz: {}",
+            t!("cli.demo_node", dir = dir.path().display())
         );
         cli.global.root = Some(dir.path().to_path_buf());
         Some(dir)
@@ -441,7 +485,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
     match &cli.command {
         None => {
             if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-                eprintln!("ctrwiz: the wizard needs a terminal. For scripts use `ctrwiz plan --preset NAME` to preview and `ctrwiz apply --preset NAME --yes` to apply (`ctrwiz --help` for more).");
+                eprintln!("ctrwiz: {}", t!("cli.needs_terminal"));
                 return Ok(2);
             }
             // Cheap facts only: the first frame must not wait for the probes.
@@ -455,7 +499,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                     ..g.apply_options_for(&service)
                 })
             } else {
-                Err("ctrwiz needs root to write /etc/containerd: run it with sudo, or use --root DIR to write into another tree.".to_string())
+                Err(t!("cli.wizard_needs_root").to_string())
             };
             let profile_path = Catalog::user_file()
                 .and_then(|p| p.parent().map(|d| d.join("profile.toml")))
@@ -467,7 +511,8 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 profile_path,
                 probe: !g.no_probe,
             };
-            crate::wizard::run(ctx).map_err(|e| Error::Other(format!("the wizard failed: {e}")))?;
+            crate::wizard::run(ctx)
+                .map_err(|e| Error::Other(t!("cli.wizard_failed", error = e)))?;
             Ok(0)
         }
         Some(Command::Detect { json }) => {
@@ -518,7 +563,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             }
             confirm(
                 *yes,
-                &format!("Apply these {} change(s)?", plan.effective().count()),
+                &t!("cli.apply.confirm", count = plan.effective().count()),
             )?;
             execute(
                 &plan,
@@ -585,15 +630,13 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             json,
         }) => {
             if g.root.is_some() {
-                return Err(Error::Usage(
-                    "verify pulls through the running containerd; it cannot work on --root".into(),
-                ));
+                return Err(Error::Usage(t!("cli.verify.no_root").into()));
             }
             let node = node::detect(&g.locations());
             if !node.service.running {
-                return Err(Error::Other(format!(
-                    "containerd does not answer on {}: start it first (`ctrwiz doctor` explains)",
-                    g.address.display()
+                return Err(Error::Other(t!(
+                    "cli.verify.not_running",
+                    address = g.address.display()
                 )));
             }
             let image = image.as_deref().unwrap_or(crate::verify::DEFAULT_IMAGE);
@@ -618,12 +661,12 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             Ok(if report.ok() { 0 } else { 1 })
         }
         Some(Command::Completions { shell }) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = command();
             clap_complete::generate(*shell, &mut cmd, "ctrwiz", &mut std::io::stdout());
             Ok(0)
         }
         Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
+            let cmd = command();
             clap_mangen::Man::new(cmd)
                 .render(&mut std::io::stdout())
                 .map_err(|e| Error::io("stdout", e))?;
@@ -635,8 +678,11 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 let sets = backup::list(&state);
                 if sets.is_empty() {
                     println!(
-                        "No backup sets in {}.",
-                        backup::backups_dir(&state).display()
+                        "{}",
+                        t!(
+                            "cli.rollback.none",
+                            dir = backup::backups_dir(&state).display()
+                        )
                     );
                 }
                 for s in sets {
@@ -655,16 +701,19 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             let plan =
                 set.restore_plan(&g.root(), node.hosts_dir.path.clone(), g.config.clone())?;
             println!(
-                "Rolling back to backup set {} ({}).",
-                set.manifest.id,
-                set.dir.display()
+                "{}",
+                t!(
+                    "cli.rollback.to",
+                    id = set.manifest.id,
+                    dir = set.dir.display()
+                )
             );
             print_plan(&plan, !yes);
             if plan.is_noop() {
-                println!("Nothing to do: the files already match that backup set.");
+                println!("{}", t!("cli.rollback.nothing"));
                 return Ok(0);
             }
-            confirm(*yes, "Restore these files?")?;
+            confirm(*yes, t!("cli.rollback.confirm"))?;
             execute(&plan, &g.apply_options(&node))
         }
     }
@@ -682,7 +731,7 @@ fn execute(plan: &Plan, opts: &ApplyOptions) -> Result<i32> {
     let report = apply::run(plan, opts, &mut |step| println!("  {step}"))?;
     println!("{}", report.message);
     if let Some(dir) = &report.backup_dir {
-        println!("Backup: {} (undo with `ctrwiz rollback`)", dir.display());
+        println!("{}", t!("cli.apply.backup", dir = dir.display()));
     }
     Ok(0)
 }
@@ -692,18 +741,17 @@ fn confirm(yes: bool, question: &str) -> Result<()> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(
-            "no terminal to ask for confirmation: pass --yes to apply without asking".into(),
-        ));
+        return Err(Error::Usage(t!("cli.confirm.no_terminal").into()));
     }
-    print!("{question} [y/N] ");
+    print!("{question} {} ", t!("cli.confirm.prompt"));
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
+    // i18n: accepted answers
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "是") {
         Ok(())
     } else {
-        Err(Error::Other("cancelled: nothing was written".into()))
+        Err(Error::Other(t!("cli.confirm.cancelled").into()))
     }
 }
 
@@ -729,14 +777,32 @@ fn live_facts(g: &Global, node: &NodeState) -> doctor::LiveFacts {
     live
 }
 
+/// Pads to `width` terminal cells (a Chinese character takes two).
+fn pad(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn probe_status_label(s: crate::probe::ProbeStatus) -> &'static str {
+    use crate::probe::ProbeStatus;
+    match s {
+        ProbeStatus::Ok => t!("cli.probe.status.ok"),
+        ProbeStatus::Slow => t!("cli.probe.status.slow"),
+        ProbeStatus::Denied => t!("cli.probe.status.denied"),
+        ProbeStatus::Unreachable => t!("cli.probe.status.unreachable"),
+        ProbeStatus::TlsError => t!("cli.probe.status.tls_error"),
+        ProbeStatus::HttpError => t!("cli.probe.status.http_error"),
+    }
+}
+
 fn print_probe(results: &[crate::probe::ProbeResult]) {
     for r in results {
         let ms = r.latency_ms.map_or("-".to_string(), |m| format!("{m} ms"));
         println!(
-            "{:<24} {:<52} {:<12} {:>8}  {}",
+            "{:<24} {:<52} {} {:>8}  {}",
             r.registry,
             r.url,
-            format!("{:?}", r.status).to_lowercase(),
+            pad(probe_status_label(r.status), 12),
             ms,
             r.detail
         );
@@ -744,8 +810,16 @@ fn print_probe(results: &[crate::probe::ProbeResult]) {
     println!();
     for (reg, best) in crate::probe::recommend(results) {
         match best {
-            Some(b) => println!("recommended for {reg}: {} ({})", b.url, b.source),
-            None => println!("recommended for {reg}: none works from here"),
+            Some(b) => println!(
+                "{}",
+                t!(
+                    "cli.probe.recommended",
+                    registry = reg,
+                    url = b.url,
+                    source = b.source
+                )
+            ),
+            None => println!("{}", t!("cli.probe.recommended_none", registry = reg)),
         }
     }
 }
@@ -753,13 +827,13 @@ fn print_probe(results: &[crate::probe::ProbeResult]) {
 fn print_checks(checks: &[doctor::Check]) {
     for c in checks {
         let mark = match c.status {
-            doctor::Status::Ok => "ok  ",
-            doctor::Status::Warn => "WARN",
-            doctor::Status::Fail => "FAIL",
+            doctor::Status::Ok => t!("cli.doctor.ok"),
+            doctor::Status::Warn => t!("cli.doctor.warn"),
+            doctor::Status::Fail => t!("cli.doctor.fail"),
         };
-        println!("[{mark}] {}: {}", c.id, c.message);
+        println!("[{}] {}: {}", pad(mark, 4), c.id, c.message);
         if let (Some(fix), true) = (&c.fix, c.status != doctor::Status::Ok) {
-            println!("       fix: {fix}");
+            println!("       {}", t!("cli.doctor.fix", fix = fix));
         }
     }
     let (warn, fail) = checks.iter().fold((0, 0), |(w, f), c| match c.status {
@@ -767,29 +841,37 @@ fn print_checks(checks: &[doctor::Check]) {
         doctor::Status::Fail => (w, f + 1),
         doctor::Status::Ok => (w, f),
     });
-    println!("{} checks: {fail} failed, {warn} warnings", checks.len());
+    println!(
+        "{}",
+        t!(
+            "cli.doctor.summary",
+            count = checks.len(),
+            fail = fail,
+            warn = warn
+        )
+    );
 }
 
 fn kind_label(k: ChangeKind) -> &'static str {
     match k {
-        ChangeKind::Create => "new",
-        ChangeKind::Modify => "changed",
-        ChangeKind::Delete => "removed",
-        ChangeKind::Unchanged => "unchanged",
+        ChangeKind::Create => t!("cli.plan.kind.new"),
+        ChangeKind::Modify => t!("cli.plan.kind.changed"),
+        ChangeKind::Delete => t!("cli.plan.kind.removed"),
+        ChangeKind::Unchanged => t!("cli.plan.kind.unchanged"),
     }
 }
 
 fn print_plan(plan: &Plan, diffs: bool) {
-    println!("Files ({} to change):", plan.effective().count());
+    println!("{}", t!("cli.plan.files", count = plan.effective().count()));
     for c in &plan.changes {
-        println!("  {:<9} {}", kind_label(c.kind()), c.path.display());
+        println!("  {} {}", pad(kind_label(c.kind()), 9), c.path.display());
         if let Some(n) = &c.note {
             println!("            {n}");
         }
     }
     println!("{}", plan.restart_sentence());
     for n in &plan.notes {
-        println!("note: {n}");
+        println!("{}", t!("cli.plan.note", note = n));
     }
     if diffs {
         for c in plan.effective() {
@@ -799,8 +881,13 @@ fn print_plan(plan: &Plan, diffs: bool) {
     }
 }
 
+/// A label of the detect report, padded so the values line up in both languages.
+fn field(label: &str) -> String {
+    pad(&format!("{label}:"), 14)
+}
+
 fn print_node(node: &NodeState) {
-    println!("Tools:");
+    println!("{}", t!("cli.detect.tools"));
     for t in &node.tools {
         let version = t
             .version
@@ -810,9 +897,9 @@ fn print_node(node: &NodeState) {
             .path
             .as_ref()
             .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "not found".into());
+            .unwrap_or_else(|| t!("cli.detect.not_found").into());
         let extra = if t.timed_out {
-            "  (did not answer in time)"
+            t!("cli.detect.timed_out")
         } else {
             ""
         };
@@ -820,44 +907,58 @@ fn print_node(node: &NodeState) {
     }
     let c = &node.containerd_config;
     println!(
-        "config.toml:  {} ({})",
+        "{}{} ({})",
+        field(t!("cli.detect.config")),
         c.path.display(),
         match (c.exists, c.schema_version) {
-            (false, _) => "missing".to_string(),
-            (true, Some(v)) => format!("version {v}"),
-            (true, None) => "unreadable".to_string(),
+            (false, _) => t!("cli.detect.missing").to_string(),
+            (true, Some(v)) => t!("cli.detect.config_version", version = v),
+            (true, None) => t!("cli.detect.unreadable").to_string(),
         }
     );
     if let Some(e) = &c.error {
-        println!("  error: {e}");
+        println!("  {}", t!("cli.detect.error", error = e));
     }
     println!(
         "  config_path: {}",
         c.config_path
             .as_deref()
             .filter(|s| !s.is_empty())
-            .unwrap_or("(not set: certs.d is not used)")
+            .unwrap_or(t!("cli.detect.config_path_unset"))
     );
     for (r, eps) in &c.legacy_mirrors {
-        println!("  legacy mirror: {r} -> {}", eps.join(", "));
+        println!(
+            "  {}",
+            t!(
+                "cli.detect.legacy_mirror",
+                registry = r,
+                endpoints = eps.join(", ")
+            )
+        );
     }
     let h = &node.hosts_dir;
     println!(
-        "hosts dir:    {} ({})",
+        "{}{} ({})",
+        field(t!("cli.detect.hosts_dir")),
         h.path.display(),
         if h.exists {
             h.registries.join(", ")
         } else {
-            "missing".into()
+            t!("cli.detect.missing").into()
         }
     );
+    let manager = match node.service.manager {
+        ServiceManager::Systemd => "systemd",
+        ServiceManager::Openrc => "OpenRC",
+        ServiceManager::None => t!("cli.detect.no_manager"),
+    };
     println!(
-        "service:      {:?}, containerd {}",
-        node.service.manager,
+        "{}{manager}, {}",
+        field(t!("cli.detect.service")),
         if node.service.running {
-            "answers on its socket"
+            t!("cli.detect.answers")
         } else {
-            "is not answering"
+            t!("cli.detect.not_answering")
         }
     );
 }
@@ -873,14 +974,14 @@ fn print_presets(catalog: &Catalog, json: bool) {
     for p in &catalog.presets {
         let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
         let regs: Vec<&str> = if p.all_registries {
-            vec!["every registry"]
+            vec![t!("cli.presets.every_registry")]
         } else {
             p.mirrors.keys().map(String::as_str).collect()
         };
         println!(
             "{:<13} {}{}",
             p.id,
-            p.name,
+            p.display_name(),
             if notes.is_empty() {
                 String::new()
             } else {
@@ -888,14 +989,17 @@ fn print_presets(catalog: &Catalog, json: bool) {
             }
         );
         println!(
-            "{:<13} covers {}; last known good {}",
+            "{:<13} {}",
             "",
-            regs.join(", "),
-            if p.verified.is_empty() {
-                "-"
-            } else {
-                &p.verified
-            }
+            t!(
+                "cli.presets.covers",
+                registries = regs.join(", "),
+                verified = if p.verified.is_empty() {
+                    "-"
+                } else {
+                    &p.verified
+                }
+            )
         );
     }
 }

@@ -25,6 +25,7 @@ const FILES: &[(&str, &str)] = &[
 ];
 
 /// (node path, banner, stream): what each stand-in prints for `--version`.
+// i18n: what the sample tools print, as the real ones do
 const TOOLS: &[(&str, &str, &str)] = &[
     (
         "/usr/bin/containerd",
@@ -32,8 +33,11 @@ const TOOLS: &[(&str, &str, &str)] = &[
         "1",
     ),
     ("/usr/bin/ctr", "ctr github.com/containerd/containerd v1.7.20", "1"),
+    // i18n: tool output
     ("/usr/sbin/runc", "runc version 1.1.13\\ncommit: v1.1.13-0-g58aa9203\\nspec: 1.0.2-dev", "1"),
+    // i18n: tool output
     ("/usr/local/bin/nerdctl", "nerdctl version 2.0.1", "1"),
+    // i18n: tool output
     ("/usr/lib/cni/bridge", "CNI bridge plugin version unknown\\nCNI protocol versions supported: 0.1.0, 1.0.0", "2"),
 ];
 

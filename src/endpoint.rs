@@ -24,12 +24,24 @@ pub struct Endpoint {
     pub override_path: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not a usable mirror URL: {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointError {
     pub input: String,
     pub reason: &'static str,
 }
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let input = format!("{:?}", self.input);
+        f.write_str(&crate::t!(
+            "errors.endpoint.invalid",
+            input = input,
+            reason = self.reason
+        ))
+    }
+}
+
+impl std::error::Error for EndpointError {}
 
 impl Endpoint {
     /// Parses a mirror URL. A missing scheme means https (containerd does
@@ -41,45 +53,41 @@ impl Endpoint {
         };
         let s = input.trim();
         if s.is_empty() {
-            return Err(err("it is empty"));
+            return Err(err(crate::t!("errors.endpoint.empty")));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(err("it contains spaces"));
+            return Err(err(crate::t!("errors.endpoint.spaces")));
         }
         if s.contains('<') || s.contains('>') {
-            return Err(err("it still has a <placeholder>: put in your own value (for example your accelerator ID)"));
+            return Err(err(crate::t!("errors.endpoint.placeholder")));
         }
         let (scheme, rest) = match s.split_once("://") {
             Some((sch, rest)) => match sch.to_ascii_lowercase().as_str() {
                 "https" => (Scheme::Https, rest),
                 "http" => (Scheme::Http, rest),
-                _ => return Err(err("only http:// and https:// are supported")),
+                _ => return Err(err(crate::t!("errors.endpoint.scheme"))),
             },
             None => (Scheme::Https, s),
         };
         if rest.contains(['?', '#']) {
-            return Err(err("a mirror URL takes no query or fragment"));
+            return Err(err(crate::t!("errors.endpoint.query")));
         }
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
         if authority.contains('@') {
-            return Err(err(
-                "credentials do not belong in the URL; use an auth header in hosts.toml",
-            ));
+            return Err(err(crate::t!("errors.endpoint.credentials")));
         }
         if authority.is_empty() {
-            return Err(err("it has no host"));
+            return Err(err(crate::t!("errors.endpoint.no_host")));
         }
         if !valid_authority(authority) {
-            return Err(err(
-                "the host must be a name or an IP address, optionally with :port",
-            ));
+            return Err(err(crate::t!("errors.endpoint.host")));
         }
         let path = normalise_path(path);
         if path.split('/').any(|seg| seg == "..") {
-            return Err(err("the path may not contain '..'"));
+            return Err(err(crate::t!("errors.endpoint.dotdot")));
         }
         // `/v2/<project>` means the mirror wants the repository after its own
         // API path (NJU's google-containers, Harbor proxy projects): tell

@@ -1,53 +1,109 @@
 //! Errors a person has to act on: each names the file (and for TOML the
 //! line and column) and says what to do.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
-    #[error("{path}:{line}:{column}: {message}\n  fix the file (or restore it from a backup) and run ctrwiz again; nothing was written")]
     Toml {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
     },
-
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
-
-    #[error("{path}: {source}")]
+    Invalid {
+        path: PathBuf,
+        message: String,
+    },
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-
-    #[error("{path} is not writable for this user: {source}\n  run ctrwiz with sudo, or use --root DIR to write into another tree")]
     NotWritable {
         path: PathBuf,
         source: std::io::Error,
     },
-
-    #[error("{path} is on a read-only filesystem: remount it read-write, or use --root DIR to write into another tree; nothing was written")]
-    ReadOnly { path: PathBuf },
-
-    #[error("another ctrwiz apply is running (lock {path} is held{holder}); wait for it to finish and try again")]
-    LockHeld { path: PathBuf, holder: String },
-
-    #[error("unknown preset {name:?}; known presets: {known}")]
-    UnknownPreset { name: String, known: String },
-
-    #[error(transparent)]
-    Registry(#[from] crate::registry::RegistryNameError),
-
-    #[error(transparent)]
-    Endpoint(#[from] crate::endpoint::EndpointError),
-
-    #[error("{0}")]
+    ReadOnly {
+        path: PathBuf,
+    },
+    LockHeld {
+        path: PathBuf,
+        holder: String,
+    },
+    UnknownPreset {
+        name: String,
+        known: String,
+    },
+    Registry(crate::registry::RegistryNameError),
+    Endpoint(crate::endpoint::EndpointError),
     Usage(String),
-
-    #[error("{0}")]
     Other(String),
+}
+
+// The text is the catalog's, in the language of the thread that shows it.
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Error::Toml {
+                path,
+                line,
+                column,
+                message,
+            } => crate::t!(
+                "errors.toml",
+                path = path.display(),
+                line = line,
+                column = column,
+                message = message
+            ),
+            Error::Invalid { path, message } => format!("{}: {message}", path.display()),
+            Error::Io { path, source } => format!("{}: {source}", path.display()),
+            Error::NotWritable { path, source } => crate::t!(
+                "errors.not_writable",
+                path = path.display(),
+                source = source
+            ),
+            Error::ReadOnly { path } => crate::t!("errors.read_only", path = path.display()),
+            Error::LockHeld { path, holder } => {
+                crate::t!("errors.lock_held", path = path.display(), holder = holder)
+            }
+            Error::UnknownPreset { name, known } => {
+                crate::t!(
+                    "errors.unknown_preset",
+                    name = format!("{name:?}"),
+                    known = known
+                )
+            }
+            Error::Registry(e) => e.to_string(),
+            Error::Endpoint(e) => e.to_string(),
+            Error::Usage(m) | Error::Other(m) => m.clone(),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } | Error::NotWritable { source, .. } => Some(source),
+            Error::Registry(e) => Some(e),
+            Error::Endpoint(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::registry::RegistryNameError> for Error {
+    fn from(e: crate::registry::RegistryNameError) -> Self {
+        Error::Registry(e)
+    }
+}
+
+impl From<crate::endpoint::EndpointError> for Error {
+    fn from(e: crate::endpoint::EndpointError) -> Self {
+        Error::Endpoint(e)
+    }
 }
 
 impl Error {
@@ -73,7 +129,7 @@ impl Error {
             .map(str::trim)
             .filter(|l| {
                 !l.is_empty()
-                    && !l.starts_with("TOML parse error")
+                    && !l.starts_with("TOML parse error") // i18n: toml_edit's text
                     && !l.contains('|')
                     && !l.starts_with('^')
             })

@@ -95,6 +95,7 @@ impl Proxy {
             return None;
         };
         Some(format!(
+            // i18n: file content
             "# Managed by ctrwiz: a proxy for containerd only (image pulls), not for the whole node.\n\
              # Changing it needs `systemctl daemon-reload` and a containerd restart; ctrwiz does both.\n\
              [Service]\n\
@@ -161,21 +162,21 @@ impl PrivateRegistry {
             || self.client_cert.is_some()
             || self.client_key.is_some();
         if self.plain_http && tls {
-            return Err(Error::Usage(format!(
-                "{}: --plain-http cannot be combined with --ca, --client-cert, --client-key or --skip-verify (containerd would try HTTPS first)",
-                self.host
+            return Err(Error::Usage(crate::t!(
+                "common.private.plain_http_tls",
+                registry = self.host
             )));
         }
         if self.client_cert.is_some() != self.client_key.is_some() {
-            return Err(Error::Usage(format!(
-                "{}: --client-cert and --client-key go together",
-                self.host
+            return Err(Error::Usage(crate::t!(
+                "common.private.cert_and_key",
+                registry = self.host
             )));
         }
         if self.username.is_some() != self.password.is_some() {
-            return Err(Error::Usage(format!(
-                "{}: a username needs a password",
-                self.host
+            return Err(Error::Usage(crate::t!(
+                "common.private.username_password",
+                registry = self.host
             )));
         }
         Ok(())
@@ -223,7 +224,7 @@ impl PrivateRegistry {
             registry: self.host.clone(),
             server: Some(ep.url()),
             hosts: vec![host],
-            origin: "private registry".into(),
+            origin: "private registry".into(), // i18n: file content
         }
     }
 
@@ -249,7 +250,7 @@ pub fn docker_daemon_json(
                 path: path.to_path_buf(),
                 line: e.line(),
                 column: e.column(),
-                message: format!("daemon.json is not valid JSON: {e}"),
+                message: crate::t!("common.daemon_json_invalid", error = e),
             })?,
         };
     if mirrors.is_empty() {

@@ -11,6 +11,7 @@ fn main() {
         if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
             if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
                 eprintln!(
+                    // i18n: read by scripts/bench
                     "ctrwiz peak RSS: {}",
                     line.trim_start_matches("VmHWM:").trim()
                 );

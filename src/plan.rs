@@ -101,7 +101,7 @@ pub struct Restart {
 
 impl Restart {
     pub fn reason(&self) -> String {
-        format!("config.toml changes: {}", self.reasons.join("; "))
+        crate::t!("plan.restart.reason", reasons = self.reasons.join("; "))
     }
 }
 
@@ -131,9 +131,9 @@ impl Plan {
     /// One sentence on the restart, for the review and the CLI.
     pub fn restart_sentence(&self) -> String {
         match &self.restart {
-            Some(r) => format!("containerd will restart: {}", r.reason()),
-            None if self.is_noop() => "nothing changes: no restart".into(),
-            None => "only hosts.toml files change: no restart needed (containerd reads them on every pull)".into(),
+            Some(r) => crate::t!("plan.restart.will", reason = r.reason()),
+            None if self.is_noop() => crate::t!("plan.restart.nothing").into(),
+            None => crate::t!("plan.restart.hosts_only").into(),
         }
     }
 
@@ -191,7 +191,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         .hosts_dir
         .config_value
         .to_str()
-        .ok_or_else(|| Error::Usage("the hosts dir must be valid UTF-8".into()))?
+        .ok_or_else(|| Error::Usage(crate::t!("plan.hosts_dir_utf8").into()))?
         .to_string();
     let mut notes = Vec::new();
 
@@ -214,7 +214,10 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     let mut cfg = ContainerdConfig::parse(&cfg_state.path, &base)?;
     let mut edits = Vec::new();
     if before_cfg.is_none() {
-        edits.push(format!("{} is created", cfg_state.path.display()));
+        edits.push(crate::t!(
+            "plan.edit.created",
+            path = cfg_state.path.display()
+        ));
     }
     edits.extend(cfg.ensure_versioned().map(|e| e.0));
 
@@ -252,9 +255,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             })?
         };
         if chosen.contains(&registry) {
-            notes.push(format!(
-                "legacy mirrors for {registry} in config.toml are replaced by your choice"
-            ));
+            notes.push(crate::t!("plan.note.legacy_replaced", registry = registry));
             continue;
         }
         if node
@@ -263,9 +264,10 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             .get(&registry.dir_name())
             .is_some_and(Option::is_some)
         {
-            notes.push(format!(
-                "{registry} already has a hosts.toml, which is kept; its legacy mirrors in config.toml ({}) are dropped (they are in the backup)",
-                endpoints.join(", ")
+            notes.push(crate::t!(
+                "plan.note.legacy_dropped",
+                registry = registry,
+                endpoints = endpoints.join(", ")
             ));
             continue;
         }
@@ -275,12 +277,12 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| Error::Invalid {
                 path: cfg_state.path.clone(),
-                message: format!("legacy mirror of {registry}: {e}"),
+                message: crate::t!("plan.legacy_mirror_invalid", registry = registry, error = e),
             })?;
         targets.push(Target::Write(HostsSpec::with_mirrors(
             registry,
             eps,
-            "migrated from config.toml registry.mirrors",
+            "migrated from config.toml registry.mirrors", // i18n: file content
         )));
     }
     apply_legacy_tls(&mut targets, legacy_tls, &mut notes)?;
@@ -288,13 +290,13 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     for p in private {
         p.validate()?;
         if targets.iter().any(|t| t.registry() == &p.host) {
-            return Err(Error::Usage(format!(
-                "{} is chosen both as a mirrored registry and as a private registry; pick one",
-                p.host
+            return Err(Error::Usage(crate::t!(
+                "plan.mirrored_and_private",
+                registry = p.host
             )));
         }
         if p.skip_verify {
-            notes.push(format!("{}: skip_verify turns off certificate checks; anyone on the path can impersonate this registry", p.host));
+            notes.push(crate::t!("plan.note.skip_verify", registry = p.host));
         }
         targets.push(Target::Write(p.hosts_spec()));
     }
@@ -309,16 +311,13 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             .collect();
         e.extend(edit_config(&mut imported, selection, &hosts_dir_str));
         if !e.is_empty() {
-            edits.push(format!(
-                "the same in {} (imported: on containerd 1.x its CRI table replaces config.toml's)",
-                path.display()
-            ));
+            edits.push(crate::t!("plan.edit.imported", path = path.display()));
         }
         import_changes.push(FileChange {
             before: Some(text),
             after: Some(imported.render()),
             purpose: Purpose::Config,
-            note: Some("imported by config.toml: on containerd 1.x its CRI table replaces config.toml's, so it gets the same edits".into()),
+            note: Some(crate::t!("plan.change.imported").into()),
             mode: None,
             path,
         });
@@ -348,7 +347,10 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             if p.has_auth() {
                 // The header holds a password.
                 change.mode = Some(0o600);
-                notes.push(format!("{} holds the registry password in plain text (base64 is not encryption); it is written with mode 0600", change.path.display()));
+                notes.push(crate::t!(
+                    "plan.note.password",
+                    path = change.path.display()
+                ));
             }
             for (name, text) in &p.files {
                 let path = hosts_dir.join(p.host.dir_name()).join(name);
@@ -383,11 +385,13 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             mode: None,
         };
         if change.kind() != ChangeKind::Unchanged {
-            notes.push(if crate::extras::docker_live_restore(change.before.as_deref()) {
-                "Docker reads daemon.json at start: restart it (live-restore is on, so containers keep running); ctrwiz does it only with --restart-docker".into()
-            } else {
-                "Docker reads daemon.json at start: restarting Docker STOPS its running containers (live-restore is off); ctrwiz restarts it only with --restart-docker".into()
-            });
+            notes.push(
+                if crate::extras::docker_live_restore(change.before.as_deref()) {
+                    crate::t!("plan.note.docker_live_restore").into()
+                } else {
+                    crate::t!("plan.note.docker_stops").into()
+                },
+            );
         }
         changes.push(change);
     }
@@ -408,35 +412,35 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
                 });
                 r.reasons.push(match proxy {
                     crate::extras::Proxy::Set { url, .. } => {
-                        format!("containerd's proxy is {url} (systemd drop-in)")
+                        crate::t!("plan.edit.proxy_set", url = url)
                     }
-                    crate::extras::Proxy::Remove => "containerd's proxy drop-in is removed".into(),
+                    crate::extras::Proxy::Remove => crate::t!("plan.edit.proxy_removed").into(),
                 });
                 r.daemon_reload = true;
             }
             changes.push(change);
         } else {
-            notes.push("no systemd here: set HTTP_PROXY, HTTPS_PROXY and NO_PROXY in containerd's service environment yourself (nothing was planned for the proxy)".into());
+            notes.push(crate::t!("plan.note.no_systemd_proxy").into());
         }
     }
 
     if cfg.cri_disabled() {
-        notes.push("config.toml disables the CRI plugin (disabled_plugins = [\"cri\"], as Docker's containerd.io package ships it): kubelet and crictl cannot pull until you remove it".into());
+        notes.push(crate::t!("plan.note.cri_disabled").into());
     }
     if !cfg.imports().is_empty() && one_x {
-        notes.push(format!(
-            "config.toml imports {}: on containerd 1.x an imported plugin table replaces the whole table of this file; imported files that hold the CRI table get the same edits",
-            cfg.imports().join(", ")
+        notes.push(crate::t!(
+            "plan.note.imports",
+            imports = cfg.imports().join(", ")
         ));
     }
     if node.tool(crate::node::ToolName::Containerd).is_none() {
-        notes.push("containerd is not installed: the files take effect once it is (apt-get install containerd, or the release tarball as the guides describe)".into());
+        notes.push(crate::t!("plan.note.not_installed").into());
     }
     let old_default = node
         .containerd_version()
         .is_some_and(|v| v < crate::version::Version::new(1, 6, 17));
     if old_default && targets.iter().any(|t| t.registry().is_default_namespace()) {
-        notes.push("_default needs containerd 1.6.17 or newer; this containerd ignores it".into());
+        notes.push(crate::t!("plan.note.default_too_old").into());
     }
 
     Ok(Plan {
@@ -465,22 +469,18 @@ fn hosts_change(
     let mut note = None;
     if let Some(text) = &before {
         if let Err(e) = hosts::parse(&path, text) {
-            note = Some(format!("the current file does not parse ({e}); containerd ignores it, so it is replaced (a backup is kept)"));
+            note = Some(crate::t!("plan.change.unparsable", error = e));
         } else if !hosts::is_managed(text) {
-            note = Some(
-                "the current file was not written by ctrwiz; it is replaced (a backup is kept)"
-                    .into(),
-            );
+            note = Some(crate::t!("plan.change.foreign").into());
         }
     }
     // containerd looks up host_port_ before host:port; an old host:port
     // directory is shadowed by ours.
     if registry.as_str().contains(':') && node.hosts_dir.files.contains_key(registry.as_str()) {
-        notes.push(format!(
-            "{}/{} is shadowed by {}/ from now on",
-            hosts_dir.display(),
-            registry,
-            registry.dir_name()
+        notes.push(crate::t!(
+            "plan.note.shadowed",
+            old = format!("{}/{registry}", hosts_dir.display()),
+            new = registry.dir_name()
         ));
     }
     let after = match target {
@@ -531,8 +531,9 @@ fn apply_legacy_tls(
         }
         if !placed {
             let registry = RegistryName::parse(&host)
-                .map_err(|e| Error::Other(format!("legacy registry.configs: {e}")))?;
+                .map_err(|e| Error::Other(crate::t!("plan.legacy_configs_invalid", error = e)))?;
             let mut spec =
+                // i18n: file content
                 HostsSpec::upstream(registry, "migrated from config.toml registry.configs");
             if let Some(h) = spec.hosts.first_mut() {
                 add_tls(h, &t, notes);
@@ -547,10 +548,7 @@ fn apply_legacy_tls(
 fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<String>) -> bool {
     if h.endpoint.scheme == Scheme::Http {
         // TLS options on http:// make containerd try HTTPS first (facts §1.4).
-        notes.push(format!(
-            "TLS settings for {} were not carried over: the host is plain http://",
-            h.endpoint.url()
-        ));
+        notes.push(crate::t!("plan.note.tls_on_http", url = h.endpoint.url()));
         return true;
     }
     h.skip_verify |= t.insecure_skip_verify;

@@ -13,12 +13,24 @@ pub struct RegistryName(String);
 /// containerd's fallback directory for registries without their own (≥ 1.6.17).
 pub const DEFAULT_NAMESPACE: &str = "_default";
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not a registry name: {reason}. Write host or host:port, e.g. docker.io or harbor.example.com:8443")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryNameError {
     pub input: String,
     pub reason: &'static str,
 }
+
+impl fmt::Display for RegistryNameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let input = format!("{:?}", self.input);
+        f.write_str(&crate::t!(
+            "errors.registry.invalid",
+            input = input,
+            reason = self.reason
+        ))
+    }
+}
+
+impl std::error::Error for RegistryNameError {}
 
 impl RegistryName {
     pub fn parse(input: &str) -> Result<Self, RegistryNameError> {
@@ -31,12 +43,10 @@ impl RegistryName {
             return Ok(RegistryName(s.to_string()));
         }
         if s.is_empty() {
-            return Err(err("it is empty"));
+            return Err(err(crate::t!("errors.registry.empty")));
         }
         if s.contains("://") {
-            return Err(err(
-                "it has a scheme; a registry is named without http:// or https://",
-            ));
+            return Err(err(crate::t!("errors.registry.scheme")));
         }
         let (host, port) = match s.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
@@ -47,25 +57,21 @@ impl RegistryName {
                 || !p.chars().all(|c| c.is_ascii_digit())
                 || p.parse::<u16>().map_or(true, |n| n == 0)
             {
-                return Err(err("the port must be a number from 1 to 65535"));
+                return Err(err(crate::t!("errors.registry.port")));
             }
         }
         if host.is_empty() || host.len() > 253 {
-            return Err(err("the host name is empty or too long"));
+            return Err(err(crate::t!("errors.registry.host_length")));
         }
         for label in host.split('.') {
             if label.is_empty() {
-                return Err(err(
-                    "it has an empty label (two dots, or a leading or trailing dot)",
-                ));
+                return Err(err(crate::t!("errors.registry.empty_label")));
             }
             if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return Err(err(
-                    "a host name may hold only letters, digits, '-' and '.'",
-                ));
+                return Err(err(crate::t!("errors.registry.characters")));
             }
             if label.starts_with('-') || label.ends_with('-') {
-                return Err(err("a label may not start or end with '-'"));
+                return Err(err(crate::t!("errors.registry.hyphen")));
             }
         }
         Ok(RegistryName(s.to_ascii_lowercase()))

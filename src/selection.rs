@@ -119,12 +119,16 @@ impl Selection {
     /// `REGISTRY=SPEC` from `--mirror`.
     pub fn add_mirror_flag(&mut self, flag: &str) -> Result<()> {
         let (reg, spec) = flag.split_once('=').ok_or_else(|| {
-            Error::Usage(format!("--mirror {flag:?}: write REGISTRY=SPEC, e.g. docker.io=daocloud or docker.io=https://mirror.example"))
+            Error::Usage(crate::t!(
+                "common.mirror_flag.format",
+                flag = format!("{flag:?}")
+            ))
         })?;
         let choice = Choice::parse(spec);
         if matches!(&choice, Choice::Urls(u) if u.is_empty()) || spec.trim().is_empty() {
-            return Err(Error::Usage(format!(
-                "--mirror {flag:?}: nothing after '='"
+            return Err(Error::Usage(crate::t!(
+                "common.mirror_flag.empty",
+                flag = format!("{flag:?}")
             )));
         }
         self.mirrors.insert(RegistryName::parse(reg)?, choice);
@@ -201,6 +205,7 @@ impl Selection {
             registries: self.extras.private.clone(),
         };
         let body = toml::to_string(&file).expect("profiles serialise");
+        // i18n: file content
         format!("# ctrwiz profile: `ctrwiz apply --profile THIS_FILE` applies the same mirrors on another node.\n{body}")
     }
 
@@ -245,7 +250,7 @@ fn resolve_one(catalog: &Catalog, registry: &RegistryName, choice: &Choice) -> R
             Ok(Target::Write(HostsSpec::with_mirrors(
                 registry.clone(),
                 eps,
-                "custom mirrors",
+                "custom mirrors", // i18n: file content
             )))
         }
         Choice::Preset(id) => {
@@ -258,15 +263,19 @@ fn resolve_one(catalog: &Catalog, registry: &RegistryName, choice: &Choice) -> R
             }
             let urls = preset.mirrors_for(registry).ok_or_else(|| {
                 let covered: Vec<&str> = preset.mirrors.keys().map(String::as_str).collect();
-                Error::Usage(format!(
-                    "preset {id} has no mirror for {registry}; it covers {}",
-                    covered.join(", ")
+                Error::Usage(crate::t!(
+                    "common.preset_not_covering",
+                    id = id,
+                    registry = registry,
+                    covered = covered.join(", ")
                 ))
             })?;
             if preset.notes.contains(&Note::NeedsId) {
-                return Err(Error::Usage(format!(
-                    "preset {id} needs your own accelerator ID: use --mirror {registry}={} with your ID in place of <id>",
-                    urls.join(",")
+                return Err(Error::Usage(crate::t!(
+                    "common.preset_needs_id",
+                    id = id,
+                    registry = registry,
+                    urls = urls.join(",")
                 )));
             }
             let eps = urls

@@ -61,7 +61,7 @@ pub fn create(root: &Root, state_dir: &Path, plan: &Plan) -> Result<BackupSet> {
         })
         .map(|id| (id.clone(), base.join(&id)))
         .find(|(_, d)| !d.exists())
-        .ok_or_else(|| Error::Other("too many backup sets this second".into()))?;
+        .ok_or_else(|| Error::Other(crate::t!("apply.backup.too_many").into()))?;
     mkdir_private(&dir).map_err(|e| Error::io(&dir, e))?;
     let mut entries = Vec::new();
     for (i, change) in plan.effective().enumerate() {
@@ -139,18 +139,19 @@ pub fn find(state_dir: &Path, id: Option<&str>) -> Result<BackupSet> {
     let sets = list(state_dir);
     match id {
         None => sets.into_iter().next().ok_or_else(|| {
-            Error::Other(format!(
-                "no backup sets in {}",
-                backups_dir(state_dir).display()
+            Error::Other(crate::t!(
+                "apply.backup.none",
+                dir = backups_dir(state_dir).display()
             ))
         }),
         Some(id) => sets
             .into_iter()
             .find(|s| s.manifest.id == id)
             .ok_or_else(|| {
-                Error::Usage(format!(
-                    "no backup set {id:?}; `ctrwiz rollback --list` shows the ones in {}",
-                    backups_dir(state_dir).display()
+                Error::Usage(crate::t!(
+                    "apply.backup.unknown",
+                    id = format!("{id:?}"),
+                    dir = backups_dir(state_dir).display()
                 ))
             }),
     }
@@ -214,10 +215,7 @@ impl BackupSet {
             daemon_reload: changes
                 .iter()
                 .any(|c| c.purpose == Purpose::ProxyDropIn && c.before != c.after),
-            reasons: vec![format!(
-                "config.toml is restored from backup set {}",
-                self.manifest.id
-            )],
+            reasons: vec![crate::t!("apply.backup.restored", id = self.manifest.id)],
         });
         Ok(Plan {
             changes,

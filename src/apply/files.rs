@@ -69,7 +69,7 @@ pub fn write_atomic(
     let target = resolve(root, real);
     let dir = target
         .parent()
-        .ok_or_else(|| io::Error::other("no parent directory"))?;
+        .ok_or_else(|| io::Error::other(crate::t!("apply.no_parent")))?;
     fs::create_dir_all(dir)?;
     let keep = keep.or_else(|| ownership(&target));
     let mut tmp = tempfile::Builder::new()

@@ -13,16 +13,19 @@ pub fn restart(command: &str) -> Result<String, String> {
         Command::new("sh").args(["-c", command]),
         Duration::from_secs(120),
     )
-    .map_err(|e| format!("could not run `{command}`: {e}"))?;
+    .map_err(|e| crate::t!("apply.health.could_not_run", command = command, error = e))?;
     if done.success() {
         Ok(done.output())
     } else if done.timed_out {
-        Err(format!("`{command}` did not finish within 120 s"))
+        Err(crate::t!("apply.health.restart_timeout", command = command))
     } else {
-        Err(format!(
-            "`{command}` failed (exit {}): {}",
-            done.code.map_or("signal".into(), |c| c.to_string()),
-            done.output()
+        Err(crate::t!(
+            "apply.health.restart_failed",
+            command = command,
+            code = done
+                .code
+                .map_or(crate::t!("apply.health.signal").into(), |c| c.to_string()),
+            output = done.output()
         ))
     }
 }
@@ -61,17 +64,21 @@ pub fn check(opts: &ApplyOptions) -> Result<String, String> {
             break;
         }
         if Instant::now() >= deadline {
-            let last = last.lines().last().unwrap_or("no answer");
-            return Err(format!(
-                "containerd does not answer on {} after {} s ({last})",
-                socket.display(),
-                opts.health_timeout.as_secs()
+            let last = last
+                .lines()
+                .last()
+                .unwrap_or(crate::t!("apply.health.no_answer"));
+            return Err(crate::t!(
+                "apply.health.timeout",
+                socket = socket.display(),
+                seconds = opts.health_timeout.as_secs(),
+                last = last
             ));
         }
         std::thread::sleep(Duration::from_millis(300));
     }
     let Some(ctr) = &opts.ctr else {
-        return Ok("the socket answers (ctr not found: CRI plugin not checked)".into());
+        return Ok(crate::t!("apply.health.socket_only").into());
     };
     let plugins = process::run(
         Command::new(ctr)
@@ -80,10 +87,10 @@ pub fn check(opts: &ApplyOptions) -> Result<String, String> {
             .args(["plugins", "ls"]),
         Duration::from_secs(10),
     )
-    .map_err(|e| format!("`ctr plugins ls` failed: {e}"))?;
+    .map_err(|e| crate::t!("apply.health.ctr_failed", error = e))?;
     let broken = cri_failures(&plugins.stdout);
     if broken.is_empty() {
-        return Ok("the socket answers and the CRI plugin is loaded".into());
+        return Ok(crate::t!("apply.health.cri_loaded").into());
     }
     let detail = process::run(
         Command::new(ctr)
@@ -101,10 +108,10 @@ pub fn check(opts: &ApplyOptions) -> Result<String, String> {
             .join(" ")
     })
     .unwrap_or_default();
-    Err(format!(
-        "the CRI plugin failed to load ({}){}",
-        broken.join(", "),
-        if detail.is_empty() {
+    Err(crate::t!(
+        "apply.health.cri_failed",
+        plugins = broken.join(", "),
+        detail = if detail.is_empty() {
             String::new()
         } else {
             format!(": {detail}")

@@ -30,7 +30,7 @@ pub fn acquire(state_dir: &Path) -> Result<Lock> {
         return Err(Error::LockHeld {
             path,
             holder: holder
-                .map(|pid| format!(" by pid {pid}"))
+                .map(|pid| crate::t!("errors.lock_by_pid", pid = pid))
                 .unwrap_or_default(),
         });
     }

@@ -30,10 +30,12 @@ impl RestartPolicy {
         match self {
             RestartPolicy::Command(c) => Some(c.clone()),
             RestartPolicy::Systemd if daemon_reload => {
+                // i18n: commands
                 Some("systemctl daemon-reload && systemctl restart containerd".into())
             }
+            // i18n: commands
             RestartPolicy::Systemd => Some("systemctl restart containerd".into()),
-            RestartPolicy::Openrc => Some("rc-service containerd restart".into()),
+            RestartPolicy::Openrc => Some("rc-service containerd restart".into()), // i18n: command
             RestartPolicy::Skip(_) => None,
         }
     }
@@ -72,33 +74,31 @@ pub enum Step {
 
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        use crate::t;
+        let text = match self {
             Step::BackedUp { dir, files } => {
-                write!(f, "backed up {files} file(s) to {}", dir.display())
+                t!("apply.step.backed_up", files = files, dir = dir.display())
             }
-            Step::Wrote { path, kind } => {
-                let verb = match kind {
-                    ChangeKind::Create => "created",
-                    ChangeKind::Delete => "removed",
-                    _ => "updated",
-                };
-                write!(f, "{verb} {}", path.display())
-            }
-            Step::Restarting { command } => write!(f, "restarting containerd: {command}"),
-            Step::RestartSkipped { why } => write!(f, "not restarting containerd: {why}"),
-            Step::Healthy { detail } => write!(f, "containerd is healthy: {detail}"),
-            Step::Unhealthy { why } => write!(f, "containerd is NOT healthy: {why}"),
-            Step::RolledBack { files } => write!(f, "rolled back {files} file(s) from the backup"),
+            Step::Wrote { path, kind } => match kind {
+                ChangeKind::Create => t!("apply.step.created", path = path.display()),
+                ChangeKind::Delete => t!("apply.step.removed", path = path.display()),
+                _ => t!("apply.step.updated", path = path.display()),
+            },
+            Step::Restarting { command } => t!("apply.step.restarting", command = command),
+            Step::RestartSkipped { why } => t!("apply.step.restart_skipped", why = why),
+            Step::Healthy { detail } => t!("apply.step.healthy", detail = detail),
+            Step::Unhealthy { why } => t!("apply.step.unhealthy", why = why),
+            Step::RolledBack { files } => t!("apply.step.rolled_back", files = files),
             Step::RestartedAfterRollback { healthy: true } => {
-                write!(f, "restarted containerd with the old files: healthy again")
+                t!("apply.step.healthy_again").to_string()
             }
-            Step::DockerRestarted => write!(f, "restarted Docker for daemon.json"),
-            Step::DockerNotRestarted { why } => write!(f, "Docker not restarted: {why}"),
-            Step::RestartedAfterRollback { healthy: false } => write!(
-                f,
-                "restarted containerd with the old files: still NOT healthy"
-            ),
-        }
+            Step::RestartedAfterRollback { healthy: false } => {
+                t!("apply.step.still_unhealthy").to_string()
+            }
+            Step::DockerRestarted => t!("apply.step.docker_restarted").to_string(),
+            Step::DockerNotRestarted { why } => t!("apply.step.docker_not_restarted", why = why),
+        };
+        f.write_str(&text)
     }
 }
 
@@ -119,16 +119,15 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
     if docker_changed {
         match &opts.docker_restart {
             Some(cmd) => {
-                health::restart(cmd).map_err(|e| {
-                    Error::Other(format!("daemon.json was written but Docker did not restart: {e}\n  `ctrwiz rollback` restores the files"))
-                })?;
+                health::restart(cmd)
+                    .map_err(|e| Error::Other(crate::t!("apply.docker_failed", error = e)))?;
                 progress(Step::DockerRestarted);
-                report.message.push_str("; Docker restarted");
+                report.message.push_str(crate::t!("apply.docker_restarted"));
             }
             None => {
-                let why = "run `systemctl restart docker` when its containers may stop (or pass --restart-docker)".to_string();
+                let why = crate::t!("apply.docker_restart_yourself").to_string();
                 progress(Step::DockerNotRestarted { why: why.clone() });
-                report.message.push_str(&format!("; {why}"));
+                report.message.push_str(&crate::t!("apply.then", why = why));
             }
         }
     }
@@ -151,20 +150,22 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
                     clear_pending(&opts.state_dir);
                     Ok(Report {
                         restarted: true,
-                        message: format!(
-                            "finished the restart an interrupted apply ({id}) left undone"
-                        ),
+                        message: crate::t!("apply.finished_pending", id = id),
                         ..Default::default()
                     })
                 }
                 Err(why) => {
                     progress(Step::Unhealthy { why: why.clone() });
-                    Err(Error::Other(format!("containerd is not healthy after finishing the restart of interrupted apply {id}: {why}\n  `ctrwiz rollback {id}` restores the files from before it")))
+                    Err(Error::Other(crate::t!(
+                        "apply.pending_unhealthy",
+                        id = id,
+                        why = why
+                    )))
                 }
             };
         }
         return Ok(Report {
-            message: "Nothing to do: every file is already as planned.".into(),
+            message: crate::t!("apply.nothing").into(),
             ..Default::default()
         });
     }
@@ -194,16 +195,15 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
         // Half-written: put back what was there before saying anything.
         let _ = set.restore(root);
         clear_pending(&opts.state_dir);
-        return Err(Error::Other(format!(
-            "{e}\n  every file was restored from {}; nothing changed",
-            set.dir.display()
+        return Err(Error::Other(crate::t!(
+            "apply.write_failed",
+            error = e,
+            dir = set.dir.display()
         )));
     }
 
     let Some(restart) = &plan.restart else {
-        report.message =
-            "only hosts.toml files changed: containerd reads them on every pull, no restart needed"
-                .into();
+        report.message = crate::t!("apply.hosts_only").into();
         return Ok(report);
     };
     let Some(command) = opts.restart.command(restart.daemon_reload) else {
@@ -212,9 +212,10 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
         };
         clear_pending(&opts.state_dir);
         progress(Step::RestartSkipped { why: why.clone() });
-        report.message = format!(
-            "config.toml changed ({}); {why}",
-            restart.reasons.join("; ")
+        report.message = crate::t!(
+            "apply.config_changed_no_restart",
+            reasons = restart.reasons.join("; "),
+            why = why
         );
         return Ok(report);
     };
@@ -223,7 +224,7 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
     });
     let outcome = health::restart(&command).and_then(|output| {
         if !output.is_empty() {
-            log.line(&format!("restart output: {output}"));
+            log.line(&crate::t!("apply.restart_output", output = output));
         }
         health::check(opts)
     });
@@ -232,9 +233,9 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
             clear_pending(&opts.state_dir);
             progress(Step::Healthy { detail });
             report.restarted = true;
-            report.message = format!(
-                "containerd restarted and healthy ({})",
-                restart.reasons.join("; ")
+            report.message = crate::t!(
+                "apply.restarted_healthy",
+                reasons = restart.reasons.join("; ")
             );
             Ok(report)
         }
@@ -250,13 +251,15 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
             clear_pending(&opts.state_dir);
             progress(Step::RestartedAfterRollback { healthy });
             let after = if healthy {
-                "containerd runs again with the old configuration"
+                crate::t!("apply.rollback_healthy")
             } else {
-                "containerd is still not healthy with the old configuration either: check `journalctl -u containerd` and run `ctrwiz doctor`"
+                crate::t!("apply.rollback_unhealthy")
             };
-            Err(Error::Other(format!(
-                "containerd did not come back healthy after the restart: {why}\n  rolled back: the previous files were restored from {}; {after}",
-                set.dir.display()
+            Err(Error::Other(crate::t!(
+                "apply.rolled_back",
+                why = why,
+                dir = set.dir.display(),
+                after = after
             )))
         }
     }

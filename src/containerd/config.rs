@@ -45,7 +45,7 @@ impl ContainerdConfig {
             match item.as_integer() {
                 Some(1..=4) => {}
                 Some(n) => {
-                    let msg = format!("config version {n} is not one containerd knows (1 to 4)");
+                    let msg = crate::t!("plan.config.unknown_version", version = n);
                     return Err(Error::toml(path, text, at(item), &msg));
                 }
                 None => {
@@ -53,7 +53,7 @@ impl ContainerdConfig {
                         path,
                         text,
                         at(item),
-                        "`version` must be a whole number such as 2 or 3",
+                        crate::t!("plan.config.version_number"),
                     ))
                 }
             }
@@ -69,7 +69,7 @@ impl ContainerdConfig {
             .and_then(|p| p.get("registry"))
             .and_then(|r| r.get("config_path"));
         if let Some(item) = config_path.filter(|i| i.as_str().is_none()) {
-            let msg = "`config_path` must be a string such as \"/etc/containerd/certs.d\"";
+            let msg = crate::t!("plan.config.config_path_string");
             return Err(Error::toml(path, text, at(item), msg));
         }
         Ok(cfg)
@@ -77,6 +77,7 @@ impl ContainerdConfig {
 
     /// A minimal file of the right version for a node without config.toml.
     pub fn minimal(version: u32) -> String {
+        // i18n: file content
         format!("# Written by ctrwiz: containerd's own defaults apply to everything not set here.\nversion = {version}\n")
     }
 
@@ -285,7 +286,7 @@ impl ContainerdConfig {
             }
         }
         self.doc.insert("version", toml_edit::value(2));
-        Some(ConfigEdit("version = 2 added (a file without `version` is read as version 1, which ignores the plugin tables ctrwiz writes)".into()))
+        Some(ConfigEdit(crate::t!("plan.config.version_added").into()))
     }
 
     /// Sets the one hosts directory, never a colon list (facts §7.4).
@@ -300,8 +301,8 @@ impl ContainerdConfig {
         let registry = ensure_table(&mut self.doc, &path);
         set_string_keep_decor(registry, "config_path", dir, indent);
         Some(ConfigEdit(match old.as_deref() {
-            None | Some("") => format!("config_path is set to {dir}"),
-            Some(o) => format!("config_path changes from {o} to {dir}"),
+            None | Some("") => crate::t!("plan.config.config_path_set", dir = dir),
+            Some(o) => crate::t!("plan.config.config_path_changed", old = o, dir = dir),
         }))
     }
 
@@ -320,9 +321,9 @@ impl ContainerdConfig {
         {
             mirrors.clear();
         }
-        Some(ConfigEdit(format!(
-            "legacy registry.mirrors for {} removed (moved to hosts.toml; CRI will not load with both)",
-            names.join(", ")
+        Some(ConfigEdit(crate::t!(
+            "plan.config.legacy_mirrors_removed",
+            registries = names.join(", ")
         )))
     }
 
@@ -348,9 +349,9 @@ impl ContainerdConfig {
                 }
             }
         }
-        Some(ConfigEdit(format!(
-            "legacy registry.configs TLS settings for {} removed (moved to hosts.toml)",
-            hosts.join(", ")
+        Some(ConfigEdit(crate::t!(
+            "plan.config.legacy_tls_removed",
+            hosts = hosts.join(", ")
         )))
     }
 
@@ -402,9 +403,12 @@ impl ContainerdConfig {
         let (path, key) = self.sandbox_location();
         let indent = header_indent(&self.doc, &path);
         set_string_keep_decor(ensure_table(&mut self.doc, &path), key, image, indent);
-        Some(ConfigEdit(format!(
-            "the pause image is {image} (was {})",
-            old.as_deref().unwrap_or("containerd's default")
+        Some(ConfigEdit(crate::t!(
+            "plan.config.pause_image",
+            image = image,
+            old = old
+                .as_deref()
+                .unwrap_or(crate::t!("plan.config.default_value"))
         )))
     }
 
@@ -426,7 +430,10 @@ impl ContainerdConfig {
             Value::from(on),
             indent,
         );
-        Some(ConfigEdit(format!("SystemdCgroup = {on} for runc")))
+        Some(ConfigEdit(crate::t!(
+            "plan.config.systemd_cgroup",
+            value = on
+        )))
     }
 
     pub fn render(&self) -> String {

@@ -16,6 +16,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item};
 
 /// First-line marker of the files ctrwiz owns.
+// i18n: file content, the same in every language
 pub const MANAGED_MARKER: &str = "# Managed by ctrwiz";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -116,6 +117,7 @@ impl HostsSpec {
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!(
+            // i18n: file content
             "{MANAGED_MARKER} ({}) for {}. `ctrwiz apply` rewrites this file; `ctrwiz rollback` restores the one before.\n",
             self.origin, self.registry
         ));

@@ -141,7 +141,7 @@ pub fn probe(root: &Root, name: ToolName, timeout: Duration) -> Tool {
                 .map(str::to_string);
             tool.version = parse_version_line(text);
         }
-        Err(e) => tool.raw = Some(format!("could not run: {e}")),
+        Err(e) => tool.raw = Some(crate::t!("common.could_not_run", error = e)),
     }
     tool
 }

@@ -94,11 +94,11 @@ fn unary(
     rt.block_on(async {
         match tokio::time::timeout(timeout, call(socket, method, message)).await {
             Ok(r) => r,
-            Err(_) => Err(format!(
-                "no answer from {} within {} s",
-                socket.display(),
-                timeout.as_secs()
-            )),
+            Err(_) => {
+                let (socket, seconds) = (socket.display(), timeout.as_secs());
+                let e = crate::t!("verify.cri.no_answer", socket = socket, seconds = seconds);
+                Err(e)
+            }
         }
     })
 }
@@ -109,7 +109,7 @@ async fn call(socket: &Path, method: &str, message: &[u8]) -> Result<Vec<u8>, St
         .map_err(|e| format!("{}: {e}", socket.display()))?;
     let (client, connection) = h2::client::handshake(stream)
         .await
-        .map_err(|e| format!("HTTP/2 handshake: {e}"))?;
+        .map_err(|e| crate::t!("verify.cri.handshake", error = e))?;
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -156,7 +156,9 @@ fn grpc_status(headers: &http::HeaderMap) -> Result<(), String> {
                 .get("grpc-message")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            Err(format!("CRI error {code}: {}", percent_decode(msg)))
+            let message = percent_decode(msg);
+            let e = crate::t!("verify.cri.error", code = code, message = message);
+            Err(e)
         }
     }
 }

@@ -92,42 +92,29 @@ fn mirror_checks(live: &LiveFacts, out: &mut Vec<Check>) {
             r.registry,
             r.url.split("://").nth(1).unwrap_or(&r.url)
         );
-        let ms = r
+        let lat = r
             .latency_ms
-            .map(|m| format!(", {m} ms"))
+            .map(|ms| crate::t!("doctor.mirror.latency", ms = ms))
             .unwrap_or_default();
+        let (url, reg, why) = (&r.url, &r.registry, &r.detail);
+        let fix = || crate::t!("doctor.mirror.fix", reg = reg);
         let check = match r.status {
-            ProbeStatus::Ok => Check::new(
-                id,
-                Status::Ok,
-                format!("{} answers for {}{ms}", r.url, r.registry),
-            ),
-            ProbeStatus::Slow => Check::new(
-                id,
-                Status::Warn,
-                format!("{} is slow for {}{ms}", r.url, r.registry),
-            ),
-            ProbeStatus::Denied => Check::new(
-                id,
-                Status::Fail,
-                format!(
-                    "{} refuses {} ({}): an allowlist or IP-range mirror",
-                    r.url, r.registry, r.detail
-                ),
-            )
-            .fix(format!(
-                "choose another mirror for {} (`ctrwiz probe {}` measures them)",
-                r.registry, r.registry
-            )),
-            _ => Check::new(
-                id,
-                Status::Fail,
-                format!("{} does not work for {}: {}", r.url, r.registry, r.detail),
-            )
-            .fix(format!(
-                "choose another mirror for {} (`ctrwiz probe {}` measures them)",
-                r.registry, r.registry
-            )),
+            ProbeStatus::Ok => {
+                let msg = crate::t!("doctor.mirror.ok", url = url, reg = reg, latency = lat);
+                Check::new(id, Status::Ok, msg)
+            }
+            ProbeStatus::Slow => {
+                let msg = crate::t!("doctor.mirror.slow", url = url, reg = reg, latency = lat);
+                Check::new(id, Status::Warn, msg)
+            }
+            ProbeStatus::Denied => {
+                let msg = crate::t!("doctor.mirror.denied", url = url, reg = reg, detail = why);
+                Check::new(id, Status::Fail, msg).fix(fix())
+            }
+            _ => {
+                let msg = crate::t!("doctor.mirror.broken", url = url, reg = reg, detail = why);
+                Check::new(id, Status::Fail, msg).fix(fix())
+            }
         };
         out.push(check);
     }
@@ -175,21 +162,31 @@ fn containerd_checks(
 ) {
     match node.tool(ToolName::Containerd) {
         None => out.push(
-            Check::new("containerd.installed", Status::Fail, "containerd is not installed")
-                .fix("apt-get install containerd (Debian/Ubuntu), or unpack the release tarball into /usr/local and install containerd.service as the guides describe"),
+            Check::new(
+                "containerd.installed",
+                Status::Fail,
+                crate::t!("doctor.containerd.missing"),
+            )
+            .fix(crate::t!("doctor.containerd.missing_fix")),
         ),
-        Some(t) => out.push(Check::new(
-            "containerd.installed",
-            Status::Ok,
-            format!("containerd {} is installed", t.version.map_or("(unknown version)".into(), |v| v.to_string())),
-        )),
+        Some(t) => {
+            let version = t
+                .version
+                .map_or(crate::t!("doctor.containerd.unknown_version").into(), |v| {
+                    v.to_string()
+                });
+            let msg = crate::t!("doctor.containerd.installed", version = version);
+            out.push(Check::new("containerd.installed", Status::Ok, msg))
+        }
     }
     let addr = node.service.address.display();
     out.push(if node.service.running {
-        Check::new("containerd.running", Status::Ok, format!("containerd answers on {addr}"))
+        let msg = crate::t!("doctor.containerd.running", address = addr);
+        Check::new("containerd.running", Status::Ok, msg)
     } else {
-        Check::new("containerd.running", Status::Fail, format!("containerd does not answer on {addr}"))
-            .fix("systemctl start containerd (or rc-service containerd start); `journalctl -u containerd` shows why it stopped")
+        let msg = crate::t!("doctor.containerd.not_running", address = addr);
+        Check::new("containerd.running", Status::Fail, msg)
+            .fix(crate::t!("doctor.containerd.not_running_fix"))
     });
     let c = &node.containerd_config;
     if let Some(err) = &c.error {
@@ -197,9 +194,9 @@ fn containerd_checks(
             Check::new(
                 "config.parses",
                 Status::Fail,
-                format!("config.toml does not parse: {err}"),
+                crate::t!("doctor.config.parse_error", error = err),
             )
-            .fix("fix the file at that line and column; containerd refuses to start with it"),
+            .fix(crate::t!("doctor.config.parse_error_fix")),
         );
         return;
     }
@@ -208,42 +205,58 @@ fn containerd_checks(
             Check::new(
                 "config.parses",
                 Status::Warn,
-                format!(
-                    "{} does not exist: containerd runs on its defaults, which use no hosts dir",
-                    c.path.display()
-                ),
+                crate::t!("doctor.config.missing", path = c.path.display()),
             )
-            .fix("ctrwiz apply --preset NAME creates it"),
+            .fix(crate::t!("doctor.config.missing_fix")),
         );
         return;
     }
     out.push(Check::new(
         "config.parses",
         Status::Ok,
-        format!("{} parses", c.path.display()),
+        crate::t!("doctor.config.parses", path = c.path.display()),
     ));
     let schema = c.schema_version.unwrap_or(1);
     let check = match (schema, version) {
-        (3 | 4, Some(v)) if v.major < 2 => Check::new("config.version", Status::Fail, format!("config.toml says version = {schema}, which containerd {v} does not read (1.6.32+/1.7.17+ refuse to start; older ones ignore the CRI tables)"))
-            .fix("use a version = 2 file on containerd 1.x: `containerd config default > config.toml`, then ctrwiz apply"),
-        (4, Some(v)) if v < Version::new(2, 3, 0) => Check::new("config.version", Status::Fail, format!("config.toml says version = 4, which needs containerd 2.3; this is {v}, which exits at start"))
-            .fix("use version = 3 (`containerd config default`)"),
-        (1, _) => Check::new("config.version", Status::Warn, "config.toml has no `version`: it is read as version 1, where fully-qualified plugin tables (what the guides write) are ignored")
-            .fix("ctrwiz apply adds version = 2 and renames the short plugin names")
-            .repair(Selection::default()),
-        _ => Check::new("config.version", Status::Ok, format!("config.toml version {schema}")),
+        (3 | 4, Some(v)) if v.major < 2 => {
+            let msg = crate::t!("doctor.config.too_new", schema = schema, version = v);
+            Check::new("config.version", Status::Fail, msg)
+                .fix(crate::t!("doctor.config.too_new_fix"))
+        }
+        (4, Some(v)) if v < Version::new(2, 3, 0) => {
+            let msg = crate::t!("doctor.config.version_4", version = v);
+            Check::new("config.version", Status::Fail, msg)
+                .fix(crate::t!("doctor.config.version_4_fix"))
+        }
+        (1, _) => Check::new(
+            "config.version",
+            Status::Warn,
+            crate::t!("doctor.config.version_1"),
+        )
+        .fix(crate::t!("doctor.config.version_1_fix"))
+        .repair(Selection::default()),
+        _ => {
+            let msg = crate::t!("doctor.config.version_ok", schema = schema);
+            Check::new("config.version", Status::Ok, msg)
+        }
     };
     out.push(check);
     if c.cri_disabled {
-        out.push(Check::new("cri.disabled", Status::Fail, "config.toml disables the CRI plugin (disabled_plugins = [\"cri\"], as Docker's containerd.io package ships it): kubelet and crictl cannot use containerd")
-            .fix("remove \"cri\" from disabled_plugins and restart containerd"));
+        out.push(
+            Check::new(
+                "cri.disabled",
+                Status::Fail,
+                crate::t!("doctor.cri.disabled"),
+            )
+            .fix(crate::t!("doctor.cri.disabled_fix")),
+        );
     }
     if let Some(failures) = &live.cri_failures {
         out.push(if failures.is_empty() {
-            Check::new("cri.loaded", Status::Ok, "the CRI plugin is loaded (ctr plugins ls)")
+            Check::new("cri.loaded", Status::Ok, crate::t!("doctor.cri.loaded"))
         } else {
-            Check::new("cri.loaded", Status::Fail, format!("the CRI plugin did not load: {}", failures.join(", ")))
-                .fix("`ctr plugins ls -d id==cri` shows the reason; legacy registry.mirrors next to config_path is the usual one")
+            let msg = crate::t!("doctor.cri.not_loaded", failures = failures.join(", "));
+            Check::new("cri.loaded", Status::Fail, msg).fix(crate::t!("doctor.cri.not_loaded_fix"))
         });
     }
 }
@@ -265,8 +278,14 @@ fn config_path_checks(
         CRI_V2
     };
     if let Some(elsewhere) = cfg.config_path_at(other).filter(|p| !p.is_empty()) {
-        out.push(Check::new("config_path.table", Status::Fail, format!("config_path = {elsewhere:?} is under plugins.\"{other}\", which a version {} file does not read", cfg.schema_version()))
-            .fix(format!("set it under {table} instead (ctrwiz apply does)")).repair(repair_all()));
+        let (p, o, s) = (format!("{elsewhere:?}"), other, cfg.schema_version());
+        let msg = crate::t!("doctor.config_path.table", path = p, plugin = o, schema = s);
+        let fix = crate::t!("doctor.config_path.table_fix", table = table);
+        out.push(
+            Check::new("config_path.table", Status::Fail, msg)
+                .fix(fix)
+                .repair(repair_all()),
+        );
     }
     match &config_path {
         None => {
@@ -275,12 +294,23 @@ fn config_path_checks(
             } else {
                 Status::Fail
             };
-            out.push(Check::new("config_path.set", status, format!("config_path is not set under {table}: containerd's CRI ignores {} and every hosts.toml in it", node.hosts_dir.path.display()))
-                .fix("ctrwiz apply sets it (and restarts containerd once)").repair(repair_all()));
+            let dir = node.hosts_dir.path.display();
+            let msg = crate::t!("doctor.config_path.unset", table = table, dir = dir);
+            let fix = crate::t!("doctor.config_path.unset_fix");
+            out.push(
+                Check::new("config_path.set", status, msg)
+                    .fix(fix)
+                    .repair(repair_all()),
+            );
         }
         Some(p) if p.contains(':') && version.is_none_or(|v| v >= Version::new(2, 1, 0)) => {
-            out.push(Check::new("config_path.list", Status::Fail, format!("config_path = {p:?} is a list: since 2.1, CRI pulls through the transfer service treat it as one directory that does not exist, and hosts.toml is silently ignored"))
-                .fix("use one directory, config_path = \"/etc/containerd/certs.d\" (ctrwiz apply does)").repair(repair_all()));
+            let msg = crate::t!("doctor.config_path.list", path = format!("{p:?}"));
+            let fix = crate::t!("doctor.config_path.list_fix");
+            out.push(
+                Check::new("config_path.list", Status::Fail, msg)
+                    .fix(fix)
+                    .repair(repair_all()),
+            );
         }
         Some(p) => out.push(Check::new(
             "config_path.set",
@@ -292,21 +322,20 @@ fn config_path_checks(
     if !legacy.is_empty() {
         let names: Vec<&str> = legacy.keys().map(String::as_str).collect();
         let check = if config_path.is_some() {
-            let confirmed = match &live.cri_failures {
-                Some(f) if !f.is_empty() => {
-                    " — confirmed: `ctr plugins ls` shows the CRI plugin in error"
-                }
+            let c = match &live.cri_failures {
+                Some(f) if !f.is_empty() => crate::t!("doctor.legacy_mirrors.confirmed"),
                 _ => "",
             };
-            Check::new("legacy_mirrors.conflict", Status::Fail, format!("config.toml has both legacy registry.mirrors ({}) and config_path: the CRI plugin refuses to load (\"`mirrors` cannot be set when `config_path` is provided\"), so kubelet cannot pull at all{confirmed}", names.join(", ")))
+            let n = names.join(", ");
+            let msg = crate::t!("doctor.legacy_mirrors.conflict", names = n, confirmed = c);
+            Check::new("legacy_mirrors.conflict", Status::Fail, msg)
         } else {
-            Check::new("legacy_mirrors.present", Status::Warn, format!("config.toml uses deprecated registry.mirrors ({}); hosts.toml is the supported way and needs no restart to change", names.join(", ")))
+            let msg = crate::t!("doctor.legacy_mirrors.present", names = names.join(", "));
+            Check::new("legacy_mirrors.present", Status::Warn, msg)
         };
         out.push(
             check
-                .fix(
-                    "ctrwiz apply moves them to hosts.toml files and removes them from config.toml",
-                )
+                .fix(crate::t!("doctor.legacy_mirrors.fix"))
                 .repair(repair_all()),
         );
     }
@@ -320,8 +349,10 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
             dir_name.as_str(),
             "index.docker.io" | "registry-1.docker.io"
         ) {
-            out.push(Check::new(id("dir_name"), Status::Fail, format!("{}/{dir_name} is never used: containerd looks up Docker Hub images under docker.io", dir.display()))
-                .fix(format!("move it to {}/docker.io (or let ctrwiz write docker.io)", dir.display())));
+            let d = dir.display();
+            let msg = crate::t!("doctor.hosts.dir_name", dir = d, name = dir_name);
+            let fix = crate::t!("doctor.hosts.dir_name_fix", dir = d);
+            out.push(Check::new(id("dir_name"), Status::Fail, msg).fix(fix));
         }
         let Some(text) = text else { continue };
         let registry = RegistryName::from_dir_name(dir_name);
@@ -343,14 +374,9 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
         let parsed = match hosts::parse(&path, text) {
             Ok(p) => p,
             Err(e) => {
-                let mut c = Check::new(
-                    id("parses"),
-                    Status::Fail,
-                    format!("does not parse, so containerd silently uses upstream: {e}"),
-                )
-                .fix(format!(
-                    "fix it, or choose mirrors for {dir_name} again with ctrwiz"
-                ));
+                let msg = crate::t!("doctor.hosts.parse_error", error = e);
+                let fix = crate::t!("doctor.hosts.parse_error_fix", registry = dir_name);
+                let mut c = Check::new(id("parses"), Status::Fail, msg).fix(fix);
                 c.repair = rewrite(&registry, vec![]);
                 out.push(c);
                 continue;
@@ -369,7 +395,7 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
             })
             .collect();
         let fix_cmd = format!(
-            "ctrwiz apply --mirror {dir_name}={}",
+            "ctrwiz apply --mirror {dir_name}={}", // i18n: command
             if urls.is_empty() {
                 "upstream".to_string()
             } else {
@@ -384,21 +410,31 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
             out.push(c);
         };
         if !parsed.has_host_table && needs_host_table(version) {
-            push(Check::new(id("host_table"), Status::Fail, format!("has no [host] table: containerd {} rejects such a file (\"invalid `host` tree\") and pulls from upstream", version.map_or("1.6/1.7 before 1.7.32".into(), |v| v.to_string()))));
+            let version = version.map_or(crate::t!("doctor.hosts.old_versions").into(), |v| {
+                v.to_string()
+            });
+            let msg = crate::t!("doctor.hosts.host_table", version = version);
+            push(Check::new(id("host_table"), Status::Fail, msg));
         }
         if parsed
             .server
             .as_deref()
             .is_some_and(|s| s.trim_end_matches('/') == "https://docker.io")
         {
-            push(Check::new(id("server"), Status::Fail, "server = \"https://docker.io\" is not Docker Hub's API (containerd does not rewrite it; it answers with an HTML redirect): use https://registry-1.docker.io"));
+            push(Check::new(
+                id("server"),
+                Status::Fail,
+                crate::t!("doctor.hosts.server"),
+            ));
         }
         for h in &parsed.hosts {
             if !is_url(&h.url) {
-                push(Check::new(id("scheme"), Status::Warn, format!("host {:?} has no scheme: containerd assumes https://, and a name starting with \"http\" breaks", h.url)));
+                let msg = crate::t!("doctor.hosts.scheme", host = format!("{:?}", h.url));
+                push(Check::new(id("scheme"), Status::Warn, msg));
             }
             if h.url.starts_with("http://") && (h.skip_verify || h.has_ca) {
-                push(Check::new(id("http_tls"), Status::Warn, format!("{} is plain http:// but has TLS options: containerd then tries HTTPS first", h.url)));
+                let msg = crate::t!("doctor.hosts.http_tls", url = h.url);
+                push(Check::new(id("http_tls"), Status::Warn, msg));
             }
             let caps = h.capabilities.clone().unwrap_or_default();
             if let Some(bad) = caps.iter().find(|c| {
@@ -407,51 +443,66 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
                     "pull" | "resolve" | "push" | "referrers"
                 )
             }) {
-                push(Check::new(id("capability"), Status::Fail, format!("{} has unknown capability {bad:?}: containerd rejects the whole file and pulls from upstream", h.url)));
+                let bad = format!("{bad:?}");
+                let msg = crate::t!("doctor.hosts.capability", url = h.url, capability = bad);
+                push(Check::new(id("capability"), Status::Fail, msg));
             }
             if caps.iter().any(|c| c.eq_ignore_ascii_case("push"))
                 && is_public_mirror(&h.url, registry.as_ref())
             {
-                push(Check::new(id("push"), Status::Warn, format!("{} is a public mirror with the push capability: a push would go to the mirror", h.url)));
+                let msg = crate::t!("doctor.hosts.push", url = h.url);
+                push(Check::new(id("push"), Status::Warn, msg));
             }
         }
         if problems == 0 {
-            out.push(Check::new(
-                id("valid"),
-                Status::Ok,
-                format!(
-                    "{} host(s), server {}",
-                    parsed.hosts.len(),
-                    parsed.server.as_deref().unwrap_or("(the registry itself)")
-                ),
-            ));
+            let count = parsed.hosts.len();
+            let server = parsed
+                .server
+                .as_deref()
+                .unwrap_or(crate::t!("doctor.hosts.registry_itself"));
+            let msg = crate::t!("doctor.hosts.valid", count = count, server = server);
+            out.push(Check::new(id("valid"), Status::Ok, msg));
         }
     }
 }
 
 fn client_checks(node: &NodeState, cfg: Option<&ContainerdConfig>, out: &mut Vec<Check>) {
     if node.tool(ToolName::Ctr).is_some() {
-        out.push(Check::new("clients.ctr", Status::Ok, format!("ctr does not read config_path: pass --hosts-dir, e.g. `ctr images pull --hosts-dir {} docker.io/library/busybox:latest`", node.hosts_dir.path.display())));
+        let msg = crate::t!("doctor.clients.ctr", dir = node.hosts_dir.path.display());
+        out.push(Check::new("clients.ctr", Status::Ok, msg));
     }
     if let Some(n) = node.tool(ToolName::Nerdctl).and_then(|t| t.version) {
         if n == Version::new(2, 0, 0) || n == Version::new(2, 0, 1) {
-            out.push(Check::new("clients.nerdctl", Status::Fail, format!("nerdctl {n} ignores certs.d/docker.io/hosts.toml (nerdctl#3697): docker.io pulls go straight to Docker Hub"))
-                .fix("upgrade nerdctl to 2.0.2 or newer"));
+            let msg = crate::t!("doctor.clients.nerdctl", version = n);
+            let fix = crate::t!("doctor.clients.nerdctl_fix");
+            out.push(Check::new("clients.nerdctl", Status::Fail, msg).fix(fix));
         }
     }
     if node.tool(ToolName::Runc).is_none() && node.tool(ToolName::Crun).is_none() {
-        out.push(Check::new("runtime.runc", Status::Fail, "runc is not installed: containerd can pull images but cannot start containers").fix("apt-get install runc, or install runc.amd64 from the runc releases as /usr/local/sbin/runc"));
+        let msg = crate::t!("doctor.runtime.runc");
+        let fix = crate::t!("doctor.runtime.runc_fix");
+        out.push(Check::new("runtime.runc", Status::Fail, msg).fix(fix));
     }
     let bin_dirs = cfg
         .map(ContainerdConfig::cni_bin_dirs)
         .unwrap_or_else(|| vec!["/opt/cni/bin".into()]);
     match &node.cni_dir {
-        None => out.push(Check::new("cni.installed", Status::Warn, "no CNI plugins found: pods cannot get a network").fix("apt-get install containernetworking-plugins, or unpack cni-plugins into /opt/cni/bin")),
-        Some(d) if !bin_dirs.iter().any(|b| Path::new(b) == d) => out.push(
-            Check::new("cni.bin_dir", Status::Warn, format!("CNI plugins are in {} but containerd looks in {} (Debian installs them in /usr/lib/cni)", d.display(), bin_dirs.join(", ")))
-                .fix(format!("set bin_dir = \"{}\" in the CRI cni table, or link them: mkdir -p /opt/cni/bin && ln -s {}/* /opt/cni/bin/", d.display(), d.display())),
-        ),
-        Some(d) => out.push(Check::new("cni.bin_dir", Status::Ok, format!("CNI plugins in {}", d.display()))),
+        None => {
+            let msg = crate::t!("doctor.cni.missing");
+            let fix = crate::t!("doctor.cni.missing_fix");
+            out.push(Check::new("cni.installed", Status::Warn, msg).fix(fix))
+        }
+        Some(d) if !bin_dirs.iter().any(|b| Path::new(b) == d) => {
+            let expected = bin_dirs.join(", ");
+            let found = d.display();
+            let msg = crate::t!("doctor.cni.bin_dir", found = found, expected = expected);
+            let fix = crate::t!("doctor.cni.bin_dir_fix", dir = d.display());
+            out.push(Check::new("cni.bin_dir", Status::Warn, msg).fix(fix))
+        }
+        Some(d) => {
+            let msg = crate::t!("doctor.cni.ok", dir = d.display());
+            out.push(Check::new("cni.bin_dir", Status::Ok, msg))
+        }
     }
 }
 
@@ -768,6 +819,119 @@ mod tests {
             ],
         );
         assert_eq!(status(&ok, "cni.bin_dir"), Some(Status::Ok));
+    }
+
+    fn has_chinese(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn chinese_messages_same_check_ids() {
+        let files = [
+            (CFG, "version = 2\n"),
+            (
+                "/etc/containerd/certs.d/docker.io/hosts.toml",
+                "server = \"https://docker.io\"\n",
+            ),
+        ];
+        let (_d, n) = node(&files, &[C16]);
+        let en = run(&n, &LiveFacts::default());
+        let zh = {
+            let _zh = crate::i18n::scoped(crate::i18n::Lang::Zh);
+            run(&n, &LiveFacts::default())
+        };
+        let key = |c: &Check| (c.id.clone(), c.status, c.repair.clone());
+        assert_eq!(
+            en.iter().map(key).collect::<Vec<_>>(),
+            zh.iter().map(key).collect::<Vec<_>>()
+        );
+        let find =
+            |checks: &[Check], id: &str| checks.iter().find(|c| c.id == id).cloned().unwrap();
+        let runc = find(&zh, "runtime.runc");
+        assert_eq!(
+            runc.message,
+            "未安装 runc：containerd 能拉取镜像，但无法启动容器"
+        );
+        assert!(
+            runc.fix
+                .as_deref()
+                .unwrap()
+                .starts_with("apt-get install runc，"),
+            "{runc:?}"
+        );
+        assert!(find(&zh, "config_path.set")
+            .message
+            .contains("未设置 config_path"));
+        // The English text is untouched, and a command stays a command.
+        assert!(find(&en, "runtime.runc")
+            .message
+            .starts_with("runc is not installed"));
+        assert_eq!(
+            find(&zh, "hosts.docker.io.server").fix,
+            find(&en, "hosts.docker.io.server").fix
+        );
+        for c in zh.iter().filter(|c| c.status != Status::Ok) {
+            assert!(has_chinese(&c.message), "{c:?}");
+            assert!(
+                c.fix
+                    .as_deref()
+                    .is_none_or(|f| f.starts_with("ctrwiz apply --mirror") || has_chinese(f)),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn chinese_mirror_checks() {
+        use crate::probe::{ProbeResult, ProbeStatus};
+        let probe = |url: &str, status, ms, detail: &str| ProbeResult {
+            registry: "docker.io".into(),
+            url: url.into(),
+            source: "configured".into(),
+            status,
+            latency_ms: ms,
+            connect_ms: None,
+            v2_status: None,
+            manifest_status: None,
+            detail: detail.into(),
+        };
+        let live = LiveFacts {
+            cri_failures: Some(vec![]),
+            probes: Some(vec![
+                probe("https://a.example", ProbeStatus::Ok, Some(120), ""),
+                probe("https://b.example", ProbeStatus::Denied, None, "403"),
+            ]),
+        };
+        let (_d, n) = node(&[(CFG, V2_WITH_PATH)], &[C21]);
+        let en = run(&n, &live);
+        let zh = {
+            let _zh = crate::i18n::scoped(crate::i18n::Lang::Zh);
+            run(&n, &live)
+        };
+        let ids = |c: &[Check]| c.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&en), ids(&zh));
+        let msg = |checks: &[Check], id: &str| checks.iter().find(|c| c.id == id).cloned().unwrap();
+        assert_eq!(
+            msg(&en, "mirror.docker.io.a.example").message,
+            "https://a.example answers for docker.io, 120 ms"
+        );
+        assert_eq!(
+            msg(&zh, "mirror.docker.io.a.example").message,
+            "https://a.example 可为 docker.io 提供服务，120 ms"
+        );
+        let denied = msg(&zh, "mirror.docker.io.b.example");
+        assert!(
+            denied.message.contains("拒绝为 docker.io 提供服务（403）"),
+            "{denied:?}"
+        );
+        assert_eq!(
+            denied.fix.as_deref(),
+            Some("为 docker.io 换一个镜像源（`ctrwiz probe docker.io` 可逐个测速）")
+        );
+        assert_eq!(
+            msg(&zh, "cri.loaded").message,
+            "CRI 插件已加载（ctr plugins ls）"
+        );
     }
 
     #[test]

@@ -150,7 +150,10 @@ pub fn candidates(
 /// every candidate gets exactly one result by `timeout` (+ a small grace).
 pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<ProbeResult> {
     let (out_tx, out_rx) = mpsc::channel();
+    // Worker threads write details in the caller's language.
+    let lang = crate::i18n::lang();
     std::thread::spawn(move || {
+        crate::i18n::set_thread(lang);
         let deadline = Instant::now() + opts.timeout + Duration::from_millis(100);
         let (tx, rx) = mpsc::channel::<(usize, ProbeResult)>();
         let queue = std::sync::Arc::new(std::sync::Mutex::new(
@@ -160,6 +163,7 @@ pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<P
         for _ in 0..opts.max_parallel.clamp(1, candidates.len().max(1)) {
             let (tx, queue, shared) = (tx.clone(), queue.clone(), shared.clone());
             std::thread::spawn(move || {
+                crate::i18n::set_thread(lang);
                 // The lock is released at the end of this statement, before
                 // the probe (a `while let` would hold it for the whole body).
                 let next = || queue.lock().ok().and_then(|mut q| q.pop());
@@ -182,11 +186,9 @@ pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<P
         }
         for (i, c) in candidates.iter().enumerate().filter(|(i, _)| !done[*i]) {
             let _ = i;
-            let _ = out_tx.send(result(
-                c,
-                ProbeStatus::Unreachable,
-                format!("no answer within {} ms", opts.timeout.as_millis()),
-            ));
+            let ms = opts.timeout.as_millis();
+            let detail = crate::t!("probe.detail.no_answer", ms = ms);
+            let _ = out_tx.send(result(c, ProbeStatus::Unreachable, detail));
         }
     });
     out_rx
@@ -260,7 +262,8 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
         Some(p) => match ureq::Proxy::new(p) {
             Ok(p) => builder = builder.proxy(p),
             Err(e) => {
-                r.detail = format!("bad proxy setting {p:?}: {e}");
+                let p = format!("{p:?}");
+                r.detail = crate::t!("probe.detail.bad_proxy", proxy = p, error = e);
                 return r;
             }
         },
@@ -293,30 +296,17 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
     match status {
         200 => {}
         401 if challenge.is_some() => {}
-        403 => {
-            return finish(
-                r,
-                ProbeStatus::Denied,
-                "403 on /v2/: this mirror does not serve you (allowlist or IP range)",
-            )
-        }
+        403 => return finish(r, ProbeStatus::Denied, crate::t!("probe.detail.denied_v2")),
         code => {
-            return finish(
-                r,
-                ProbeStatus::HttpError,
-                &format!("GET /v2/ answered {code}, not a registry API"),
-            )
+            let detail = crate::t!("probe.detail.not_registry", code = code);
+            return finish(r, ProbeStatus::HttpError, &detail);
         }
     }
 
     // 2. HEAD a small manifest, with an anonymous token when challenged.
     let Some(image) = &c.probe_image else {
-        return finish_alive(
-            r,
-            start,
-            opts,
-            "registry API answers (no probe image for this registry)",
-        );
+        let detail = crate::t!("probe.detail.no_probe_image");
+        return finish_alive(r, start, opts, detail);
     };
     let (repo, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
     let url = manifest_url(&c.endpoint, &c.registry, repo, tag);
@@ -350,18 +340,23 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
         Ok((code, _)) => {
             r.manifest_status = Some(code);
             match code {
-                200 => finish_alive(r, start, opts, &format!("serves {image}")),
-                401 | 403 => finish(
-                    r,
-                    ProbeStatus::Denied,
-                    &format!("{code} for {image}: allowlist only, or needs credentials"),
-                ),
-                429 => finish(r, ProbeStatus::HttpError, "429: rate limited"),
-                code => finish(
+                200 => {
+                    let detail = crate::t!("probe.detail.serves", image = image);
+                    finish_alive(r, start, opts, &detail)
+                }
+                401 | 403 => {
+                    let detail = crate::t!("probe.detail.denied", code = code, image = image);
+                    finish(r, ProbeStatus::Denied, &detail)
+                }
+                429 => finish(
                     r,
                     ProbeStatus::HttpError,
-                    &format!("HEAD {image} answered {code}"),
+                    crate::t!("probe.detail.rate_limited"),
                 ),
+                code => {
+                    let detail = crate::t!("probe.detail.head_status", image = image, code = code);
+                    finish(r, ProbeStatus::HttpError, &detail)
+                }
             }
         }
     }
@@ -429,12 +424,12 @@ fn connect_time(ep: &Endpoint, timeout: Duration) -> Result<Duration, String> {
     };
     let addr = (ep.host(), port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {}: {e}", ep.host()))?
+        .map_err(|e| crate::t!("probe.detail.cannot_resolve", host = ep.host(), error = e))?
         .next()
-        .ok_or_else(|| format!("{} has no address", ep.host()))?;
+        .ok_or_else(|| crate::t!("probe.detail.no_address", host = ep.host()))?;
     let t = Instant::now();
     TcpStream::connect_timeout(&addr, timeout)
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        .map_err(|e| crate::t!("probe.detail.cannot_connect", addr = addr, error = e))?;
     Ok(t.elapsed())
 }
 

@@ -79,6 +79,7 @@ pub fn parse_ctr_debug(log: &str) -> (Option<String>, Vec<String>) {
     let mut fetched: Vec<String> = Vec::new();
     for l in log
         .lines()
+        // i18n: ctr's log message
         .filter(|l| l.contains("fetch response received") && l.contains("response.status=\"200"))
     {
         if let Some(h) = host(l).filter(|h| !fetched.contains(h)) {
@@ -114,7 +115,7 @@ pub fn run(
         report.cri = Some(crate::cri::pull_image(socket, &full, timeout));
     }
     let Some(ctr) = node.tool(ToolName::Ctr).and_then(|t| t.path.clone()) else {
-        report.message = "ctr is not installed; it comes with containerd".into();
+        report.message = crate::t!("verify.pull.no_ctr").into();
         return report;
     };
     let done = process::run(
@@ -130,7 +131,7 @@ pub fn run(
     let done = match done {
         Ok(d) => d,
         Err(e) => {
-            report.message = format!("could not run ctr: {e}");
+            report.message = crate::t!("verify.pull.ctr_failed", error = e);
             return report;
         }
     };
@@ -142,10 +143,11 @@ pub fn run(
     report.resolved_by = resolved;
     report.fetched_from = fetched;
     let cri_note = match &report.cri {
-        Some(Ok(r)) => format!(" The CRI pull (kubelet's path) worked: {r}."),
-        Some(Err(e)) => format!(" The CRI pull (kubelet's path) FAILED: {e}."),
-        None => " The CRI plugin is not loaded, so only ctr was tried.".into(),
+        Some(Ok(r)) => crate::t!("verify.pull.cri_ok", image = r),
+        Some(Err(e)) => crate::t!("verify.pull.cri_failed", error = e),
+        None => crate::t!("verify.pull.cri_not_loaded").into(),
     };
+    let host = report.resolved_by.as_deref().unwrap_or("?");
     report.message = if !report.pulled {
         let why = done
             .stderr
@@ -155,25 +157,25 @@ pub fn run(
             .unwrap_or("")
             .to_string();
         if done.timed_out {
-            format!("the pull did not finish within {} s", timeout.as_secs())
+            crate::t!("verify.pull.timed_out", seconds = timeout.as_secs())
         } else {
-            format!("the pull failed: {why}")
+            crate::t!("verify.pull.failed", reason = why)
         }
     } else if report.served_by_mirror {
-        format!(
-            "{full} was served by the mirror {}",
-            report.resolved_by.as_deref().unwrap_or("?")
-        )
+        crate::t!("verify.pull.by_mirror", image = full, host = host)
     } else if report.mirrors.is_empty() {
-        format!(
-            "{full} was served by {} (no mirror is configured for {registry})",
-            report.resolved_by.as_deref().unwrap_or("?")
-        )
+        let (i, h, r) = (&full, host, &registry);
+        crate::t!("verify.pull.no_mirror", image = i, host = h, registry = r)
     } else {
-        format!(
-            "{full} was served by {}, not by a mirror ({}): the mirrors did not answer, so containerd fell back; run `ctrwiz probe {registry}`",
-            report.resolved_by.as_deref().unwrap_or("?"),
-            report.mirrors.join(", ")
+        let mirrors = report.mirrors.join(", ");
+        crate::i18n::format(
+            crate::t!("verify.pull.fell_back"),
+            &[
+                ("image", &full),
+                ("host", &host),
+                ("mirrors", &mirrors),
+                ("registry", &registry),
+            ],
         )
     };
     report.message.push_str(&cri_note);

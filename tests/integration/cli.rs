@@ -55,7 +55,9 @@ impl Node {
 
     fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctrwiz"));
-        cmd.arg("--root")
+        // English unless a test asks otherwise, whatever the developer's locale.
+        cmd.env("LC_ALL", "C.UTF-8")
+            .arg("--root")
             .arg(self.dir.path())
             .args(args)
             .env("CTRWIZ_CONFIG_DIR", self.path("/user-config"));
@@ -533,6 +535,7 @@ fn two_applies_at_once_one_refuses() {
     let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
     let spawn = |node: &Node| {
         Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .env("LC_ALL", "C.UTF-8")
             .arg("--root")
             .arg(node.dir.path())
             .args(["apply", "--preset", "daocloud", "--yes"])
@@ -861,6 +864,7 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
     fs::create_dir_all(config.parent().unwrap()).unwrap();
     fs::write(&config, fixture("containerd-1.6.20-default.toml")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("LC_ALL", "C.UTF-8")
         .args(["--rootless", "--state-dir"])
         .arg(home.path().join("state"))
         .args(["apply", "--mirror", "docker.io=daocloud", "--yes"])
@@ -956,4 +960,95 @@ fn each_backup_set_has_an_apply_log_to_attach_when_asking_for_help() {
     ] {
         assert!(log.contains(want), "missing {want:?} in:\n{log}");
     }
+}
+
+#[test]
+fn chinese_from_the_locale_or_lang_and_english_otherwise() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let plan = &["plan", "--preset", "daocloud"];
+    let zh = node.run_env(plan, &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "")]);
+    assert_code(&zh, 0);
+    let text = stdout(&zh);
+    assert!(
+        text.contains("文件（") && text.contains("containerd 将重启"),
+        "{text}"
+    );
+    // LC_MESSAGES outranks LANG; --lang outranks both.
+    let en = node.run_env(
+        plan,
+        &[
+            ("LANG", "zh_CN.UTF-8"),
+            ("LC_ALL", ""),
+            ("LC_MESSAGES", "en_US.UTF-8"),
+        ],
+    );
+    assert!(stdout(&en).contains("Files ("), "{}", stdout(&en));
+    let flag = node.run_env(
+        &["--lang", "en", "plan", "--preset", "daocloud"],
+        &[("LC_ALL", "zh_CN.UTF-8")],
+    );
+    assert!(stdout(&flag).contains("will restart"), "{}", stdout(&flag));
+    // --help and the man page come from the same catalogs.
+    let help = node.run_env(&["--help"], &[("LC_ALL", "zh_CN.UTF-8")]);
+    let help = stdout(&help);
+    assert!(
+        help.contains("用法：") && help.contains("安全地配置") && help.contains("选项"),
+        "{help}"
+    );
+    assert!(help.contains("--preset") || help.contains("plan"), "{help}");
+    let man = stdout(&node.run(&["--lang", "zh", "man"]));
+    assert!(man.contains("镜像源"), "{man}");
+}
+
+#[test]
+fn a_chinese_error_still_names_the_file_line_and_column_and_writes_nothing() {
+    let node = Node::with_config(
+        "version = 2\n\n[plugins.\"io.containerd.grpc.v1.cri\"\nsandbox_image = \"x\"\n",
+    );
+    let before = node.snapshot();
+    let out = node.run(&["--lang", "zh", "apply", "--preset", "daocloud", "--yes"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("/etc/containerd/config.toml:3:"), "{err}");
+    assert!(err.contains("未写入任何内容"), "{err}");
+    assert_eq!(node.snapshot(), before);
+    let usage = Node::new().run(&[
+        "--lang",
+        "zh",
+        "apply",
+        "--mirror",
+        "docker.io=ftp://x",
+        "--yes",
+    ]);
+    assert_code(&usage, 2);
+    assert!(
+        stderr(&usage).contains("只支持 http:// 和 https://"),
+        "{}",
+        stderr(&usage)
+    );
+}
+
+#[test]
+fn the_files_written_do_not_depend_on_the_language() {
+    let written = |lang: &str| {
+        let node = Node::with_config(&fixture("containerd-1.7-legacy-mirrors.toml"));
+        fs::create_dir_all(node.path("/etc/systemd/system")).unwrap();
+        let out = node.run(&[
+            "--lang",
+            lang,
+            "apply",
+            "--preset",
+            "daocloud",
+            "--proxy",
+            "http://10.0.0.1:3128",
+            "--yes",
+        ]);
+        assert_code(&out, 0);
+        (
+            node.read("/etc/containerd/config.toml"),
+            node.read(DOCKER_HOSTS),
+            node.read("/etc/systemd/system/containerd.service.d/http-proxy.conf"),
+        )
+    };
+    assert_eq!(written("zh"), written("en"));
 }

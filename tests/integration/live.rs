@@ -256,6 +256,7 @@ impl Live {
     /// The same, with another restart command (to make restarts fail).
     pub fn ctrwiz_restarting_with(&self, restart_cmd: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .env("LC_ALL", "C.UTF-8")
             .arg("--config")
             .arg(self.config())
             .arg("--hosts-dir")
@@ -276,7 +277,7 @@ impl Live {
     /// The same invocation as a shell command line (for the wizard in tmux).
     pub fn ctrwiz_command_line(&self, args: &[&str]) -> String {
         format!(
-            "CTRWIZ_CONFIG_DIR={d}/user-config {bin} --config {d}/config.toml --hosts-dir {d}/certs.d --address {d}/c.sock --state-dir {d}/state-ctrwiz --restart-cmd 'sh {d}/restart.sh' --health-timeout 30 {}",
+            "LC_ALL=C.UTF-8 CTRWIZ_CONFIG_DIR={d}/user-config {bin} --config {d}/config.toml --hosts-dir {d}/certs.d --address {d}/c.sock --state-dir {d}/state-ctrwiz --restart-cmd 'sh {d}/restart.sh' --health-timeout 30 {}",
             args.join(" "),
             d = self.dir.display(),
             bin = env!("CARGO_BIN_EXE_ctrwiz")

@@ -239,6 +239,7 @@ fn cli_json_has_one_record_per_mirror() {
     let fast = serve(Behaviour::Fast);
     let dead = refused();
     let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("LC_ALL", "C.UTF-8")
         .args(["probe", "--json", "--timeout", "1000", "--mirror"])
         .arg(format!(
             "docker.io=http://127.0.0.1:{fast},http://127.0.0.1:{dead}"
@@ -281,6 +282,7 @@ fn doctor_measures_the_mirrors_the_node_actually_uses() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("LC_ALL", "C.UTF-8")
         .arg("--root")
         .arg(node.path())
         .args(["doctor", "--json"])

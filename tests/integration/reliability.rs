@@ -15,7 +15,8 @@ const CONFIG: &str = "etc/containerd/config.toml";
 
 fn ctrwiz(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctrwiz"));
-    cmd.arg("--root")
+    cmd.env("LC_ALL", "C.UTF-8")
+        .arg("--root")
         .arg(root)
         .args(args)
         .env("CTRWIZ_CONFIG_DIR", root.join("user-config"));

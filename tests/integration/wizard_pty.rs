@@ -35,6 +35,8 @@ impl Tmux {
 
     fn tmux(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
+            // The wizard in English (the server keeps the first client's env).
+            .env("LC_ALL", "C.UTF-8")
             .args(["-L", &self.socket])
             .args(args)
             .env_remove("TMUX")
@@ -176,6 +178,7 @@ fn a_panic_inside_the_wizard_leaves_the_terminal_usable() {
 #[test]
 fn without_a_terminal_it_points_to_plan_and_apply() {
     let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("LC_ALL", "C.UTF-8")
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

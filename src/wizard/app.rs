@@ -37,13 +37,13 @@ impl Step {
 
     pub fn title(self) -> &'static str {
         match self {
-            Step::Node => "Node",
-            Step::Preset => "Preset",
-            Step::Registries => "Registries",
-            Step::Extras => "Extras",
-            Step::Review => "Review",
-            Step::Apply => "Apply",
-            Step::Done => "Done",
+            Step::Node => crate::t!("wizard.step.node"),
+            Step::Preset => crate::t!("wizard.step.preset"),
+            Step::Registries => crate::t!("wizard.step.registries"),
+            Step::Extras => crate::t!("wizard.step.extras"),
+            Step::Review => crate::t!("wizard.step.review"),
+            Step::Apply => crate::t!("wizard.step.apply"),
+            Step::Done => crate::t!("wizard.step.done"),
         }
     }
 
@@ -612,7 +612,7 @@ pub fn validate_urls(input: &str) -> Result<Vec<String>, String> {
         .filter(|s| !s.is_empty())
         .collect();
     if urls.is_empty() {
-        return Err("type one or more mirror URLs, separated by commas".into());
+        return Err(crate::t!("wizard.registries.urls_missing").into());
     }
     urls.iter()
         .map(|u| {
@@ -851,7 +851,7 @@ pub fn target_mirrors(app: &App, r: &RegistryName) -> String {
                     .iter()
                     .all(|h| Some(h.endpoint.url()) == spec.server) =>
             {
-                "(the registry itself)".into()
+                crate::t!("wizard.registries.itself").into()
             }
             Some(Target::Write(spec)) => spec
                 .hosts
@@ -859,7 +859,7 @@ pub fn target_mirrors(app: &App, r: &RegistryName) -> String {
                 .map(|h| label(h.endpoint.url()))
                 .collect::<Vec<_>>()
                 .join(", "),
-            Some(Target::Remove(_)) => "(remove hosts.toml)".into(),
+            Some(Target::Remove(_)) => crate::t!("wizard.registries.remove").into(),
             None => String::new(),
         },
         Err(e) => format!("! {e}"),
@@ -874,10 +874,13 @@ pub fn preset_probe_summary(app: &App, preset: &crate::catalog::Preset) -> Optio
         .filter(|p| p.source == preset.id)
         .collect();
     if probed.is_empty() {
-        return app.probing.then(|| "measuring…".to_string());
+        return app
+            .probing
+            .then(|| crate::t!("wizard.preset.measuring").to_string());
     }
     let ok = probed.iter().filter(|p| p.status.works()).count();
-    Some(format!("{ok}/{} answer", probed.len()))
+    let total = probed.len();
+    Some(crate::t!("wizard.preset.answered", ok = ok, total = total))
 }
 
 /// Once every probe is in, and unless the user chose otherwise, each
@@ -913,10 +916,16 @@ fn prefer_fastest(app: &mut App) {
 /// A short measurement for a mirror URL, if probed.
 pub fn probe_label(app: &App, registry: &RegistryName, url: &str) -> Option<String> {
     let r = app.probes.get(&(registry.to_string(), url.to_string()))?;
+    use crate::probe::ProbeStatus as S;
     Some(match (r.status, r.latency_ms) {
-        (crate::probe::ProbeStatus::Ok, Some(ms)) => format!("{ms} ms"),
-        (crate::probe::ProbeStatus::Slow, Some(ms)) => format!("slow, {ms} ms"),
-        (s, _) => format!("{s:?}").to_lowercase(),
+        (S::Ok, Some(ms)) => crate::t!("wizard.probe.ms", ms = ms),
+        (S::Slow, Some(ms)) => crate::t!("wizard.probe.slow_ms", ms = ms),
+        (S::Ok, None) => crate::t!("wizard.probe.ok").to_string(),
+        (S::Slow, None) => crate::t!("wizard.probe.slow").to_string(),
+        (S::Denied, _) => crate::t!("wizard.probe.denied").to_string(),
+        (S::Unreachable, _) => crate::t!("wizard.probe.unreachable").to_string(),
+        (S::TlsError, _) => crate::t!("wizard.probe.tls_error").to_string(),
+        (S::HttpError, _) => crate::t!("wizard.probe.http_error").to_string(),
     })
 }
 
@@ -1075,18 +1084,23 @@ pub struct PrivateForm {
 }
 
 pub const PRIVATE_FIELDS: usize = 6;
-pub const TRANSPORTS: [&str; 3] = [
-    "https (verify the certificate)",
-    "https, skip verification (warned)",
-    "plain http://",
-];
+pub const TRANSPORTS: usize = 3;
+
+/// The name of transport `i` (0 https, 1 skip verification, 2 plain http).
+pub fn transport_label(i: usize) -> &'static str {
+    match i {
+        0 => crate::t!("wizard.private.https"),
+        1 => crate::t!("wizard.private.skip_verify"),
+        _ => crate::t!("wizard.private.plain_http"),
+    }
+}
 
 impl PrivateForm {
     /// The registry this form describes; the CA file is read later, at the
     /// edge (`Effect::AddPrivate`).
     pub fn to_registry(&self) -> Result<crate::extras::PrivateRegistry, String> {
-        let host =
-            RegistryName::parse(self.host.trim()).map_err(|e| format!("host: {}", e.reason))?;
+        let host = RegistryName::parse(self.host.trim())
+            .map_err(|e| crate::t!("wizard.private.bad_host", reason = e.reason))?;
         let mut r = crate::extras::PrivateRegistry::new(host);
         r.skip_verify = self.transport == 1;
         r.plain_http = self.transport == 2;
@@ -1104,7 +1118,7 @@ impl PrivateForm {
                 .auth
                 .trim()
                 .split_once(':')
-                .ok_or("auth: write user:password")?;
+                .ok_or(crate::t!("wizard.private.bad_auth"))?;
             r.username = Some(u.to_string());
             r.password = Some(p.to_string());
         }
@@ -1125,7 +1139,7 @@ fn on_private_key(
             form.field = (form.field + PRIVATE_FIELDS - 1) % PRIVATE_FIELDS
         }
         KeyCode::Char(' ') if form.field == PRIVATE_FIELDS - 1 => {
-            form.transport = (form.transport + 1) % TRANSPORTS.len()
+            form.transport = (form.transport + 1) % TRANSPORTS
         }
         KeyCode::Enter => match form.to_registry() {
             Ok(r) => {
@@ -1153,11 +1167,11 @@ fn on_private_key(
 pub fn validate_image(input: &str) -> Result<String, String> {
     let s = input.trim();
     if s.is_empty() || s.contains(char::is_whitespace) {
-        return Err("type an image such as registry.k8s.io/pause:3.10".into());
+        return Err(crate::t!("wizard.extras.image_missing").into());
     }
     let last = s.rsplit('/').next().unwrap_or(s);
     if !last.contains(':') && !s.contains('@') {
-        return Err("add a tag (pause:3.10) so the pinned image does not drift".into());
+        return Err(crate::t!("wizard.extras.image_no_tag").into());
     }
     Ok(s.to_string())
 }

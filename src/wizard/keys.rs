@@ -29,8 +29,10 @@ pub struct Binding {
     /// Steps where the binding works (empty: all).
     pub steps: &'static [Step],
     pub keys: &'static [KeyCode],
-    pub label: &'static str,
-    pub help: &'static str,
+    /// The footer's text, in the current language (`None`: not shown).
+    pub label: Option<fn() -> &'static str>,
+    /// The help overlay's text (`None`: not shown).
+    pub help: Option<fn() -> &'static str>,
     pub action: Action,
 }
 
@@ -41,127 +43,127 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         steps: &[Node, Preset, Registries, Extras, Review],
         keys: &[Enter],
-        label: "Enter next",
-        help: "accept this step and go on",
+        label: Some(|| crate::t!("wizard.footer.next")),
+        help: Some(|| crate::t!("wizard.keyhelp.next")),
         action: Action::Next,
     },
     Binding {
         steps: &[Done],
         keys: &[Enter],
-        label: "Enter quit",
-        help: "leave the wizard",
+        label: Some(|| crate::t!("wizard.footer.quit_done")),
+        help: Some(|| crate::t!("wizard.keyhelp.quit_done")),
         action: Action::Quit,
     },
     Binding {
         steps: &[Review, Apply],
         keys: &[Char('y')],
-        label: "y apply",
-        help: "confirm: write the files",
+        label: Some(|| crate::t!("wizard.footer.yes")),
+        help: Some(|| crate::t!("wizard.keyhelp.yes")),
         action: Action::Yes,
     },
     Binding {
         steps: &[Apply],
         keys: &[Char('n'), Enter],
-        label: "N cancel",
-        help: "do not apply (the default)",
+        label: Some(|| crate::t!("wizard.footer.no")),
+        help: Some(|| crate::t!("wizard.keyhelp.no")),
         action: Action::No,
     },
     Binding {
         steps: &[Preset, Registries, Extras, Review],
         keys: &[Up, Char('k')],
-        label: "↑↓ move",
-        help: "move the selection (also j/k)",
+        label: Some(|| crate::t!("wizard.footer.move")),
+        help: Some(|| crate::t!("wizard.keyhelp.move")),
         action: Action::Up,
     },
     Binding {
         steps: &[Preset, Registries, Extras, Review],
         keys: &[Down, Char('j')],
-        label: "",
-        help: "",
+        label: None,
+        help: None,
         action: Action::Down,
     },
     Binding {
         steps: &[Registries, Extras],
         keys: &[Char(' '), KeyCode::Right],
-        label: "Space change",
-        help: "change the mirror of this registry",
+        label: Some(|| crate::t!("wizard.footer.change")),
+        help: Some(|| crate::t!("wizard.keyhelp.change")),
         action: Action::Change,
     },
     Binding {
         steps: &[Registries],
         keys: &[Char('a')],
-        label: "a add",
-        help: "add a registry (host or host:port)",
+        label: Some(|| crate::t!("wizard.footer.add")),
+        help: Some(|| crate::t!("wizard.keyhelp.add")),
         action: Action::AddRegistry,
     },
     Binding {
         steps: &[Review],
         keys: &[Tab],
-        label: "Tab diff",
-        help: "switch between the file list and its diff",
+        label: Some(|| crate::t!("wizard.footer.focus")),
+        help: Some(|| crate::t!("wizard.keyhelp.focus")),
         action: Action::Focus,
     },
     Binding {
         steps: &[Review],
         keys: &[PageUp],
-        label: "PgDn scroll",
-        help: "scroll the diff",
+        label: Some(|| crate::t!("wizard.footer.scroll")),
+        help: Some(|| crate::t!("wizard.keyhelp.scroll")),
         action: Action::PageUp,
     },
     Binding {
         steps: &[Review],
         keys: &[PageDown],
-        label: "",
-        help: "",
+        label: None,
+        help: None,
         action: Action::PageDown,
     },
     Binding {
         steps: &[Node],
         keys: &[Char('t')],
-        label: "t troubleshoot",
-        help: "run the doctor's checks on this node",
+        label: Some(|| crate::t!("wizard.footer.troubleshoot")),
+        help: Some(|| crate::t!("wizard.keyhelp.troubleshoot")),
         action: Action::Troubleshoot,
     },
     Binding {
         steps: &[Node],
         keys: &[Char('f')],
-        label: "f fix",
-        help: "plan the fixes ctrwiz can make, then review them",
+        label: Some(|| crate::t!("wizard.footer.fix")),
+        help: Some(|| crate::t!("wizard.keyhelp.fix")),
         action: Action::Fix,
     },
     Binding {
         steps: &[Done],
         keys: &[Char('v')],
-        label: "v verify",
-        help: "pull a small image now and show which host served it",
+        label: Some(|| crate::t!("wizard.footer.verify")),
+        help: Some(|| crate::t!("wizard.keyhelp.verify")),
         action: Action::Verify,
     },
     Binding {
         steps: &[Done],
         keys: &[Char('s')],
-        label: "s save profile",
-        help: "save these choices for `ctrwiz apply --profile`",
+        label: Some(|| crate::t!("wizard.footer.save")),
+        help: Some(|| crate::t!("wizard.keyhelp.save")),
         action: Action::Save,
     },
     Binding {
         steps: &[Preset, Registries, Extras, Review, Apply],
         keys: &[Esc],
-        label: "Esc back",
-        help: "go back without losing anything",
+        label: Some(|| crate::t!("wizard.footer.back")),
+        help: Some(|| crate::t!("wizard.keyhelp.back")),
         action: Action::Back,
     },
     Binding {
         steps: &[],
         keys: &[Char('?')],
-        label: "? help",
-        help: "show or hide this help",
+        label: Some(|| crate::t!("wizard.footer.help")),
+        help: Some(|| crate::t!("wizard.keyhelp.help")),
         action: Action::Help,
     },
     Binding {
         steps: &[],
         keys: &[Char('q')],
-        label: "q quit",
-        help: "quit (asks first if not applied); Ctrl-C at once",
+        label: Some(|| crate::t!("wizard.footer.quit")),
+        help: Some(|| crate::t!("wizard.keyhelp.quit")),
         action: Action::Quit,
     },
 ];
@@ -182,8 +184,8 @@ pub fn action(step: Step, key: &KeyEvent) -> Option<Action> {
 pub fn footer(step: Step) -> Vec<&'static str> {
     BINDINGS
         .iter()
-        .filter(|b| (b.steps.is_empty() || b.steps.contains(&step)) && !b.label.is_empty())
-        .map(|b| b.label)
+        .filter(|b| b.steps.is_empty() || b.steps.contains(&step))
+        .filter_map(|b| b.label.map(|f| f()))
         .collect()
 }
 
@@ -191,16 +193,18 @@ pub fn footer(step: Step) -> Vec<&'static str> {
 pub fn help(step: Step) -> Vec<(String, &'static str)> {
     BINDINGS
         .iter()
-        .filter(|b| (b.steps.is_empty() || b.steps.contains(&step)) && !b.help.is_empty())
-        .map(|b| {
-            (
+        .filter(|b| b.steps.is_empty() || b.steps.contains(&step))
+        .filter_map(|b| {
+            let help = b.help?;
+            Some((
                 b.keys.iter().map(key_name).collect::<Vec<_>>().join(" "),
-                b.help,
-            )
+                help(),
+            ))
         })
         .collect()
 }
 
+/// Key names are the same in every language (they are printed on the keys).
 fn key_name(k: &KeyCode) -> String {
     match k {
         Enter => "Enter".into(),

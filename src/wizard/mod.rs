@@ -113,8 +113,18 @@ fn panic_for_tests(msg: &Msg) {
     }
 }
 
+/// Starts a worker thread in the spawning thread's language (a worker's
+/// messages, such as the apply's progress, reach the screen as text).
+fn spawn<F: FnOnce() + Send + 'static>(f: F) {
+    let lang = crate::i18n::lang();
+    std::thread::spawn(move || {
+        crate::i18n::set_thread(lang);
+        f()
+    });
+}
+
 fn spawn_input(tx: mpsc::Sender<Msg>) {
-    std::thread::spawn(move || loop {
+    spawn(move || loop {
         let msg = match event::read() {
             Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
             Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
@@ -129,7 +139,7 @@ fn spawn_input(tx: mpsc::Sender<Msg>) {
 
 /// Tools report one by one, then the files and service complete the node.
 fn spawn_detect(loc: Locations, tx: mpsc::Sender<Msg>) {
-    std::thread::spawn(move || {
+    spawn(move || {
         let rx = node::tools::spawn_probes(&loc.root, loc.probe_timeout);
         let mut tools = Vec::new();
         for t in rx {
@@ -145,7 +155,7 @@ fn spawn_probes(catalog: &Catalog, tx: mpsc::Sender<Msg>) {
     let Ok(candidates) = crate::probe::candidates(catalog, &[], None) else {
         return;
     };
-    std::thread::spawn(move || {
+    spawn(move || {
         let opts = crate::probe::ProbeOptions::new(std::time::Duration::from_secs(3));
         for r in crate::probe::spawn(candidates, opts) {
             if tx.send(Msg::Probe(r)).is_err() {
@@ -160,7 +170,7 @@ fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: mpsc::Sender<
     // CTRWIZ_VERIFY_IMAGE picks another small image (a private one, say).
     let image = std::env::var("CTRWIZ_VERIFY_IMAGE")
         .unwrap_or_else(|_| crate::verify::DEFAULT_IMAGE.to_string());
-    std::thread::spawn(move || {
+    spawn(move || {
         // The node as it is after the apply: re-read its hosts dir.
         let mut node = node;
         node.hosts_dir = crate::node::files::read_hosts_dir_at(
@@ -194,7 +204,7 @@ fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: mpsc::Sender<
 }
 
 fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, tx: mpsc::Sender<Msg>) {
-    std::thread::spawn(move || {
+    spawn(move || {
         let progress_tx = tx.clone();
         let result = apply::run(&plan, &opts, &mut |step| {
             let _ = progress_tx.send(Msg::ApplyStep(step.to_string()));

@@ -41,16 +41,23 @@ pub fn render(buf: &Buffer) -> String {
         h as f32 * CELL_H + 16.0
     );
     for y in 0..h {
-        for x in 0..w {
+        let mut x = 0;
+        while x < w {
             let cell = &buf[(x, y)];
+            // A wide (CJK) character spans two cells; the one it covers
+            // holds a placeholder and is not drawn.
+            let cells = (unicode_width::UnicodeWidthStr::width(cell.symbol()) as u16).clamp(1, 2);
+            let col = x;
+            x += cells;
             let reversed = cell.modifier.contains(Modifier::REVERSED);
             let (mut fg, mut bg) = (color(cell.fg, FG), color(cell.bg, BG));
             if reversed {
                 std::mem::swap(&mut fg, &mut bg);
             }
-            let (px, py) = (8.0 + x as f32 * CELL_W, 8.0 + y as f32 * CELL_H);
+            let (px, py) = (8.0 + col as f32 * CELL_W, 8.0 + y as f32 * CELL_H);
+            let cell_w = CELL_W * f32::from(cells);
             if bg != BG {
-                out.push_str(&format!("<rect x=\"{px}\" y=\"{py}\" width=\"{CELL_W}\" height=\"{CELL_H}\" fill=\"{bg}\"/>\n"));
+                out.push_str(&format!("<rect x=\"{px}\" y=\"{py}\" width=\"{cell_w}\" height=\"{CELL_H}\" fill=\"{bg}\"/>\n"));
             }
             let sym = cell.symbol();
             if sym.trim().is_empty() {

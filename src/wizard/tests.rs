@@ -5,6 +5,7 @@ use super::app::{update, App, ApplyState, Editor, Effect, Msg, Step};
 use super::{keys, view};
 use crate::apply::Report;
 use crate::catalog::Catalog;
+use crate::i18n::Lang;
 use crate::node::{self, Locations, NodeState};
 use crate::registry::RegistryName;
 use crate::selection::Choice;
@@ -462,20 +463,29 @@ fn render(a: &App) -> ratatui::buffer::Buffer {
     t.backend().buffer().clone()
 }
 
+/// The buffer as lines of text. A wide (CJK) character fills its cell and
+/// hides the next one, which holds a placeholder: skipped, so that a line
+/// is as wide on screen as the terminal.
 fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
     let mut out = String::new();
     for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width)
-            .map(|x| buf[(x, y)].symbol().to_string())
-            .collect();
+        let mut line = String::new();
+        let mut x = 0;
+        while x < buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            x += (view::width(sym) as u16).max(1);
+        }
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out
 }
 
-/// Every step, in the states a user meets, as rendered buffers.
-fn fixture_screens(color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> {
+/// Every step, in the states a user meets, as rendered buffers, in `lang`
+/// (the whole journey runs in it: the node's findings too).
+fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> {
+    let _lang = crate::i18n::scoped(lang);
     let mut shots = Vec::new();
     let mut fresh = app();
     fresh.color = color;
@@ -555,27 +565,89 @@ fn fixture_screens(color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> 
     shots
 }
 
-#[test]
-fn snapshots_of_every_step() {
-    for (name, buf) in fixture_screens(false) {
-        insta::assert_snapshot!(name, buffer_text(&buf));
+/// A snapshot's name: English as it always was, other languages prefixed.
+fn shot_name(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::En => name.to_string(),
+        other => format!("{}_{name}", other.code()),
     }
 }
 
-/// Writes `<dir>/<step>.svg` for every fixture screen when
-/// `CTRWIZ_SCREENSHOTS=<dir>` is set (scripts/screenshots converts them).
+#[test]
+fn snapshots_of_every_step() {
+    for lang in Lang::ALL {
+        for (name, buf) in fixture_screens(lang, false) {
+            insta::assert_snapshot!(shot_name(lang, name), buffer_text(&buf));
+        }
+    }
+}
+
+#[test]
+fn chinese_screens_are_chinese_and_fit_the_terminal() {
+    let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for (name, buf) in fixture_screens(Lang::Zh, false) {
+        let text = buffer_text(&buf);
+        assert!(
+            text.chars().any(is_cjk),
+            "{name} is not in Chinese:\n{text}"
+        );
+        for line in text.lines() {
+            assert!(
+                view::width(line) <= buf.area.width as usize,
+                "{name}: a line wider than {}: {line:?}",
+                buf.area.width
+            );
+        }
+    }
+    // The language is the thread's: English stays the default.
+    let en = fixture_screens(Lang::En, false);
+    assert!(!buffer_text(&en[0].1).chars().any(is_cjk));
+}
+
+#[test]
+fn worker_threads_take_the_spawning_threads_language() {
+    let _zh = crate::i18n::scoped(Lang::Zh);
+    let (tx, rx) = std::sync::mpsc::channel();
+    super::spawn(move || {
+        let _ = tx.send(crate::i18n::lang());
+    });
+    assert_eq!(rx.recv().unwrap(), Lang::Zh);
+}
+
+#[test]
+fn wide_characters_take_two_cells_in_text_and_svg() {
+    let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 6, 1));
+    buf.set_string(0, 0, "镜像ab", ratatui::style::Style::new());
+    assert_eq!(buffer_text(&buf), "镜像ab\n");
+    let svg = super::svg::render(&buf);
+    // 镜 at column 0, 像 at column 2, a at column 4: x = 8 + 9 × column.
+    for (c, x) in [("镜", 8), ("像", 26), ("a", 44), ("b", 53)] {
+        let line = svg
+            .lines()
+            .find(|l| l.ends_with(&format!(">{c}</text>")))
+            .unwrap_or_else(|| panic!("no {c}:\n{svg}"));
+        assert!(line.starts_with(&format!("<text x=\"{x}\" ")), "{line}");
+    }
+    assert_eq!(svg.matches("</text>").count(), 4, "{svg}");
+}
+
+/// Writes `<dir>/<step>.svg` (and `<dir>/zh_<step>.svg` in Chinese) for
+/// every fixture screen when `CTRWIZ_SCREENSHOTS=<dir>` is set
+/// (scripts/screenshots converts them).
 #[test]
 fn write_screenshot_svgs() {
     let Some(dir) = std::env::var_os("CTRWIZ_SCREENSHOTS") else {
         return;
     };
     std::fs::create_dir_all(&dir).unwrap();
-    for (name, buf) in fixture_screens(true) {
-        std::fs::write(
-            std::path::Path::new(&dir).join(format!("{name}.svg")),
-            super::svg::render(&buf),
-        )
-        .unwrap();
+    for lang in Lang::ALL {
+        for (name, buf) in fixture_screens(lang, true) {
+            std::fs::write(
+                std::path::Path::new(&dir).join(format!("{}.svg", shot_name(lang, name))),
+                super::svg::render(&buf),
+            )
+            .unwrap();
+        }
     }
 }
 

@@ -60,10 +60,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let theme = Theme { color: app.color };
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        let msg = format!(
-            "Please enlarge the terminal to {}×{} (now {}×{}).\n\nq quits.",
-            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
-        );
+        let ((w, h), (cw, ch)) = (MIN_SIZE, (area.width, area.height));
+        let msg = crate::t!("wizard.frame.too_small", w = w, h = h, cw = cw, ch = ch);
         let y = area.height.saturating_sub(3) / 2;
         let r = Rect {
             x: area.x,
@@ -102,11 +100,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if app.confirm_quit {
         let r = centered(area, 50, 5);
-        frame.render_widget(Clear, r);
+        clear(frame, r);
         frame.render_widget(
-            Paragraph::new("Your changes are not applied.\nQuit anyway? [y/N]")
+            Paragraph::new(crate::t!("wizard.frame.quit_confirm"))
                 .alignment(Alignment::Center)
-                .block(Block::default().borders(Borders::ALL).title(" Quit ")),
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(crate::t!("wizard.frame.quit_title")),
+                ),
             r,
         );
     }
@@ -125,12 +127,10 @@ fn draw_title(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             steps.push(Span::raw(s.title()));
         }
     }
+    let total = Step::ALL.len();
     let head = Line::from(vec![
         Span::styled("ctrwiz", theme.accent()),
-        Span::raw(format!(
-            " — containerd registry mirrors   step {n} of {}",
-            Step::ALL.len()
-        )),
+        Span::raw(crate::t!("wizard.frame.title", n = n, total = total)),
     ]);
     frame.render_widget(Paragraph::new(vec![head, Line::from(steps)]), area);
 }
@@ -142,17 +142,40 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .into_iter()
         .map(|(k, h)| {
             Line::from(vec![
-                Span::styled(format!("{k:<14}"), theme.accent()),
+                Span::styled(pad(&k, 14), theme.accent()),
                 Span::raw(h),
             ])
         })
-        .chain([Line::raw(""), Line::raw("any key closes this help")])
+        .chain([
+            Line::raw(""),
+            Line::raw(crate::t!("wizard.frame.help_close")),
+        ])
         .collect();
-    frame.render_widget(Clear, r);
+    clear(frame, r);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys ")),
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(crate::t!("wizard.frame.help_title")),
+        ),
         r,
     );
+}
+
+/// Clears `r` for an overlay. A wide (CJK) character just left of it
+/// would still cover the overlay's first column (its border): blanked too.
+pub fn clear(frame: &mut Frame, r: Rect) {
+    frame.render_widget(Clear, r);
+    let Some(left) = r.x.checked_sub(1) else {
+        return;
+    };
+    let buf = frame.buffer_mut();
+    for y in r.top()..r.bottom() {
+        let cell = &mut buf[(left, y)];
+        if width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
 }
 
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -185,4 +208,22 @@ pub fn fit(s: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// Display width in terminal cells (a CJK character is 2).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Pads with spaces to a display width (`{:<N}` counts chars, not cells).
+pub fn pad(s: &str, width: usize) -> String {
+    let w = self::width(s);
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
+/// Truncates to a display width, then pads to it: a fixed-width column.
+pub fn column(s: &str, width: usize) -> String {
+    pad(&fit(s, width), width)
 }

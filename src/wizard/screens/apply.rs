@@ -2,8 +2,9 @@
 //! failure the rollback and what to do next.
 
 use crate::plan::ChangeKind;
+use crate::t;
 use crate::wizard::app::{App, ApplyState};
-use crate::wizard::view::{fit, Theme};
+use crate::wizard::view::{fit, pad, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
@@ -15,58 +16,49 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.apply_state {
         ApplyState::Confirm => {
             if let Some(why) = &app.cannot_apply {
-                lines.push(Line::styled("Applying needs root.", theme.bad()));
+                lines.push(Line::styled(t!("wizard.apply.needs_root"), theme.bad()));
                 lines.push(Line::raw(""));
                 lines.push(Line::raw(why.clone()));
                 lines.push(Line::raw(""));
-                lines.push(Line::raw(
-                    "Everything up to here was a preview: nothing was written. Esc goes back.",
-                ));
+                lines.push(Line::raw(t!("wizard.apply.preview_only")));
             } else {
                 let n = plan.effective().count();
                 lines.push(Line::styled(
-                    format!("Apply {n} change(s)? [y/N]"),
+                    t!("wizard.apply.confirm", n = n),
                     theme.accent(),
                 ));
                 lines.push(Line::raw(""));
                 for c in plan.effective() {
                     let verb = match c.kind() {
-                        ChangeKind::Create => "create",
-                        ChangeKind::Delete => "remove",
-                        _ => "update",
+                        ChangeKind::Create => t!("wizard.apply.create"),
+                        ChangeKind::Delete => t!("wizard.apply.remove"),
+                        _ => t!("wizard.apply.update"),
                     };
                     lines.push(Line::raw(fit(
-                        &format!("  {verb:<7}{}", c.path.display()),
+                        &format!("  {}{}", pad(&format!("{verb} "), 7), c.path.display()),
                         80,
                     )));
                 }
                 lines.push(Line::raw(""));
-                lines.push(Line::raw(
-                    "Every file is backed up first; ".to_string() + &plan.restart_sentence(),
-                ));
-                lines.push(Line::styled(
-                    "y applies; n, Enter or Esc go back without writing anything.",
-                    theme.dim(),
-                ));
+                let restart = plan.restart_sentence();
+                lines.push(Line::raw(t!("wizard.apply.backed_up", restart = restart)));
+                lines.push(Line::styled(t!("wizard.apply.confirm_hint"), theme.dim()));
             }
         }
         ApplyState::Running | ApplyState::Failed(_) => {
-            lines.push(Line::styled("Applying…", theme.accent()));
+            lines.push(Line::styled(t!("wizard.apply.running"), theme.accent()));
             for l in &app.apply_log {
                 lines.push(Line::raw(format!("  ✓ {l}")));
             }
             if let ApplyState::Failed(e) = &app.apply_state {
                 lines.push(Line::raw(""));
-                lines.push(Line::styled("✗ The apply failed.", theme.bad()));
+                lines.push(Line::styled(t!("wizard.apply.failed"), theme.bad()));
                 for l in e.lines() {
                     lines.push(Line::raw(l.trim().to_string()));
                 }
                 lines.push(Line::raw(""));
-                lines.push(Line::raw("Next: `ctrwiz doctor` explains the node; the backup and apply.log are in the backup set."));
-                lines.push(Line::styled(
-                    "Esc goes back to the review; q quits.",
-                    theme.dim(),
-                ));
+                lines.push(Line::raw(t!("wizard.apply.next")));
+                lines.push(Line::styled(t!("wizard.apply.failed_hint"), theme.dim()));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Step 6: what was written, where the backup is, how to check it, and
 //! `s` to save the choices as a profile for other nodes.
 
+use crate::t;
 use crate::wizard::app::App;
 use crate::wizard::view::{fit, Theme};
 use ratatui::layout::Rect;
@@ -9,20 +10,21 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut lines = vec![Line::styled("✓ Done.", theme.good())];
+    let mut lines = vec![Line::styled(t!("wizard.done.title"), theme.good())];
     if let Some(report) = &app.report {
         lines.push(Line::raw(report.message.clone()));
         lines.push(Line::raw(""));
         // A long list would push the checks off the screen: show a few.
         const SHOWN: usize = 4;
         for p in report.written.iter().take(SHOWN) {
-            lines.push(Line::raw(fit(&format!("  wrote {}", p.display()), 80)));
+            lines.push(Line::raw(fit(
+                &t!("wizard.done.wrote", path = p.display()),
+                80,
+            )));
         }
         if report.written.len() > SHOWN {
-            lines.push(Line::raw(format!(
-                "  … and {} more file(s) (all in apply.log)",
-                report.written.len() - SHOWN
-            )));
+            let n = report.written.len() - SHOWN;
+            lines.push(Line::raw(t!("wizard.done.more", n = n)));
         }
         if let Some(dir) = &report.backup_dir {
             let shown = match app
@@ -33,10 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Some(rel) => format!("/{}", rel.display()),
                 None => dir.display().to_string(),
             };
-            lines.push(Line::raw(fit(
-                &format!("  backup {shown} (undo: ctrwiz rollback)"),
-                80,
-            )));
+            lines.push(Line::raw(fit(&t!("wizard.done.backup", path = shown), 80)));
         }
     }
     let hosts = app
@@ -45,31 +44,33 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|n| n.hosts_dir.path.display().to_string())
         .unwrap_or_else(|| "/etc/containerd/certs.d".into());
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Check that pulls use the mirror:",
-        theme.accent(),
-    ));
-    lines.push(Line::raw(
-        "  crictl pull docker.io/library/busybox:latest          (kubelet's path)",
-    ));
+    lines.push(Line::styled(t!("wizard.done.check"), theme.accent()));
+    lines.push(Line::raw(command(
+        // i18n: a command to type
+        "crictl pull docker.io/library/busybox:latest",
+        53,
+        t!("wizard.done.kubelet_path"),
+    )));
     lines.push(Line::raw(fit(
+        // i18n: a command to type
         &format!("  ctr images pull --hosts-dir {hosts} docker.io/library/busybox:latest"),
         80,
     )));
-    lines.push(Line::raw(
-        "  nerdctl --debug pull busybox                           (look for the mirror)",
-    ));
+    lines.push(Line::raw(command(
+        // i18n: a command to type
+        "nerdctl --debug pull busybox",
+        54,
+        t!("wizard.done.look_for_mirror"),
+    )));
     match (&app.verify, app.can_verify) {
-        (_, false) => lines.push(Line::raw(
-            "  ctrwiz verify                                          (on the live node)",
-        )),
-        (None, true) => lines.push(Line::raw(
-            "  v runs `ctrwiz verify` now: it pulls busybox and names the host that served it",
-        )),
-        (Some(None), true) => lines.push(Line::styled(
-            "  verifying: pulling docker.io/library/busybox:latest…",
-            theme.dim(),
-        )),
+        (_, false) => lines.push(Line::raw(command(
+            // i18n: a command to type
+            "ctrwiz verify",
+            54,
+            t!("wizard.done.live_node"),
+        ))),
+        (None, true) => lines.push(Line::raw(t!("wizard.done.verify_now"))),
+        (Some(None), true) => lines.push(Line::styled(t!("wizard.done.verifying"), theme.dim())),
         (Some(Some(r)), true) => {
             let (mark, style) = if r.ok() {
                 ("✓", theme.good())
@@ -81,18 +82,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     match &app.saved {
-        None => lines.push(Line::styled(
-            "s saves these choices: `ctrwiz apply --profile FILE` on other nodes.",
-            theme.dim(),
-        )),
+        None => lines.push(Line::styled(t!("wizard.done.save_hint"), theme.dim())),
         Some(Ok(path)) => lines.push(Line::styled(
-            fit(&format!("✓ Profile saved: {path}"), 80),
+            fit(&t!("wizard.done.saved", path = path), 80),
             theme.good(),
         )),
         Some(Err(e)) => lines.push(Line::styled(
-            fit(&format!("✗ Could not save the profile: {e}"), 80),
+            fit(&t!("wizard.done.save_failed", error = e), 80),
             theme.bad(),
         )),
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// A command and, after it in a column, what it shows (commands are ASCII).
+fn command(cmd: &str, width: usize, comment: &str) -> String {
+    format!("  {cmd:<width$} {comment}")
 }

@@ -2,9 +2,10 @@
 //! clearly needs it; then it is preselected and the reason is shown.
 
 use crate::extras::Proxy;
-use crate::wizard::app::{App, Editor, Extra, PrivateForm, TRANSPORTS};
+use crate::t;
+use crate::wizard::app::{transport_label, App, Editor, Extra, PrivateForm};
 use crate::wizard::screens::registries::input_box;
-use crate::wizard::view::{fit, Theme};
+use crate::wizard::view::{fit, pad, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -22,71 +23,81 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .as_ref()
         .is_some_and(|n| n.tool(crate::node::ToolName::Dockerd).is_some());
     let mut lines = vec![
-        Line::styled(
-            "Extras for this node (Space changes the selected row)",
-            theme.accent(),
-        ),
+        Line::styled(t!("wizard.extras.heading"), theme.accent()),
         Line::raw(""),
     ];
     for (i, extra) in Extra::ALL.iter().enumerate() {
         let (title, value, why) = match extra {
             Extra::SystemdCgroup => (
-                "SystemdCgroup for runc",
+                t!("wizard.extras.systemd_cgroup"),
                 match x.systemd_cgroup {
-                    None => "[ ] keep as it is".to_string(),
+                    None => format!("[ ] {}", t!("wizard.extras.keep")),
                     Some(true) => "[x] true".to_string(),
                     Some(false) => "[x] false".to_string(),
                 },
                 if systemd {
-                    "recommended: PID 1 is systemd, and kubelet's cgroup driver must match containerd's"
+                    t!("wizard.extras.why_systemd")
                 } else {
-                    "PID 1 is not systemd here: keep cgroupfs unless kubelet uses the systemd driver"
+                    t!("wizard.extras.why_no_systemd")
                 },
             ),
             Extra::PauseImage => (
-                "Pause (sandbox) image",
+                t!("wizard.extras.pause_image"),
                 match &x.sandbox_image {
-                    None => "[ ] keep as it is".to_string(),
+                    None => format!("[ ] {}", t!("wizard.extras.keep")),
                     Some(img) => format!("[x] {img}"),
                 },
-                "hosts.toml mirrors serve the default pause image too; registry.aliyuncs.com is a copy, not a proxy",
+                t!("wizard.extras.why_pause"),
             ),
             Extra::Proxy => (
-                "Proxy for containerd only",
+                t!("wizard.extras.proxy"),
                 match &x.proxy {
-                    None => "[ ] none".to_string(),
-                    Some(Proxy::Set { url, .. }) => format!("[x] {url} (systemd drop-in)"),
-                    Some(Proxy::Remove) => "[x] remove the drop-in".to_string(),
+                    None => format!("[ ] {}", t!("wizard.extras.none")),
+                    Some(Proxy::Set { url, .. }) => {
+                        format!("[x] {}", t!("wizard.extras.proxy_set", url = url))
+                    }
+                    Some(Proxy::Remove) => format!("[x] {}", t!("wizard.extras.proxy_remove")),
                 },
-                "type `URL [NO_PROXY,list]`; the default NO_PROXY keeps loopback, private ranges and .svc direct",
+                t!("wizard.extras.why_proxy"),
             ),
             Extra::DefaultMirror => (
-                "Fallback mirror (_default)",
-                match app.selection.mirrors.get(&crate::registry::RegistryName::parse("_default").expect("valid")) {
+                t!("wizard.extras.default_mirror"),
+                match app
+                    .selection
+                    .mirrors
+                    .get(&crate::registry::RegistryName::parse("_default").expect("valid"))
+                {
                     Some(crate::selection::Choice::Urls(u)) => format!("[x] {}", u.join(", ")),
-                    _ => "[ ] none".to_string(),
+                    _ => format!("[ ] {}", t!("wizard.extras.none")),
                 },
-                "used for every registry without its own directory (containerd 1.6.17 or newer)",
+                t!("wizard.extras.why_default_mirror"),
             ),
             Extra::PrivateRegistry => (
-                "Private registries",
+                t!("wizard.extras.private"),
                 if x.private.is_empty() {
-                    "[ ] none (Space adds one)".to_string()
+                    format!("[ ] {}", t!("wizard.extras.none_add"))
                 } else {
-                    format!("[x] {}", x.private.iter().map(|p| p.host.to_string()).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "[x] {}",
+                        x.private
+                            .iter()
+                            .map(|p| p.host.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 },
-                "Harbor and the like: CA file copied next to hosts.toml, auth in a 0600 file, push allowed",
+                t!("wizard.extras.why_private"),
             ),
             Extra::DockerMirror => (
-                "Docker's daemon.json",
+                t!("wizard.extras.docker"),
                 match &x.docker_mirrors {
-                    None => "[ ] leave it".to_string(),
+                    None => format!("[ ] {}", t!("wizard.extras.leave")),
                     Some(m) => format!("[x] registry-mirrors = {}", m.join(", ")),
                 },
                 if dockerd {
-                    "dockerd is installed and keeps its own images; Docker is not restarted by the wizard"
+                    t!("wizard.extras.why_dockerd")
                 } else {
-                    "dockerd is not installed here"
+                    t!("wizard.extras.why_no_dockerd")
                 },
             ),
         };
@@ -97,7 +108,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Style::new()
         };
         lines.push(Line::styled(
-            fit(&format!("{cursor} {title:<28} {value}"), 80),
+            fit(&format!("{cursor} {} {value}", pad(title, 28)), 80),
             style,
         ));
         lines.push(Line::styled(format!("    {why}"), theme.dim()));
@@ -116,29 +127,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             frame,
             area,
             theme,
-            " Proxy URL for containerd (empty: none) ",
+            t!("wizard.extras.proxy_title"),
             input,
             error.as_deref(),
-            "Enter accepts, Esc cancels",
+            t!("wizard.extras.accept_hint"),
         ),
         Some(Editor::Custom { input, error, .. }) => input_box(
             frame,
             area,
             theme,
-            " Fallback mirror URLs for every other registry ",
+            t!("wizard.extras.default_mirror_title"),
             input,
             error.as_deref(),
-            "Enter accepts a valid list, Esc cancels",
+            t!("wizard.registries.custom_hint"),
         ),
         Some(Editor::Private(form)) => draw_private(frame, area, form, theme),
         Some(Editor::PauseImage { input, error }) => input_box(
             frame,
             area,
             theme,
-            " Pause image of your own ",
+            t!("wizard.extras.pause_title"),
             input,
             error.as_deref(),
-            "Enter accepts, Esc cancels",
+            t!("wizard.extras.accept_hint"),
         ),
         _ => {}
     }
@@ -150,7 +161,7 @@ fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme
         let cursor = if form.field == i { "›" } else { " " };
         let caret = if form.field == i && i < 5 { "_" } else { "" };
         Line::styled(
-            format!("{cursor} {label:<18} {value}{caret}"),
+            format!("{cursor} {} {value}{caret}", pad(label, 18)),
             if form.field == i {
                 theme.selected()
             } else {
@@ -159,29 +170,30 @@ fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme
         )
     };
     let lines = vec![
-        field(0, "host[:port]", &form.host),
-        field(1, "CA file (optional)", &form.ca),
-        field(2, "client cert (opt.)", &form.client_cert),
-        field(3, "client key (opt.)", &form.client_key),
-        field(4, "user:password", &form.auth),
-        field(5, "transport", TRANSPORTS[form.transport]),
+        field(0, t!("wizard.private.host"), &form.host),
+        field(1, t!("wizard.private.ca"), &form.ca),
+        field(2, t!("wizard.private.client_cert"), &form.client_cert),
+        field(3, t!("wizard.private.client_key"), &form.client_key),
+        field(4, t!("wizard.private.auth"), &form.auth),
+        field(
+            5,
+            t!("wizard.private.transport"),
+            transport_label(form.transport),
+        ),
         Line::raw(""),
         match &form.error {
             Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
             None if form.host.is_empty() => Line::raw(""),
-            None => Line::styled("✓ valid", theme.good()),
+            None => Line::styled(t!("wizard.input.valid"), theme.good()),
         },
-        Line::styled(
-            "Tab/↑↓ field · Space changes transport · Enter adds · Esc cancels",
-            theme.dim(),
-        ),
+        Line::styled(t!("wizard.private.hint"), theme.dim()),
     ];
-    frame.render_widget(ratatui::widgets::Clear, r);
+    crate::wizard::view::clear(frame, r);
     frame.render_widget(
         Paragraph::new(lines).block(
             ratatui::widgets::Block::default()
                 .borders(ratatui::widgets::Borders::ALL)
-                .title(" Private registry "),
+                .title(t!("wizard.private.title")),
         ),
         r,
     );

@@ -1,9 +1,10 @@
 //! Step 1: what is on this node. Rows fill in as the probes report.
 
 use crate::doctor::Status;
-use crate::node::ToolName;
+use crate::node::{ServiceManager, ToolName};
+use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{fit, Theme};
+use crate::wizard::view::{fit, pad, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -29,14 +30,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Two columns: name and version (paths: `ctrwiz detect`).
     let cell = |name: ToolName| -> Vec<Span> {
         let (text, style) = match app.tools.get(&name) {
-            None => ("… checking".to_string(), theme.dim()),
-            Some(t) if t.path.is_none() => ("not found".to_string(), theme.dim()),
-            Some(t) => (
-                t.version.map(|v| v.to_string()).unwrap_or_else(|| {
-                    if t.timed_out {
-                        "no answer".into()
+            None => (t!("wizard.node.checking").to_string(), theme.dim()),
+            Some(tool) if tool.path.is_none() => {
+                (t!("wizard.node.not_found").to_string(), theme.dim())
+            }
+            Some(tool) => (
+                tool.version.map(|v| v.to_string()).unwrap_or_else(|| {
+                    if tool.timed_out {
+                        t!("wizard.node.no_answer").into()
                     } else {
-                        "version unknown".into()
+                        t!("wizard.node.version_unknown").into()
                     }
                 }),
                 theme.good(),
@@ -44,10 +47,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         vec![
             Span::raw(format!("  {:<12} ", name.as_str())),
-            Span::styled(format!("{:<24}", text), style),
+            Span::styled(pad(&text, 24), style),
         ]
     };
-    let mut lines = vec![Line::styled("Installed tools", theme.accent())];
+    let mut lines = vec![Line::styled(t!("wizard.node.tools"), theme.accent())];
     let half = ToolName::ALL.len().div_ceil(2);
     for i in 0..half {
         let mut spans = cell(ToolName::ALL[i]);
@@ -60,56 +63,53 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     let mut info: Vec<Line> = vec![];
     match &app.node {
-        None => info.push(Line::styled(
-            "Reading config.toml and the hosts dir…",
-            theme.dim(),
-        )),
+        None => info.push(Line::styled(t!("wizard.node.reading"), theme.dim())),
         Some(node) => {
             let c = &node.containerd_config;
             let state = match (c.exists, c.schema_version, &c.error) {
-                (false, _, _) => "missing (ctrwiz will create it)".to_string(),
-                (_, _, Some(_)) => "does not parse".to_string(),
-                (true, Some(v), None) => format!("version {v}"),
-                _ => "unreadable".into(),
+                (false, _, _) => t!("wizard.node.config_missing").to_string(),
+                (_, _, Some(_)) => t!("wizard.node.config_broken").to_string(),
+                (true, Some(v), None) => t!("wizard.node.config_version", v = v),
+                _ => t!("wizard.node.config_unreadable").into(),
             };
-            info.push(Line::raw(fit(
-                &format!("config.toml  {} — {state}", c.path.display()),
-                78,
-            )));
+            let path = c.path.display();
+            let line = t!("wizard.node.config_line", path = path, state = state);
+            info.push(Line::raw(fit(&line, 78)));
             let cp = c
                 .config_path
                 .as_deref()
                 .filter(|s| !s.is_empty())
-                .unwrap_or("not set (hosts.toml files are not used)");
-            info.push(Line::raw(fit(&format!("config_path  {cp}"), 78)));
+                .unwrap_or(t!("wizard.node.config_path_unset"));
+            info.push(Line::raw(fit(
+                &t!("wizard.node.config_path_line", value = cp),
+                78,
+            )));
             let regs = if node.hosts_dir.registries.is_empty() {
-                "no registries yet".into()
+                t!("wizard.node.no_registries").into()
             } else {
                 node.hosts_dir.registries.join(", ")
             };
-            info.push(Line::raw(fit(
-                &format!("hosts dir    {} — {regs}", node.hosts_dir.path.display()),
-                78,
-            )));
+            let path = node.hosts_dir.path.display();
+            let line = t!("wizard.node.hosts_dir_line", path = path, list = regs);
+            info.push(Line::raw(fit(&line, 78)));
             if let Some(dir) = &node.cni_dir {
-                info.push(Line::raw(format!("CNI plugins  {}", dir.display())));
+                info.push(Line::raw(t!("wizard.node.cni_line", dir = dir.display())));
             }
-            let running = if node.service.running {
-                "answers on its socket"
+            let state = if node.service.running {
+                t!("wizard.node.running")
             } else {
-                "does not answer"
+                t!("wizard.node.not_running")
             };
-            info.push(Line::raw(
-                format!(
-                    "service      {:?}; containerd {running}",
-                    node.service.manager
-                )
-                .to_lowercase(),
-            ));
+            let manager = match node.service.manager {
+                ServiceManager::None => t!("wizard.node.no_manager").to_string(),
+                m => format!("{m:?}").to_lowercase(),
+            };
+            let line = t!("wizard.node.service_line", manager = manager, state = state);
+            info.push(Line::raw(line));
             if let Some(checks) = &app.checks {
                 let problems = checks.iter().filter(|c| c.status != Status::Ok).count();
                 info.push(Line::styled(
-                    format!("{problems} finding(s) in all: t shows every check (the doctor)"),
+                    t!("wizard.node.findings", n = problems),
                     theme.dim(),
                 ));
                 for c in checks
@@ -127,7 +127,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         Span::raw(c.message.clone()),
                     ]));
                     if let Some(fix) = &c.fix {
-                        info.push(Line::styled(format!("  fix: {fix}"), theme.dim()));
+                        info.push(Line::styled(
+                            format!("  {}", t!("wizard.node.fix", fix = fix)),
+                            theme.dim(),
+                        ));
                     }
                 }
             }
@@ -142,32 +145,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_checks(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut lines = vec![Line::styled(
-        "Troubleshoot: every check (t goes back)",
-        theme.accent(),
-    )];
+    let mut lines = vec![Line::styled(t!("wizard.node.checks_title"), theme.accent())];
     match &app.checks {
-        None => lines.push(Line::styled("… still reading the node", theme.dim())),
+        None => lines.push(Line::styled(t!("wizard.node.still_reading"), theme.dim())),
         Some(checks) => {
             for c in checks {
                 let (mark, style) = match c.status {
-                    Status::Ok => ("ok  ", theme.good()),
-                    Status::Warn => ("WARN", theme.warn()),
-                    Status::Fail => ("FAIL", theme.bad()),
+                    Status::Ok => (t!("wizard.node.status_ok"), theme.good()),
+                    Status::Warn => (t!("wizard.node.status_warn"), theme.warn()),
+                    Status::Fail => (t!("wizard.node.status_fail"), theme.bad()),
                 };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("[{mark}] "), style),
+                    Span::styled(format!("[{}] ", pad(mark, 4)), style),
                     Span::raw(c.message.clone()),
                 ]));
                 if let (Some(fix), true) = (&c.fix, c.status != Status::Ok) {
-                    lines.push(Line::styled(format!("       fix: {fix}"), theme.dim()));
+                    lines.push(Line::styled(
+                        format!("       {}", t!("wizard.node.fix", fix = fix)),
+                        theme.dim(),
+                    ));
                 }
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "Fixes marked for ctrwiz are part of the plan: choose mirrors and review them.",
-                theme.dim(),
-            ));
+            lines.push(Line::styled(t!("wizard.node.checks_footer"), theme.dim()));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);

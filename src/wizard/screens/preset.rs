@@ -1,7 +1,8 @@
 //! Step 2: one preset for every registry, the recommended one first.
 
+use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{fit, Theme};
+use crate::wizard::view::{column, fit, pad, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -11,20 +12,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let n = app.catalog.presets.len();
     let [list_area, detail] =
         Layout::vertical([Constraint::Length(n as u16 + 3), Constraint::Min(1)]).areas(area);
-    let mut lines = vec![Line::styled(
-        "Which mirrors should this node use? (one preset for every registry)",
-        theme.accent(),
-    )];
+    let mut lines = vec![Line::styled(t!("wizard.preset.question"), theme.accent())];
     for (i, p) in app.catalog.presets.iter().enumerate() {
         let cursor = if i == app.preset_cursor { "›" } else { " " };
         let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
-        let mut text = format!("{cursor} {:<32}", fit(&p.name, 32));
+        let mut text = format!("{cursor} {}", column(&p.name, 32));
         if app.probing || !app.probes.is_empty() {
             let measured = crate::wizard::app::preset_probe_summary(app, p).unwrap_or_default();
-            text.push_str(&format!(" {measured:<12}"));
+            text.push(' ');
+            text.push_str(&pad(&measured, 12));
         }
         if i == 0 {
-            text.push_str(" (recommended)");
+            text.push(' ');
+            text.push_str(t!("wizard.preset.recommended"));
         }
         if !notes.is_empty() {
             text.push_str(&format!(" [{}]", notes.join(", ")));
@@ -37,7 +37,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::styled(fit(&text, 78), style));
     }
     let per = app.preset_cursor == n;
-    let text = format!("{} Choose per registry…", if per { "›" } else { " " });
+    let text = format!(
+        "{} {}",
+        if per { "›" } else { " " },
+        t!("wizard.preset.per_registry")
+    );
     lines.push(Line::styled(
         text,
         if per {
@@ -51,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let details: Vec<Line> = match app.catalog.presets.get(app.preset_cursor) {
         Some(p) => {
             let regs: Vec<&str> = if p.all_registries {
-                vec!["every registry"]
+                vec![t!("wizard.preset.every_registry")]
             } else {
                 p.mirrors.keys().map(String::as_str).collect()
             };
@@ -59,26 +63,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Line::raw(p.summary.clone()),
                 Line::raw(""),
                 Line::from(vec![
-                    Span::styled("covers   ", theme.dim()),
+                    Span::styled(label(t!("wizard.preset.covers")), theme.dim()),
                     Span::raw(regs.join(", ")),
                 ]),
                 Line::from(vec![
-                    Span::styled("verified ", theme.dim()),
+                    Span::styled(label(t!("wizard.preset.verified")), theme.dim()),
                     Span::raw(if p.verified.is_empty() {
                         "-".to_string()
                     } else {
-                        format!("{} (a public source; `ctrwiz probe` measures)", p.verified)
+                        t!("wizard.preset.verified_value", date = p.verified)
                     }),
                 ]),
                 Line::from(vec![
-                    Span::styled("source   ", theme.dim()),
+                    Span::styled(label(t!("wizard.preset.source")), theme.dim()),
                     Span::raw(p.source.clone()),
                 ]),
             ]
         }
-        None => vec![Line::raw(
-            "Pick a mirror (or none) for each registry yourself on the next screen.",
-        )],
+        None => vec![Line::raw(t!("wizard.preset.per_registry_detail"))],
     };
     frame.render_widget(
         Paragraph::new(details)
@@ -86,4 +88,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .block(Block::default().borders(Borders::TOP)),
         detail,
     );
+}
+
+/// A label of the details, as a column of 9 cells (8 and a space).
+fn label(text: &str) -> String {
+    pad(&format!("{text} "), 9)
 }

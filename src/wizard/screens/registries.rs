@@ -2,20 +2,23 @@
 //! row, type custom URLs (validated as typed) or add a registry.
 
 use crate::selection::Choice;
+use crate::t;
 use crate::wizard::app::{target_mirrors, App, ChooserOption, Editor};
-use crate::wizard::view::{centered, fit, Theme};
+use crate::wizard::view::{centered, clear, column, fit, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [table, notes] = Layout::vertical([Constraint::Min(5), Constraint::Length(3)]).areas(area);
     let mut lines = vec![Line::styled(
         format!(
-            "  {:<24} {:<12} {}",
-            "registry", "choice", "mirrors (in order, then the registry)"
+            "  {} {} {}",
+            column(t!("wizard.registries.registry"), 24),
+            column(t!("wizard.registries.choice"), 12),
+            t!("wizard.registries.mirrors")
         ),
         theme.accent(),
     )];
@@ -25,21 +28,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .saturating_sub(visible.saturating_sub(1));
     for (i, r) in app.registries.iter().enumerate().skip(start).take(visible) {
         let choice = match app.choice_of(r) {
-            None => "unchanged".to_string(),
+            None => t!("wizard.registries.unchanged").to_string(),
             Some(Choice::Preset(id)) => id,
-            Some(Choice::Urls(_)) => "custom".into(),
-            Some(Choice::Remove) => "none".into(),
+            Some(Choice::Urls(_)) => t!("wizard.registries.custom").into(),
+            Some(Choice::Remove) => t!("wizard.registries.none").into(),
         };
         let mirrors = if app.choice_of(r).is_some() {
             target_mirrors(app, r)
         } else {
-            "(left as it is)".into()
+            t!("wizard.registries.left_as_is").into()
         };
         let cursor = if i == app.registry_cursor { "›" } else { " " };
         let text = format!(
-            "{cursor} {:<24} {:<12} {}",
-            fit(r.as_str(), 24),
-            fit(&choice, 12),
+            "{cursor} {} {} {}",
+            column(r.as_str(), 24),
+            column(&choice, 12),
             mirrors
         );
         let style = if i == app.registry_cursor {
@@ -50,10 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::styled(fit(&text, table.width as usize), style));
     }
     if app.probing {
-        lines.push(Line::styled(
-            "measuring the mirrors… (latencies appear as they answer)",
-            theme.dim(),
-        ));
+        lines.push(Line::styled(t!("wizard.registries.measuring"), theme.dim()));
     }
     frame.render_widget(Paragraph::new(lines), table);
 
@@ -69,19 +69,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 } else {
                     format!("[{}] ", labels.join(", "))
                 };
-                format!("{}: {tag}{}", p.name, p.summary)
+                let text = format!("{tag}{}", p.summary);
+                t!("wizard.registries.note_preset", name = p.name, text = text)
             }),
-            Some(Choice::Urls(_)) => Some(
-                "Your own mirror URLs; containerd tries them in order, then the registry itself."
-                    .into(),
-            ),
-            Some(Choice::Remove) => Some(
-                "ctrwiz removes this registry's hosts.toml: pulls go straight to the registry."
-                    .into(),
-            ),
-            None => Some(
-                "Not managed by this selection: its hosts.toml (if any) stays as it is.".into(),
-            ),
+            Some(Choice::Urls(_)) => Some(t!("wizard.registries.note_urls").into()),
+            Some(Choice::Remove) => Some(t!("wizard.registries.note_remove").into()),
+            None => Some(t!("wizard.registries.note_unmanaged").into()),
         });
     frame.render_widget(
         Paragraph::new(note.unwrap_or_default())
@@ -110,6 +103,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                             let p = app
                                 .catalog
                                 .preset(id)
+                                // i18n: an invariant, never shown
                                 .expect("options come from the catalog");
                             let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
                             let tag = if notes.is_empty() {
@@ -119,8 +113,8 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                             };
                             format!("{} ({id}){tag}", p.name)
                         }
-                        ChooserOption::Custom => "Custom mirror URLs…".into(),
-                        ChooserOption::Remove => "None: remove this registry's hosts.toml".into(),
+                        ChooserOption::Custom => t!("wizard.registries.option_custom").into(),
+                        ChooserOption::Remove => t!("wizard.registries.option_remove").into(),
                     };
                     let sel = i == *cursor;
                     Line::styled(
@@ -129,12 +123,12 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                     )
                 })
                 .collect();
-            frame.render_widget(Clear, r);
+            clear(frame, r);
             frame.render_widget(
                 Paragraph::new(lines).block(
                     Block::default()
                         .borders(Borders::ALL)
-                        .title(format!(" Mirror for {registry} — Enter picks, Esc keeps ")),
+                        .title(t!("wizard.registries.chooser_title", registry = registry)),
                 ),
                 r,
             );
@@ -148,10 +142,10 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 frame,
                 area,
                 theme,
-                &format!(" Mirror URLs for {registry} (comma-separated) "),
+                &t!("wizard.registries.custom_title", registry = registry),
                 input,
                 error.as_deref(),
-                "Enter accepts a valid list, Esc cancels",
+                t!("wizard.registries.custom_hint"),
             );
         }
         Editor::Proxy { .. } | Editor::Private(_) | Editor::PauseImage { .. } => {}
@@ -160,10 +154,10 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 frame,
                 area,
                 theme,
-                " Add a registry (host or host:port) ",
+                t!("wizard.registries.add_title"),
                 input,
                 error.as_deref(),
-                "Enter adds it, Esc cancels",
+                t!("wizard.registries.add_hint"),
             );
         }
     }
@@ -182,7 +176,7 @@ pub fn input_box(
     let status = match error {
         Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
         None if input.is_empty() => Line::raw(""),
-        None => Line::styled("✓ valid", theme.good()),
+        None => Line::styled(t!("wizard.input.valid"), theme.good()),
     };
     let lines = vec![
         Line::from(vec![
@@ -193,7 +187,7 @@ pub fn input_box(
         status,
         Line::styled(hint, theme.dim()),
     ];
-    frame.render_widget(Clear, r);
+    clear(frame, r);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::default()

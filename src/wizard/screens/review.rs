@@ -2,8 +2,9 @@
 //! its diff, and whether containerd restarts and why.
 
 use crate::plan::ChangeKind;
+use crate::t;
 use crate::wizard::app::{change_counts, App, Focus};
-use crate::wizard::view::{fit, Theme};
+use crate::wizard::view::{fit, pad, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -14,14 +15,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let plan = match &app.plan {
         None => {
             frame.render_widget(
-                Paragraph::new("Waiting for the node to be read… (Esc goes back)")
-                    .style(theme.dim()),
+                Paragraph::new(t!("wizard.review.waiting")).style(theme.dim()),
                 area,
             );
             return;
         }
         Some(Err(e)) => {
-            let text = format!("This selection cannot be planned:\n\n{e}\n\nNothing will be written. Esc goes back to change the selection.");
+            let text = t!("wizard.review.cannot_plan", error = e);
             frame.render_widget(
                 Paragraph::new(text)
                     .style(theme.bad())
@@ -41,14 +41,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(notes_h),
     ])
     .areas(area);
-    let (new, changed, same) = change_counts(plan);
+    let (n, c, s) = change_counts(plan);
     frame.render_widget(
         Paragraph::new(vec![
             Line::styled(
                 if plan.is_noop() {
-                    format!("{new} new, {changed} changed, {same} unchanged — nothing to apply")
+                    t!("wizard.review.counts_noop", new = n, changed = c, same = s)
                 } else {
-                    format!("{new} new, {changed} changed, {same} unchanged — apply them? [y/N]")
+                    t!("wizard.review.counts", new = n, changed = c, same = s)
                 },
                 theme.accent(),
             ),
@@ -67,11 +67,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .take(visible)
         .map(|(i, c)| {
             let mark = match c.kind() {
-                ChangeKind::Create => "[new]      ",
-                ChangeKind::Modify => "[changed]  ",
-                ChangeKind::Delete => "[removed]  ",
-                ChangeKind::Unchanged => "[unchanged]",
+                ChangeKind::Create => t!("wizard.review.new"),
+                ChangeKind::Modify => t!("wizard.review.changed"),
+                ChangeKind::Delete => t!("wizard.review.removed"),
+                ChangeKind::Unchanged => t!("wizard.review.unchanged"),
             };
+            let mark = pad(&format!("[{mark}]"), 11);
             let cursor = if i == app.file_cursor { "›" } else { " " };
             let style = if i == app.file_cursor && app.focus == Focus::Files {
                 theme.selected()
@@ -89,9 +90,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (title, body) = match app.selected_change() {
         Some(c) if c.kind() == ChangeKind::Unchanged => (
             format!(" {} ", c.path.display()),
-            "(unchanged: nothing is written)".to_string(),
+            t!("wizard.review.unchanged_body").to_string(),
         ),
-        Some(c) => (format!(" diff {} ", c.path.display()), c.diff()),
+        Some(c) => (
+            t!("wizard.review.diff_title", path = c.path.display()),
+            c.diff(),
+        ),
         None => (String::new(), String::new()),
     };
     let diff_lines: Vec<Line> = body
@@ -107,7 +111,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let focus = if app.focus == Focus::Diff {
-        " (scrolling) "
+        t!("wizard.review.scrolling")
     } else {
         ""
     };
@@ -123,7 +127,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     if notes_h > 0 {
         frame.render_widget(
-            Paragraph::new(format!("note: {}", plan.notes.join(" · ")))
+            Paragraph::new(t!("wizard.review.note", notes = plan.notes.join(" · ")))
                 .style(theme.warn())
                 .wrap(Wrap { trim: true }),
             notes,

@@ -28,7 +28,13 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct Global {
-    #[arg(long, global = true, value_enum, value_name = "en|zh", hide_possible_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "en|zh",
+        hide_possible_values = true
+    )]
     pub lang: Option<crate::i18n::Lang>,
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,

@@ -101,7 +101,10 @@ pub struct Restart {
 
 impl Restart {
     pub fn reason(&self) -> String {
-        crate::t!("plan.restart.reason", reasons = self.reasons.join("; "))
+        crate::t!(
+            "plan.restart.reason",
+            reasons = self.reasons.join(crate::t!("plan.restart.separator"))
+        )
     }
 }
 

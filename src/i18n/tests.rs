@@ -145,8 +145,13 @@ fn literals(src: &str) -> Vec<Literal> {
     let (mut i, mut line) = (0, 1);
     let mut out = Vec::new();
     while i < b.len() {
-        if src[i..].starts_with("#[cfg(test)]") {
-            break;
+        if let Some(rest) = src[i..].strip_prefix("#[cfg(test)]") {
+            // `#[cfg(test)] mod svg;` declares a test-only file; anything
+            // else is the test module at the end of the file.
+            let item = rest.trim_start().lines().next().unwrap_or("");
+            if !(item.starts_with("mod ") && item.ends_with(';')) {
+                break;
+            }
         }
         match b[i] {
             b'\n' => {

@@ -104,7 +104,9 @@ pub fn spawn_probes(root: &Root, timeout: Duration) -> mpsc::Receiver<Tool> {
     for name in ToolName::ALL {
         let tx = tx.clone();
         let root = root.clone();
+        let lang = crate::i18n::lang();
         std::thread::spawn(move || {
+            crate::i18n::set_thread(lang);
             let _ = tx.send(probe(&root, name, timeout));
         });
     }

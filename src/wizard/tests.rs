@@ -538,9 +538,14 @@ fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffe
                 PathBuf::from("/etc/containerd/config.toml"),
             ],
             restarted: true,
-            message:
-                "containerd restarted and healthy (config_path is set to /etc/containerd/certs.d)"
-                    .into(),
+            // The texts apply::run writes, in the screen's language.
+            message: crate::t!(
+                "apply.restarted_healthy",
+                reasons = crate::t!(
+                    "plan.config.config_path_set",
+                    dir = "/etc/containerd/certs.d"
+                )
+            ),
         })),
     );
     shot("7_done", &a);
@@ -555,7 +560,18 @@ fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffe
     let (_d, mut failed) = detected();
     failed.color = color;
     keys(&mut failed, &[Enter, Enter, Enter, Enter, Char('y')]);
-    update(&mut failed, Msg::ApplyDone(Err("containerd did not come back healthy after the restart: the CRI plugin failed to load\n  rolled back: the previous files were restored from /var/lib/ctrwiz/backups/20261122T120000Z; containerd runs again with the old configuration".into())));
+    let why = crate::t!(
+        "apply.health.cri_failed",
+        plugins = "io.containerd.grpc.v1.cri",
+        detail = ""
+    );
+    let error = crate::t!(
+        "apply.rolled_back",
+        why = why,
+        dir = "/var/lib/ctrwiz/backups/20261122T120000Z",
+        after = crate::t!("apply.rollback_healthy")
+    );
+    update(&mut failed, Msg::ApplyDone(Err(error)));
     shot("6_apply_failed", &failed);
 
     let (_d, mut small) = detected();
@@ -874,4 +890,42 @@ fn proxy_no_proxy_list_removal_and_a_custom_pause_image() {
             .any(|c| c.path.ends_with("http-proxy.conf") && c.after.is_none()),
         "the drop-in is removed"
     );
+}
+
+/// Every catalog text, in both languages, wrapped at widths from 12 to 80:
+/// no row is wider than the width, and nothing but the spaces at the
+/// breaks is lost (ratatui's wrapper overflowed by one cell on CJK).
+#[test]
+fn wrapping_by_display_width_never_overflows_or_loses_text() {
+    use ratatui::text::Line;
+    use unicode_width::UnicodeWidthStr;
+    let mut texts: Vec<String> = Vec::new();
+    for (area, en, zh) in crate::i18n::FILES {
+        for text in [en, zh] {
+            texts.extend(
+                crate::i18n::parse_file(area, text)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(_, v)| v),
+            );
+        }
+    }
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    for text in &texts {
+        for width in [12u16, 33, 57, 80] {
+            let rows = view::wrap_lines(text.lines().map(|l| Line::raw(l.to_string())), width);
+            let mut joined = String::new();
+            for r in &rows {
+                let s: String = r.spans.iter().map(|s| s.content.as_ref()).collect();
+                assert!(s.width() <= width as usize, "{s:?} is wider than {width}");
+                joined.push_str(&s);
+            }
+            assert_eq!(squash(&joined), squash(text), "width {width}");
+        }
+    }
+    // A break goes at a space or between Chinese characters, never before
+    // a closing mark.
+    let rows = view::wrap_lines([Line::raw("配置文件，不变")], 8);
+    let rows: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    assert_eq!(rows, ["配置文", "件，不变"]);
 }

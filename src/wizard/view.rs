@@ -6,7 +6,7 @@ use super::{keys, screens};
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 /// Styles that never carry meaning by colour alone: every highlighted
@@ -69,12 +69,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             width: area.width,
             height: area.height.saturating_sub(y),
         };
-        frame.render_widget(
-            Paragraph::new(msg)
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            r,
-        );
+        frame.render_widget(wrapped(msg, r.width).alignment(Alignment::Center), r);
         return;
     }
     let [title, body, footer] = Layout::vertical([
@@ -226,4 +221,92 @@ pub fn pad(s: &str, width: usize) -> String {
 /// Truncates to a display width, then pads to it: a fixed-width column.
 pub fn column(s: &str, width: usize) -> String {
     pad(&fit(s, width), width)
+}
+
+/// A paragraph wrapped to `width` cells by display width. ratatui's own
+/// word wrapper (0.29 and 0.30) lets a line that ends in a wide character
+/// run one cell past the edge, and that cell then blanks the first cell of
+/// the next row; Chinese text hits this all the time.
+pub fn wrapped<'a>(text: impl Into<ratatui::text::Text<'a>>, width: u16) -> Paragraph<'static> {
+    let text = text.into();
+    let base = text.style;
+    Paragraph::new(wrap_lines(
+        text.lines.into_iter().map(|mut l| {
+            l.style = base.patch(l.style);
+            l
+        }),
+        width,
+    ))
+}
+
+/// Breaks lines at spaces and next to wide (CJK) characters, never before
+/// closing or after opening punctuation, and hard-breaks what cannot fit.
+pub fn wrap_lines<'a>(lines: impl IntoIterator<Item = Line<'a>>, width: u16) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = usize::from(width.max(1));
+    let cw = |c: char| c.width().unwrap_or(0);
+    let mut out = Vec::new();
+    for line in lines {
+        let cells: Vec<(char, Style)> = line
+            .spans
+            .iter()
+            .flat_map(|s| {
+                let style = line.style.patch(s.style);
+                s.content.chars().map(move |c| (c, style))
+            })
+            .collect();
+        let mut rows: Vec<Vec<(char, Style)>> = Vec::new();
+        let mut cur: Vec<(char, Style)> = Vec::new();
+        let mut used = 0;
+        for (c, style) in cells {
+            if used + cw(c) > width && !cur.is_empty() {
+                // The row may end right here; else at its last break.
+                let here = c == ' ' || cur.last().is_some_and(|(p, _)| can_break(*p, c));
+                let at = if here {
+                    cur.len()
+                } else {
+                    (1..cur.len())
+                        .rev()
+                        .find(|&i| can_break(cur[i - 1].0, cur[i].0))
+                        .unwrap_or(cur.len())
+                };
+                let rest = cur.split_off(at);
+                while cur.last().is_some_and(|(c, _)| *c == ' ') {
+                    cur.pop();
+                }
+                rows.push(std::mem::take(&mut cur));
+                cur = rest.into_iter().skip_while(|(c, _)| *c == ' ').collect();
+                used = cur.iter().map(|(c, _)| cw(*c)).sum();
+            }
+            if c == ' ' && cur.is_empty() && !rows.is_empty() {
+                continue;
+            }
+            used += cw(c);
+            cur.push((c, style));
+        }
+        rows.push(cur);
+        for row in rows {
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            for (c, style) in row {
+                match spans.last_mut() {
+                    Some(s) if s.style == style => s.content.to_mut().push(c),
+                    _ => spans.push(Span::styled(c.to_string(), style)),
+                }
+            }
+            let mut l = Line::from(spans);
+            l.alignment = line.alignment;
+            out.push(l);
+        }
+    }
+    out
+}
+
+fn can_break(prev: char, next: char) -> bool {
+    use unicode_width::UnicodeWidthChar;
+    const CLOSING: &str = "，。、：；！？）》」』】,.:;!?)]}";
+    const OPENING: &str = "（《「『【([{";
+    if next == ' ' || CLOSING.contains(next) || OPENING.contains(prev) {
+        return false;
+    }
+    prev == ' ' || prev.width() == Some(2) || next.width() == Some(2)
 }

@@ -4,10 +4,9 @@
 use crate::plan::ChangeKind;
 use crate::t;
 use crate::wizard::app::{App, ApplyState};
-use crate::wizard::view::{fit, pad, Theme};
+use crate::wizard::view::{fit, pad, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -62,5 +61,5 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(wrapped(lines, area.width), area);
 }

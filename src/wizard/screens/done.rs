@@ -3,10 +3,9 @@
 
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{fit, Theme};
+use crate::wizard::view::{fit, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -92,7 +91,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.bad(),
         )),
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(wrapped(lines, area.width), area);
 }
 
 /// A command and, after it in a column, what it shows (commands are ASCII).

@@ -5,11 +5,11 @@ use crate::extras::Proxy;
 use crate::t;
 use crate::wizard::app::{transport_label, App, Editor, Extra, PrivateForm};
 use crate::wizard::screens::registries::input_box;
-use crate::wizard::view::{fit, pad, Theme};
+use crate::wizard::view::{fit, pad, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -113,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
         lines.push(Line::styled(format!("    {why}"), theme.dim()));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(wrapped(lines, area.width), area);
     if let Some(e) = &app.private_error {
         let r = Rect {
             y: area.y + area.height.saturating_sub(1),

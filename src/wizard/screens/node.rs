@@ -4,10 +4,10 @@ use crate::doctor::Status;
 use crate::node::{ServiceManager, ToolName};
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{fit, pad, Theme};
+use crate::wizard::view::{fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 /// Checks worth showing on the first screen (the rest: `t`).
@@ -137,8 +137,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     frame.render_widget(
-        Paragraph::new(info)
-            .wrap(Wrap { trim: false })
+        wrapped(info, rest.width)
             .block(Block::default().borders(Borders::TOP).title(" containerd ")),
         rest,
     );
@@ -170,5 +169,5 @@ fn draw_checks(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             lines.push(Line::styled(t!("wizard.node.checks_footer"), theme.dim()));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(wrapped(lines, area.width), area);
 }

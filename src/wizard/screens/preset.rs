@@ -2,10 +2,10 @@
 
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{column, fit, pad, Theme};
+use crate::wizard::view::{column, fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for (i, p) in app.catalog.presets.iter().enumerate() {
         let cursor = if i == app.preset_cursor { "›" } else { " " };
         let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
-        let mut text = format!("{cursor} {}", column(&p.name, 32));
+        let mut text = format!("{cursor} {}", column(p.display_name(), 32));
         if app.probing || !app.probes.is_empty() {
             let measured = crate::wizard::app::preset_probe_summary(app, p).unwrap_or_default();
             text.push(' ');
@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 p.mirrors.keys().map(String::as_str).collect()
             };
             vec![
-                Line::raw(p.summary.clone()),
+                Line::raw(p.display_summary().to_string()),
                 Line::raw(""),
                 Line::from(vec![
                     Span::styled(label(t!("wizard.preset.covers")), theme.dim()),
@@ -83,9 +83,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         None => vec![Line::raw(t!("wizard.preset.per_registry_detail"))],
     };
     frame.render_widget(
-        Paragraph::new(details)
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::TOP)),
+        wrapped(details, detail.width).block(Block::default().borders(Borders::TOP)),
         detail,
     );
 }

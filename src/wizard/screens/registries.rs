@@ -4,11 +4,11 @@
 use crate::selection::Choice;
 use crate::t;
 use crate::wizard::app::{target_mirrors, App, ChooserOption, Editor};
-use crate::wizard::view::{centered, clear, column, fit, Theme};
+use crate::wizard::view::{centered, clear, column, fit, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -69,17 +69,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 } else {
                     format!("[{}] ", labels.join(", "))
                 };
-                let text = format!("{tag}{}", p.summary);
-                t!("wizard.registries.note_preset", name = p.name, text = text)
+                let text = format!("{tag}{}", p.display_summary());
+                t!(
+                    "wizard.registries.note_preset",
+                    name = p.display_name(),
+                    text = text
+                )
             }),
             Some(Choice::Urls(_)) => Some(t!("wizard.registries.note_urls").into()),
             Some(Choice::Remove) => Some(t!("wizard.registries.note_remove").into()),
             None => Some(t!("wizard.registries.note_unmanaged").into()),
         });
     frame.render_widget(
-        Paragraph::new(note.unwrap_or_default())
+        wrapped(note.unwrap_or_default(), notes.width)
             .style(theme.dim())
-            .wrap(Wrap { trim: true })
             .block(Block::default().borders(Borders::TOP)),
         notes,
     );
@@ -111,7 +114,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                             } else {
                                 format!(" [{}]", notes.join(", "))
                             };
-                            format!("{} ({id}){tag}", p.name)
+                            format!("{} ({id}){tag}", p.display_name())
                         }
                         ChooserOption::Custom => t!("wizard.registries.option_custom").into(),
                         ChooserOption::Remove => t!("wizard.registries.option_remove").into(),
@@ -189,7 +192,7 @@ pub fn input_box(
     ];
     clear(frame, r);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        wrapped(lines, r.width.saturating_sub(2)).block(
             Block::default()
                 .borders(Borders::ALL)
                 .title(title.to_string()),

@@ -4,11 +4,11 @@
 use crate::plan::ChangeKind;
 use crate::t;
 use crate::wizard::app::{change_counts, App, Focus};
-use crate::wizard::view::{fit, pad, Theme};
+use crate::wizard::view::{fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -22,12 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         Some(Err(e)) => {
             let text = t!("wizard.review.cannot_plan", error = e);
-            frame.render_widget(
-                Paragraph::new(text)
-                    .style(theme.bad())
-                    .wrap(Wrap { trim: false }),
-                area,
-            );
+            frame.render_widget(wrapped(text, area.width).style(theme.bad()), area);
             return;
         }
         Some(Ok(p)) => p,
@@ -43,18 +38,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     .areas(area);
     let (n, c, s) = change_counts(plan);
     frame.render_widget(
-        Paragraph::new(vec![
-            Line::styled(
-                if plan.is_noop() {
-                    t!("wizard.review.counts_noop", new = n, changed = c, same = s)
-                } else {
-                    t!("wizard.review.counts", new = n, changed = c, same = s)
-                },
-                theme.accent(),
-            ),
-            Line::raw(plan.restart_sentence()),
-        ])
-        .wrap(Wrap { trim: true }),
+        wrapped(
+            vec![
+                Line::styled(
+                    if plan.is_noop() {
+                        t!("wizard.review.counts_noop", new = n, changed = c, same = s)
+                    } else {
+                        t!("wizard.review.counts", new = n, changed = c, same = s)
+                    },
+                    theme.accent(),
+                ),
+                Line::raw(plan.restart_sentence()),
+            ],
+            head.width,
+        ),
         head,
     );
     let visible = list_h as usize;
@@ -127,9 +124,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     if notes_h > 0 {
         frame.render_widget(
-            Paragraph::new(t!("wizard.review.note", notes = plan.notes.join(" · ")))
-                .style(theme.warn())
-                .wrap(Wrap { trim: true }),
+            wrapped(
+                t!("wizard.review.note", notes = plan.notes.join(" · ")),
+                notes.width,
+            )
+            .style(theme.warn()),
             notes,
         );
     }

@@ -152,6 +152,40 @@ fn enter_through_the_defaults_and_y_configures_the_node() {
 }
 
 #[test]
+fn a_chinese_locale_gets_the_chinese_wizard_and_the_same_files() {
+    let dir = node();
+    let root = dir.path();
+    // LC_ALL set but empty does not count: LANG decides.
+    let Some(t) = Tmux::start("zh", &command(root, "LC_ALL= LANG=zh_CN.UTF-8")) else {
+        return;
+    };
+    let screen = t.wait_for("已安装的工具", Duration::from_secs(10));
+    assert!(screen.contains("第 1 步，共 7 步"), "{screen}");
+    t.wait_for("个问题", Duration::from_secs(10));
+    t.keys(&["Enter", "Enter", "Enter", "Enter"]);
+    t.wait_for("[y/N]", Duration::from_secs(5));
+    t.keys(&["y"]);
+    t.wait_for("✓ 完成", Duration::from_secs(10));
+    let hosts =
+        fs::read_to_string(root.join("etc/containerd/certs.d/docker.io/hosts.toml")).unwrap();
+    assert!(
+        hosts.starts_with("# Managed by ctrwiz (preset daocloud) for docker.io.")
+            && hosts.contains("[host.\"https://docker.m.daocloud.io\"]"),
+        "{hosts}"
+    );
+    let cfg = fs::read_to_string(root.join("etc/containerd/config.toml")).unwrap();
+    assert_eq!(
+        cfg,
+        FIXTURE.replace(
+            "      config_path = \"\"",
+            "      config_path = \"/etc/containerd/certs.d\""
+        )
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("EXIT=0", Duration::from_secs(5));
+}
+
+#[test]
 fn a_panic_inside_the_wizard_leaves_the_terminal_usable() {
     let dir = node();
     let Some(t) = Tmux::start(

@@ -1,5 +1,6 @@
 //! `plan::make` for 50 registries on a real `containerd config default`
 //! file (the budget: under 20 ms). Run with `cargo bench --bench plan`.
+//! Also the one-off parse of the i18n catalogs.
 //! A plain timing loop (no bench framework): min and median of many runs.
 
 use ctrwiz::catalog::Catalog;
@@ -53,5 +54,31 @@ fn main() {
         times[0].as_secs_f64() * 1e3,
         times[100].as_secs_f64() * 1e3,
         times[199].as_secs_f64() * 1e3
+    );
+    catalogs();
+}
+
+/// The first `t!` of a process parses both languages' catalogs (embedded
+/// TOML); this is that cost, paid once per run.
+fn catalogs() {
+    let keys: usize = ctrwiz::i18n::FILES
+        .iter()
+        .map(|(area, en, _)| ctrwiz::i18n::parse_file(area, en).unwrap().len())
+        .sum();
+    let mut times: Vec<Duration> = (0..200)
+        .map(|_| {
+            let t = Instant::now();
+            for (area, en, zh) in ctrwiz::i18n::FILES {
+                std::hint::black_box(ctrwiz::i18n::parse_file(area, en).unwrap());
+                std::hint::black_box(ctrwiz::i18n::parse_file(area, zh).unwrap());
+            }
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "i18n catalogs, {keys} keys × 2 languages parsed: min {:.2} ms, median {:.2} ms (200 runs)",
+        times[0].as_secs_f64() * 1e3,
+        times[100].as_secs_f64() * 1e3
     );
 }

@@ -451,11 +451,52 @@ fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
     cmd
 }
 
+/// Where the subcommand is: the first argument that is neither a flag nor
+/// the value of a global flag that takes one.
+fn first_positional(args: &[String]) -> Option<usize> {
+    const WITH_VALUE: &[&str] = &[
+        "--lang",
+        "--root",
+        "--config",
+        "--hosts-dir",
+        "--restart-cmd",
+        "--address",
+        "--state-dir",
+        "--health-timeout",
+    ];
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if WITH_VALUE.contains(&a) {
+            i += 2;
+        } else if a.starts_with('-') {
+            i += 1;
+        } else {
+            return Some(i);
+        }
+    }
+    None
+}
+
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
     crate::i18n::set(crate::i18n::Lang::from_args_or_env(&args));
-    let matches = command().get_matches_from(&args);
+    // `ctrwiz help [COMMAND]` is `ctrwiz [COMMAND] --help` (clap's own help
+    // subcommand could not speak Chinese).
+    if let Some(i) = first_positional(&args).filter(|&i| args[i] == "help") {
+        args.remove(i);
+        args.push("--help".into());
+    }
+    // The help texts are only read for --help, --version or a usage error:
+    // a normal run skips loading them.
+    let matches = match <Cli as clap::CommandFactory>::command()
+        .disable_help_subcommand(true)
+        .try_get_matches_from(&args)
+    {
+        Ok(m) => m,
+        Err(_) => command().get_matches_from(&args),
+    };
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

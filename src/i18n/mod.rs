@@ -168,23 +168,22 @@ pub fn parse_file(area: &str, text: &str) -> Result<Vec<(String, String)>, Strin
 }
 
 fn catalog(lang: Lang) -> &'static Catalog {
-    static CATALOGS: OnceLock<[Catalog; 2]> = OnceLock::new();
-    let all = CATALOGS.get_or_init(|| {
-        Lang::ALL.map(|l| {
-            let mut map = Catalog::new();
-            for (area, en, zh) in FILES {
-                let text = if l == Lang::En { en } else { zh };
-                // The catalogs are compiled in and checked by tests; a broken
-                // one is a build defect, not a user error.
-                let entries = parse_file(area, text).expect("embedded catalog parses");
-                for (k, v) in entries {
-                    map.insert(k, &*Box::leak(v.into_boxed_str()));
-                }
+    // One language at a time: an English run never parses the Chinese file
+    // (about half a millisecond each, see benches/plan.rs).
+    static CATALOGS: [OnceLock<Catalog>; 2] = [OnceLock::new(), OnceLock::new()];
+    CATALOGS[lang as usize].get_or_init(|| {
+        let mut map = Catalog::new();
+        for (area, en, zh) in FILES {
+            let text = if lang == Lang::En { en } else { zh };
+            // The catalogs are compiled in and checked by tests; a broken
+            // one is a build defect, not a user error.
+            let entries = parse_file(area, text).expect("embedded catalog parses");
+            for (k, v) in entries {
+                map.insert(k, &*Box::leak(v.into_boxed_str()));
             }
-            map
-        })
-    });
-    &all[lang as usize]
+        }
+        map
+    })
 }
 
 /// The text of `key` in this thread's language; a missing key falls back to

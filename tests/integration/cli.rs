@@ -996,6 +996,9 @@ fn chinese_from_the_locale_or_lang_and_english_otherwise() {
         "{help}"
     );
     assert!(help.contains("--preset") || help.contains("plan"), "{help}");
+    // `help COMMAND` is `COMMAND --help`, in the same language.
+    let sub = stdout(&node.run(&["--lang", "zh", "help", "plan"]));
+    assert!(sub.contains("用法：ctrwiz plan"), "{sub}");
     let man = stdout(&node.run(&["--lang", "zh", "man"]));
     assert!(man.contains("镜像源"), "{man}");
 }

@@ -109,6 +109,29 @@ fn command(root: &Path, extra: &str) -> String {
     )
 }
 
+/// What is on disk after Enter through the defaults: the recommended
+/// preset's files (in English whatever the language) and config_path.
+fn assert_recommended_preset_applied(root: &Path) {
+    let hosts =
+        fs::read_to_string(root.join("etc/containerd/certs.d/docker.io/hosts.toml")).unwrap();
+    assert!(
+        hosts.starts_with("# Managed by ctrwiz (preset daocloud) for docker.io.")
+            && hosts.contains("[host.\"https://docker.m.daocloud.io\"]"),
+        "{hosts}"
+    );
+    assert!(root
+        .join("etc/containerd/certs.d/rocks.canonical.com/hosts.toml")
+        .exists());
+    let cfg = fs::read_to_string(root.join("etc/containerd/config.toml")).unwrap();
+    assert_eq!(
+        cfg,
+        FIXTURE.replace(
+            "      config_path = \"\"",
+            "      config_path = \"/etc/containerd/certs.d\""
+        )
+    );
+}
+
 #[test]
 fn enter_through_the_defaults_and_y_configures_the_node() {
     let dir = node();
@@ -123,24 +146,7 @@ fn enter_through_the_defaults_and_y_configures_the_node() {
     t.wait_for("[y/N]", Duration::from_secs(5));
     t.keys(&["y"]);
     t.wait_for("✓ Done.", Duration::from_secs(10));
-    // What is on disk: the recommended preset's files and config_path.
-    let hosts =
-        fs::read_to_string(root.join("etc/containerd/certs.d/docker.io/hosts.toml")).unwrap();
-    assert!(
-        hosts.contains("[host.\"https://docker.m.daocloud.io\"]"),
-        "{hosts}"
-    );
-    assert!(root
-        .join("etc/containerd/certs.d/rocks.canonical.com/hosts.toml")
-        .exists());
-    let cfg = fs::read_to_string(root.join("etc/containerd/config.toml")).unwrap();
-    assert_eq!(
-        cfg,
-        FIXTURE.replace(
-            "      config_path = \"\"",
-            "      config_path = \"/etc/containerd/certs.d\""
-        )
-    );
+    assert_recommended_preset_applied(root);
     // Enter on Done quits and gives the terminal back.
     t.keys(&["Enter"]);
     let s = t.wait_for("EXIT=0", Duration::from_secs(5));
@@ -166,21 +172,7 @@ fn a_chinese_locale_gets_the_chinese_wizard_and_the_same_files() {
     t.wait_for("[y/N]", Duration::from_secs(5));
     t.keys(&["y"]);
     t.wait_for("✓ 完成", Duration::from_secs(10));
-    let hosts =
-        fs::read_to_string(root.join("etc/containerd/certs.d/docker.io/hosts.toml")).unwrap();
-    assert!(
-        hosts.starts_with("# Managed by ctrwiz (preset daocloud) for docker.io.")
-            && hosts.contains("[host.\"https://docker.m.daocloud.io\"]"),
-        "{hosts}"
-    );
-    let cfg = fs::read_to_string(root.join("etc/containerd/config.toml")).unwrap();
-    assert_eq!(
-        cfg,
-        FIXTURE.replace(
-            "      config_path = \"\"",
-            "      config_path = \"/etc/containerd/certs.d\""
-        )
-    );
+    assert_recommended_preset_applied(root);
     t.keys(&["Enter"]);
     t.wait_for("EXIT=0", Duration::from_secs(5));
 }

@@ -409,9 +409,37 @@ fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
                 None => t!("cli.help.heading.options"),
             };
             let a = a.help_heading(heading);
-            match help {
-                Some(h) => a.help(h),
-                None => a,
+            let Some(help) = help else { return a };
+            // clap writes "[default: …]" and "[possible values: …]" in
+            // English: in another language they come from the catalog.
+            if crate::i18n::lang() == crate::i18n::Lang::En {
+                return a.help(help);
+            }
+            let mut help = help.to_string();
+            let takes_values = a.get_action().takes_values();
+            let defaults: Vec<String> = a
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            if takes_values && !defaults.is_empty() && !a.is_hide_default_value_set() {
+                help += &t!("cli.help.default_value", value = defaults.join(", "));
+            }
+            let possible: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if takes_values && !possible.is_empty() && !a.is_hide_possible_values_set() {
+                help += &t!("cli.help.possible_values", values = possible.join(", "));
+            }
+            match takes_values {
+                true => a
+                    .help(help)
+                    .hide_default_value(true)
+                    .hide_possible_values(true),
+                false => a.help(help),
             }
         });
     }
@@ -478,6 +506,68 @@ fn first_positional(args: &[String]) -> Option<usize> {
     None
 }
 
+/// clap's parse errors are English; in another language the message, the
+/// suggestion and the usage line come from the catalog (exit code 2 as
+/// clap's). Help and version output go through clap unchanged.
+fn parse_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if crate::i18n::lang() == crate::i18n::Lang::En || !e.use_stderr() {
+        e.exit()
+    }
+    let ctx = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(ContextValue::StyledStr(s)) => s.to_string(),
+        Some(ContextValue::StyledStrs(v)) => v
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(ContextValue::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let arg = ctx(ContextKind::InvalidArg);
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => t!("cli.parse.unknown_argument", arg = arg),
+        ErrorKind::InvalidSubcommand => t!(
+            "cli.parse.unknown_command",
+            command = ctx(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => t!(
+            "cli.parse.invalid_value",
+            value = ctx(ContextKind::InvalidValue),
+            arg = arg
+        ),
+        ErrorKind::MissingRequiredArgument => t!("cli.parse.missing", arg = arg),
+        ErrorKind::ArgumentConflict => t!(
+            "cli.parse.conflict",
+            arg = arg,
+            other = ctx(ContextKind::PriorArg)
+        ),
+        _ => e.kind().to_string(),
+    };
+    eprintln!("{}", t!("cli.parse.error", message = message));
+    let similar = [
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .map(ctx)
+    .find(|s| !s.is_empty());
+    if let Some(s) = similar {
+        eprintln!("  {}", t!("cli.parse.similar", suggestion = s));
+    } else if let Some(v) = Some(ctx(ContextKind::ValidValue)).filter(|v| !v.is_empty()) {
+        eprintln!("  {}", t!("cli.parse.valid", values = v));
+    }
+    let usage = ctx(ContextKind::Usage);
+    if let Some(usage) = usage.trim().strip_prefix("Usage:") {
+        eprintln!("\n{}", t!("cli.parse.usage", usage = usage.trim()));
+    }
+    eprintln!("\n{}", t!("cli.parse.more"));
+    std::process::exit(2)
+}
+
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> i32 {
     let mut args: Vec<String> = std::env::args().collect();
@@ -495,7 +585,9 @@ pub fn main() -> i32 {
         .try_get_matches_from(&args)
     {
         Ok(m) => m,
-        Err(_) => command().get_matches_from(&args),
+        Err(_) => command()
+            .try_get_matches_from(&args)
+            .unwrap_or_else(|e| parse_error(e)),
     };
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -1048,5 +1140,34 @@ fn print_presets(catalog: &Catalog, json: bool) {
                 }
             )
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::{scoped, Lang};
+
+    #[test]
+    fn the_localized_command_is_valid_and_every_argument_has_help() {
+        for lang in Lang::ALL {
+            let _lang = scoped(lang);
+            let mut cmd = super::command();
+            cmd.build();
+            cmd.clone().debug_assert();
+            let mut missing = Vec::new();
+            let mut stack = vec![cmd];
+            while let Some(c) = stack.pop() {
+                if c.get_about().is_none() {
+                    missing.push(c.get_name().to_string());
+                }
+                for a in c.get_arguments() {
+                    if a.get_help().is_none() {
+                        missing.push(format!("{} {}", c.get_name(), a.get_id()));
+                    }
+                }
+                stack.extend(c.get_subcommands().cloned());
+            }
+            assert!(missing.is_empty(), "{lang:?}: no help for {missing:?}");
+        }
     }
 }

@@ -999,6 +999,20 @@ fn chinese_from_the_locale_or_lang_and_english_otherwise() {
     // `help COMMAND` is `COMMAND --help`, in the same language.
     let sub = stdout(&node.run(&["--lang", "zh", "help", "plan"]));
     assert!(sub.contains("用法：ctrwiz plan"), "{sub}");
+    // clap's parse errors and its [default: …] too, exit code 2 as before.
+    let typo = node.run(&["--lang", "zh", "plan", "--presett", "daocloud"]);
+    assert_code(&typo, 2);
+    let err = stderr(&typo);
+    assert!(
+        err.contains("无法识别的参数 --presett") && err.contains("--preset？"),
+        "{err}"
+    );
+    let plan_help = stdout(&node.run(&["--lang", "zh", "plan", "--help"]));
+    assert!(
+        plan_help.contains("（默认：/etc/containerd/config.toml）"),
+        "{plan_help}"
+    );
+    assert!(!plan_help.contains("[default:"), "{plan_help}");
     let man = stdout(&node.run(&["--lang", "zh", "man"]));
     assert!(man.contains("镜像源"), "{man}");
 }

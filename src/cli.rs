@@ -5,6 +5,7 @@ use crate::apply::{self, backup, ApplyOptions, RestartPolicy};
 use crate::catalog::Catalog;
 use crate::doctor;
 use crate::error::{Error, Result};
+use crate::i18n::pad;
 use crate::node::{self, Locations, NodeState, ServiceManager, ToolName};
 use crate::plan::{self, ChangeKind, Plan};
 use crate::root::Root;
@@ -914,12 +915,6 @@ fn live_facts(g: &Global, node: &NodeState) -> doctor::LiveFacts {
         }
     }
     live
-}
-
-/// Pads to `width` terminal cells (a Chinese character takes two).
-fn pad(text: &str, width: usize) -> String {
-    let w = unicode_width::UnicodeWidthStr::width(text);
-    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 fn probe_status_label(s: crate::probe::ProbeStatus) -> &'static str {

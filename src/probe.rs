@@ -151,9 +151,7 @@ pub fn candidates(
 pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<ProbeResult> {
     let (out_tx, out_rx) = mpsc::channel();
     // Worker threads write details in the caller's language.
-    let lang = crate::i18n::lang();
-    std::thread::spawn(move || {
-        crate::i18n::set_thread(lang);
+    crate::i18n::spawn(move || {
         let deadline = Instant::now() + opts.timeout + Duration::from_millis(100);
         let (tx, rx) = mpsc::channel::<(usize, ProbeResult)>();
         let queue = std::sync::Arc::new(std::sync::Mutex::new(
@@ -162,8 +160,7 @@ pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<P
         let shared = std::sync::Arc::new(candidates.clone());
         for _ in 0..opts.max_parallel.clamp(1, candidates.len().max(1)) {
             let (tx, queue, shared) = (tx.clone(), queue.clone(), shared.clone());
-            std::thread::spawn(move || {
-                crate::i18n::set_thread(lang);
+            crate::i18n::spawn(move || {
                 // The lock is released at the end of this statement, before
                 // the probe (a `while let` would hold it for the whole body).
                 let next = || queue.lock().ok().and_then(|mut q| q.pop());

@@ -116,6 +116,18 @@ pub fn set_thread(lang: Lang) {
     THREAD.with(|c| c.set(Some(lang)));
 }
 
+/// `std::thread::spawn` for workers whose text reaches the user: the new
+/// thread speaks the spawning thread's language.
+pub fn spawn<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    let lang = lang();
+    std::thread::spawn(move || {
+        set_thread(lang);
+        f()
+    })
+}
+
 pub struct ThreadLang {
     prev: Option<Lang>,
 }
@@ -245,6 +257,21 @@ pub fn placeholders(template: &str) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// Cells a text takes on a terminal (a Chinese character takes two).
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Pads with spaces to a display width (`{:<N}` counts chars, not cells).
+pub fn pad(s: &str, width: usize) -> String {
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(self::width(s)),
+    ));
+    out
 }
 
 /// `t!("area.key")` → `&'static str`;

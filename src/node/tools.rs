@@ -104,9 +104,7 @@ pub fn spawn_probes(root: &Root, timeout: Duration) -> mpsc::Receiver<Tool> {
     for name in ToolName::ALL {
         let tx = tx.clone();
         let root = root.clone();
-        let lang = crate::i18n::lang();
-        std::thread::spawn(move || {
-            crate::i18n::set_thread(lang);
+        crate::i18n::spawn(move || {
             let _ = tx.send(probe(&root, name, timeout));
         });
     }

@@ -17,6 +17,9 @@ mod tests;
 
 use crate::apply::{self, ApplyOptions};
 use crate::catalog::Catalog;
+// Workers in the UI's language: their messages, such as the apply's
+// progress, reach the screen as text.
+use crate::i18n::spawn;
 use crate::node::{self, Locations};
 use app::{App, Effect, Msg};
 use crossterm::event::{self, Event, KeyEventKind};
@@ -111,16 +114,6 @@ fn panic_for_tests(msg: &Msg) {
             panic!("test panic requested by CTRWIZ_TEST_PANIC_KEY");
         }
     }
-}
-
-/// Starts a worker thread in the spawning thread's language (a worker's
-/// messages, such as the apply's progress, reach the screen as text).
-fn spawn<F: FnOnce() + Send + 'static>(f: F) {
-    let lang = crate::i18n::lang();
-    std::thread::spawn(move || {
-        crate::i18n::set_thread(lang);
-        f()
-    });
 }
 
 fn spawn_input(tx: mpsc::Sender<Msg>) {

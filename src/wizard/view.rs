@@ -205,18 +205,8 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
-/// Display width in terminal cells (a CJK character is 2).
-pub fn width(s: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(s)
-}
-
-/// Pads with spaces to a display width (`{:<N}` counts chars, not cells).
-pub fn pad(s: &str, width: usize) -> String {
-    let w = self::width(s);
-    let mut out = s.to_string();
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
-    out
-}
+// The CLI lays out its tables with the same two.
+pub use crate::i18n::{pad, width};
 
 /// Truncates to a display width, then pads to it: a fixed-width column.
 pub fn column(s: &str, width: usize) -> String {

@@ -189,6 +189,9 @@ pub struct App {
     pub private_error: Option<String>,
     pub help: bool,
     pub confirm_quit: bool,
+    /// Ctrl-C or q came while the apply runs: said once that it is better
+    /// to wait; a second Ctrl-C leaves anyway.
+    pub quit_during_apply: bool,
     pub size: (u16, u16),
     pub color: bool,
 }
@@ -236,6 +239,7 @@ impl App {
             private_error: None,
             help: false,
             confirm_quit: false,
+            quit_during_apply: false,
             size: MIN_SIZE,
             color,
         }
@@ -362,6 +366,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        // Leaving mid-apply is safe (atomic writes; the next apply finishes
+        // a pending restart) but leaves containerd unchecked: ask to wait once.
+        if app.apply_state == ApplyState::Running && !app.quit_during_apply {
+            app.quit_during_apply = true;
+            return vec![];
+        }
         return vec![Effect::Quit];
     }
     if app.confirm_quit {
@@ -493,6 +503,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             match &app.plan {
                 Some(Ok(p)) if !p.is_noop() => {
                     app.apply_state = ApplyState::Running;
+                    app.quit_during_apply = false;
                     app.apply_log.clear();
                     vec![Effect::Apply(Box::new(p.clone()))]
                 }
@@ -526,6 +537,7 @@ fn quit(app: &mut App) -> Vec<Effect> {
         vec![]
     } else if app.apply_state == ApplyState::Running {
         // Never leave in the middle of writing files.
+        app.quit_during_apply = true;
         vec![]
     } else {
         vec![Effect::Quit]

@@ -207,6 +207,26 @@ fn ctrl_c_quits_from_anywhere() {
 }
 
 #[test]
+fn quitting_while_the_apply_runs_asks_to_wait_and_a_second_ctrl_c_leaves() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    assert_eq!(a.apply_state, ApplyState::Running);
+    let ctrl_c = || Msg::Key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(key(&mut a, Char('q')), vec![]);
+    assert!(screen(&a).contains("Still applying"), "{}", screen(&a));
+    assert_eq!(update(&mut a, ctrl_c()), vec![Effect::Quit]);
+    // A fresh apply asks again.
+    update(&mut a, Msg::ApplyDone(Err("x".into())));
+    key(&mut a, Esc);
+    keys(&mut a, &[Enter, Char('y')]);
+    assert_eq!(a.apply_state, ApplyState::Running);
+    assert!(!screen(&a).contains("Still applying"));
+    assert_eq!(update(&mut a, ctrl_c()), vec![]);
+    assert!(screen(&a).contains("Still applying"));
+    assert_eq!(update(&mut a, ctrl_c()), vec![Effect::Quit]);
+}
+
+#[test]
 fn after_a_successful_apply_done_quits_with_enter_or_q() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
@@ -516,18 +536,21 @@ fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffe
     key(&mut a, Enter);
     shot("6_apply_confirm", &a);
     key(&mut a, Char('y'));
-    update(
-        &mut a,
-        Msg::ApplyStep("backed up 3 file(s) to /var/lib/ctrwiz/backups/20261122T120000Z".into()),
-    );
-    update(
-        &mut a,
-        Msg::ApplyStep("updated /etc/containerd/config.toml".into()),
-    );
-    update(
-        &mut a,
-        Msg::ApplyStep("restarting containerd: systemctl restart containerd".into()),
-    );
+    let steps = [
+        crate::t!(
+            "apply.step.backed_up",
+            files = 3,
+            dir = "/var/lib/ctrwiz/backups/20261122T120000Z"
+        ),
+        crate::t!("apply.step.updated", path = "/etc/containerd/config.toml"),
+        crate::t!(
+            "apply.step.restarting",
+            command = "systemctl restart containerd"
+        ),
+    ];
+    for step in steps {
+        update(&mut a, Msg::ApplyStep(step));
+    }
     shot("6_apply_running", &a);
     update(
         &mut a,

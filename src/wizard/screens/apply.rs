@@ -49,6 +49,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             for l in &app.apply_log {
                 lines.push(Line::raw(format!("  ✓ {l}")));
             }
+            if app.apply_state == ApplyState::Running && app.quit_during_apply {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(t!("wizard.apply.wait"), theme.warn()));
+            }
             if let ApplyState::Failed(e) = &app.apply_state {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(t!("wizard.apply.failed"), theme.bad()));

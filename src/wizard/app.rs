@@ -104,6 +104,14 @@ pub enum Editor {
         input: String,
         error: Option<String>,
     },
+    /// Typing one's own accelerator ID for a preset whose URLs hold `<id>`.
+    AccountId {
+        registry: RegistryName,
+        /// The preset's URLs, `<id>` still in them.
+        template: Vec<String>,
+        input: String,
+        error: Option<String>,
+    },
     /// A private registry: host, CA file, auth, transport.
     Private(PrivateForm),
     /// Typing a pause image of one's own.
@@ -266,7 +274,6 @@ impl App {
         let mut v: Vec<ChooserOption> = self
             .catalog
             .presets_for(r)
-            .filter(|p| !p.notes.contains(&crate::catalog::Note::NeedsId))
             .map(|p| ChooserOption::Preset(p.id.clone()))
             .collect();
         v.push(ChooserOption::Custom);
@@ -544,6 +551,33 @@ fn quit(app: &mut App) -> Vec<Effect> {
     }
 }
 
+/// The ID prompt for a preset whose URLs hold the user's own `<id>`
+/// (Aliyun's and Huawei Cloud's personal accelerators).
+fn ask_for_id(app: &App, registry: RegistryName, preset: &str) -> Option<Editor> {
+    let template = app
+        .catalog
+        .preset(preset)
+        .ok()?
+        .mirrors_for(&registry)?
+        .to_vec();
+    Some(Editor::AccountId {
+        registry,
+        template,
+        input: String::new(),
+        error: None,
+    })
+}
+
+/// The template's URLs with `id` in place of `<id>`, validated.
+fn with_id(template: &[String], id: &str) -> Result<Vec<String>, String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(crate::t!("wizard.registries.id_empty").into());
+    }
+    let urls: Vec<String> = template.iter().map(|u| u.replace("<id>", id)).collect();
+    validate_urls(&urls.join(","))
+}
+
 fn next(app: &mut App) -> Vec<Effect> {
     match app.step {
         Step::Node => app.step = Step::Preset,
@@ -562,6 +596,18 @@ fn next(app: &mut App) -> Vec<Effect> {
                 }
             }
             app.step = Step::Registries;
+            // A preset with the user's own ID in its URL: ask for it now,
+            // on the registry it covers, instead of failing at Review.
+            let needs_id = app
+                .catalog
+                .presets
+                .get(app.preset_cursor)
+                .filter(|p| p.notes.contains(&crate::catalog::Note::NeedsId))
+                .and_then(|p| Some((app.registries.iter().position(|r| p.covers(r))?, p)));
+            if let Some((i, p)) = needs_id {
+                app.registry_cursor = i;
+                app.editor = ask_for_id(app, app.registries[i].clone(), &p.id);
+            }
         }
         Step::Registries => {
             if !app.extras_seeded {
@@ -680,6 +726,14 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     Some(Editor::Chooser { registry, cursor })
                 }
                 KeyCode::Enter | KeyCode::Char(' ') => match &options[cursor] {
+                    ChooserOption::Preset(id)
+                        if app
+                            .catalog
+                            .preset(id)
+                            .is_ok_and(|p| p.notes.contains(&crate::catalog::Note::NeedsId)) =>
+                    {
+                        ask_for_id(app, registry, id)
+                    }
                     ChooserOption::Preset(id) => {
                         app.touched = true;
                         app.selection
@@ -731,6 +785,40 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 let error = validate_urls(&input).err();
                 Some(Editor::Custom {
                     registry,
+                    input,
+                    error,
+                })
+            }
+        },
+        Editor::AccountId {
+            registry,
+            template,
+            mut input,
+            ..
+        } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => match with_id(&template, &input) {
+                Ok(urls) => {
+                    app.touched = true;
+                    app.selection.mirrors.insert(registry, Choice::Urls(urls));
+                    None
+                }
+                Err(e) => Some(Editor::AccountId {
+                    registry,
+                    template,
+                    input,
+                    error: Some(e),
+                }),
+            },
+            code => {
+                edit_text(&mut input, code);
+                // Say what is wrong once there is something to judge.
+                let error = (!input.is_empty())
+                    .then(|| with_id(&template, &input).err())
+                    .flatten();
+                Some(Editor::AccountId {
+                    registry,
+                    template,
                     input,
                     error,
                 })

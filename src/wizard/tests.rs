@@ -1,7 +1,7 @@
 //! `update()` for every step and key, and TestBackend snapshots of every
 //! step at 80×24 (with and without detection results).
 
-use super::app::{update, App, ApplyState, Editor, Effect, Msg, Step};
+use super::app::{update, App, ApplyState, ChooserOption, Editor, Effect, Msg, Step};
 use super::{keys, view};
 use crate::apply::Report;
 use crate::catalog::Catalog;
@@ -120,6 +120,78 @@ fn esc_goes_back_without_losing_anything() {
         1,
         "the custom mirror survived going back"
     );
+}
+
+#[test]
+fn a_preset_that_needs_your_id_asks_for_it_instead_of_failing_at_review() {
+    let (_d, mut a) = detected();
+    key(&mut a, Enter);
+    let at = a
+        .catalog
+        .presets
+        .iter()
+        .position(|p| p.id == "aliyun")
+        .unwrap();
+    for _ in 0..at {
+        key(&mut a, Down);
+    }
+    key(&mut a, Enter);
+    assert_eq!(a.step, Step::Registries);
+    assert_eq!(a.registries[a.registry_cursor].as_str(), "docker.io");
+    assert!(
+        matches!(a.editor, Some(Editor::AccountId { .. })),
+        "{:?}",
+        a.editor
+    );
+    assert!(
+        screen(&a).contains("https://<id>.mirror.aliyuncs.com"),
+        "{}",
+        screen(&a)
+    );
+    // Nothing typed: Enter explains and keeps asking.
+    key(&mut a, Enter);
+    let Some(Editor::AccountId { error: Some(e), .. }) = &a.editor else {
+        panic!("{:?}", a.editor)
+    };
+    assert!(e.contains("type the ID"), "{e}");
+    // A space cannot be in a host name.
+    typed(&mut a, "a1 b2");
+    key(&mut a, Enter);
+    assert!(matches!(
+        a.editor,
+        Some(Editor::AccountId { error: Some(_), .. })
+    ));
+    for _ in 0..5 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    typed(&mut a, "a1b2c3");
+    key(&mut a, Enter);
+    assert!(a.editor.is_none());
+    assert_eq!(
+        a.selection
+            .mirrors
+            .get(&RegistryName::parse("docker.io").unwrap()),
+        Some(&Choice::Urls(vec![
+            "https://a1b2c3.mirror.aliyuncs.com".into()
+        ]))
+    );
+    keys(&mut a, &[Enter, Enter]);
+    let Some(Ok(plan)) = &a.plan else {
+        panic!(
+            "the plan fails: {:?}",
+            a.plan.as_ref().map(|p| p.as_ref().err())
+        )
+    };
+    let docker = plan
+        .changes
+        .iter()
+        .find(|c| c.path.ends_with("docker.io/hosts.toml"))
+        .unwrap();
+    assert!(docker
+        .after
+        .as_deref()
+        .unwrap()
+        .contains("https://a1b2c3.mirror.aliyuncs.com"));
 }
 
 #[test]
@@ -528,6 +600,20 @@ fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffe
     key(&mut a, Char('a'));
     typed(&mut a, "bad..name");
     shot("3_registries_add_invalid", &a);
+    key(&mut a, Esc);
+    // docker.io's chooser → the Aliyun preset asks for the user's ID.
+    key(&mut a, Char(' '));
+    let aliyun = ChooserOption::Preset("aliyun".into());
+    let at = a
+        .chooser_options(&a.registries[0].clone())
+        .iter()
+        .position(|o| *o == aliyun);
+    for _ in 0..at.expect("aliyun is offered for docker.io") {
+        key(&mut a, Down);
+    }
+    key(&mut a, Enter);
+    typed(&mut a, "a1b2 c3");
+    shot("3_registries_account_id", &a);
     key(&mut a, Esc);
     key(&mut a, Enter);
     shot("4_extras", &a);

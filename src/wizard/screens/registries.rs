@@ -4,7 +4,7 @@
 use crate::selection::Choice;
 use crate::t;
 use crate::wizard::app::{target_mirrors, App, ChooserOption, Editor};
-use crate::wizard::view::{centered, clear, column, fit, wrapped, Theme};
+use crate::wizard::view::{centered, clear, column, fit, wrap_lines, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -151,6 +151,23 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 t!("wizard.registries.custom_hint"),
             );
         }
+        Editor::AccountId {
+            registry,
+            template,
+            input,
+            error,
+        } => {
+            let hint = t!("wizard.registries.id_hint", url = template.join(", "));
+            input_box(
+                frame,
+                area,
+                theme,
+                &t!("wizard.registries.id_title", registry = registry),
+                input,
+                error.as_deref(),
+                &hint,
+            );
+        }
         Editor::Proxy { .. } | Editor::Private(_) | Editor::PauseImage { .. } => {}
         Editor::AddRegistry { input, error } => {
             input_box(
@@ -175,7 +192,6 @@ pub fn input_box(
     error: Option<&str>,
     hint: &str,
 ) {
-    let r = centered(area, 74, 6);
     let status = match error {
         Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
         None if input.is_empty() => Line::raw(""),
@@ -190,9 +206,14 @@ pub fn input_box(
         status,
         Line::styled(hint, theme.dim()),
     ];
+    // As tall as its wrapped text (a long error or a Chinese hint takes
+    // two rows), so nothing is cut off.
+    let width = area.width.min(74);
+    let body = wrap_lines(lines, width.saturating_sub(2));
+    let r = centered(area, width, body.len() as u16 + 2);
     clear(frame, r);
     frame.render_widget(
-        wrapped(lines, r.width.saturating_sub(2)).block(
+        Paragraph::new(body).block(
             Block::default()
                 .borders(Borders::ALL)
                 .title(title.to_string()),

@@ -96,6 +96,11 @@ impl RegistryInfo {
 }
 
 impl Preset {
+    /// Its URLs hold `<id>`: the user's own accelerator ID goes there.
+    pub fn needs_id(&self) -> bool {
+        self.notes.contains(&Note::NeedsId)
+    }
+
     pub fn display_name(&self) -> &str {
         localized(&self.name, &self.name_zh)
     }

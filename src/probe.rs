@@ -9,7 +9,7 @@
 //! waiting at one global deadline, so a hung DNS lookup or connection can
 //! never stretch the whole probe past the timeout.
 
-use crate::catalog::{Catalog, Note};
+use crate::catalog::Catalog;
 use crate::endpoint::{Endpoint, Scheme};
 use crate::registry::RegistryName;
 use crate::selection::{Selection, Target};
@@ -119,10 +119,7 @@ pub fn candidates(
         registries.to_vec()
     };
     for r in &regs {
-        for preset in catalog
-            .presets_for(r)
-            .filter(|p| !p.notes.contains(&Note::NeedsId))
-        {
+        for preset in catalog.presets_for(r).filter(|p| !p.needs_id()) {
             for url in preset.mirrors_for(r).unwrap_or_default() {
                 if let Ok(endpoint) = Endpoint::parse(url) {
                     push(Candidate {

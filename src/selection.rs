@@ -2,7 +2,7 @@
 //! choices that override it. The CLI builds it from `--preset`/`--mirror`/
 //! `--profile`, the wizard from its screens; both save the same profile.
 
-use crate::catalog::{Catalog, Note};
+use crate::catalog::Catalog;
 use crate::containerd::hosts::HostsSpec;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
@@ -270,7 +270,7 @@ fn resolve_one(catalog: &Catalog, registry: &RegistryName, choice: &Choice) -> R
                     covered = covered.join(", ")
                 ))
             })?;
-            if preset.notes.contains(&Note::NeedsId) {
+            if preset.needs_id() {
                 return Err(Error::Usage(crate::t!(
                     "common.preset_needs_id",
                     id = id,

@@ -201,11 +201,7 @@ fn catalog(lang: Lang) -> &'static Catalog {
 /// The text of `key` in this thread's language; a missing key falls back to
 /// English, then to the key itself (tests make sure neither happens).
 pub fn tr(key: &str) -> &'static str {
-    tr_in(lang(), key)
-}
-
-pub fn tr_in(lang: Lang, key: &str) -> &'static str {
-    catalog(lang)
+    catalog(lang())
         .get(key)
         .or_else(|| catalog(Lang::En).get(key))
         .copied()

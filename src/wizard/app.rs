@@ -602,7 +602,7 @@ fn next(app: &mut App) -> Vec<Effect> {
                 .catalog
                 .presets
                 .get(app.preset_cursor)
-                .filter(|p| p.notes.contains(&crate::catalog::Note::NeedsId))
+                .filter(|p| p.needs_id())
                 .and_then(|p| Some((app.registries.iter().position(|r| p.covers(r))?, p)));
             if let Some((i, p)) = needs_id {
                 app.registry_cursor = i;
@@ -727,10 +727,7 @@ fn on_editor_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 }
                 KeyCode::Enter | KeyCode::Char(' ') => match &options[cursor] {
                     ChooserOption::Preset(id)
-                        if app
-                            .catalog
-                            .preset(id)
-                            .is_ok_and(|p| p.notes.contains(&crate::catalog::Note::NeedsId)) =>
+                        if app.catalog.preset(id).is_ok_and(|p| p.needs_id()) =>
                     {
                         ask_for_id(app, registry, id)
                     }

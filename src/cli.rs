@@ -4,7 +4,7 @@
 use crate::apply::{self, backup, ApplyOptions, RestartPolicy};
 use crate::catalog::Catalog;
 use crate::doctor;
-use crate::error::{Error, Result};
+use crate::error::{Error, Origin, Result};
 use crate::i18n::pad;
 use crate::node::{self, Locations, NodeState, ServiceManager, ToolName};
 use crate::plan::{self, ChangeKind, Plan};
@@ -15,6 +15,27 @@ use clap::{Args, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// `println!` that never fails: a closed stdout (`ctrwiz apply --yes |
+/// head`) must not interrupt a change to the node, so SIGPIPE is ignored
+/// (see main.rs) and write errors are dropped here instead of panicking.
+macro_rules! say {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+macro_rules! say_inline {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 #[derive(Parser, Debug)]
 // Help texts come from the catalogs (`cli.help.*`, see `command()`), so
@@ -172,11 +193,19 @@ pub struct SelectionArgs {
     pub plain_http: bool,
     #[arg(
         long,
-        value_name = "USER:PASSWORD",
+        value_name = "USER:PASSWORD|-",
         requires = "registry",
+        conflicts_with = "auth_file",
         help_heading = "private_registry"
     )]
     pub auth: Option<String>,
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "registry",
+        help_heading = "private_registry"
+    )]
+    pub auth_file: Option<PathBuf>,
 }
 
 impl SelectionArgs {
@@ -206,17 +235,22 @@ impl SelectionArgs {
         }
         let extras = &mut sel.extras;
         if let Some(spec) = &self.docker_mirror {
-            extras.docker_mirrors = Some(match spec.trim() {
-                "none" => vec![],
-                list => list
-                    .split(',')
+            let urls: Vec<String> = if spec.trim().eq_ignore_ascii_case("none") {
+                vec![]
+            } else {
+                spec.split(',')
                     .map(|u| u.trim().to_string())
                     .filter(|u| !u.is_empty())
-                    .collect(),
-            });
+                    .collect()
+            };
+            crate::endpoint::Endpoint::parse_list(&urls)
+                .map_err(|e| Origin::Flag("--docker-mirror").error(e.to_string()))?;
+            extras.docker_mirrors = Some(urls);
         }
-        if self.sandbox_image.is_some() {
-            extras.sandbox_image = self.sandbox_image.clone();
+        if let Some(image) = &self.sandbox_image {
+            let image = crate::extras::sandbox_image(image)
+                .map_err(|why| Origin::Flag("--sandbox-image").error(why))?;
+            extras.sandbox_image = Some(image);
         }
         if self.systemd_cgroup.is_some() {
             extras.systemd_cgroup = self.systemd_cgroup;
@@ -237,10 +271,32 @@ impl SelectionArgs {
             r.client_key = self.client_key.clone();
             r.skip_verify = self.skip_verify;
             r.plain_http = self.plain_http;
-            if let Some(auth) = &self.auth {
+            // `--auth -` and `--auth-file` keep the password out of `ps`.
+            let auth = match (&self.auth, &self.auth_file) {
+                (Some(a), _) if a == "-" => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| Error::io("-", e))?;
+                    Some((Origin::Flag("--auth"), line))
+                }
+                (Some(a), _) => Some((Origin::Flag("--auth"), a.clone())),
+                (None, Some(path)) => {
+                    let bytes = crate::node::read::limited(&Root::default(), path, 64 * 1024)
+                        .map_err(|e| Error::io(path, e))?;
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| Origin::Flag("--auth-file").error(t!("cli.auth_not_utf8")))?;
+                    Some((Origin::Flag("--auth-file"), text))
+                }
+                (None, None) => None,
+            };
+            if let Some((origin, auth)) = auth {
+                let auth = auth.trim_end_matches(['\n', '\r']);
                 let (u, p) = auth
                     .split_once(':')
-                    .ok_or_else(|| Error::Usage(t!("cli.auth_format").into()))?;
+                    .filter(|(u, p)| !u.is_empty() && !p.is_empty())
+                    .ok_or_else(|| origin.error(t!("cli.auth_format")))?;
                 r.username = Some(u.to_string());
                 r.password = Some(p.to_string());
             }
@@ -658,7 +714,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
         Some(Command::Detect { json }) => {
             let node = node::detect(&g.locations());
             if *json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&node).expect("node state serialises")
                 );
@@ -675,7 +731,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
         Some(Command::Plan { selection, json }) => {
             let (_, plan) = make_plan(g, selection)?;
             if *json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&plan.to_json()).expect("plans serialise")
                 );
@@ -689,29 +745,34 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             yes,
             restart_docker,
         }) => {
-            let (node, plan) = make_plan(g, selection)?;
-            print_plan(&plan, !yes);
-            if plan.is_noop() {
-                // Still finishes a restart an interrupted apply left pending.
-                return execute(
-                    &plan,
-                    &ApplyOptions {
-                        docker_restart: restart_docker.then(|| docker_restart_command(&node)),
-                        ..g.apply_options(&node)
-                    },
-                );
-            }
-            confirm(
-                *yes,
-                &t!("cli.apply.confirm", count = plan.effective().count()),
-            )?;
-            execute(
-                &plan,
-                &ApplyOptions {
+            // The node may change while the user reads the plan (another
+            // apply finishing): apply refuses a stale plan, and the plan is
+            // made again and shown again.
+            let mut tries = 0;
+            loop {
+                let (node, plan) = make_plan(g, selection)?;
+                let plan = apply::with_pending_restart(plan, &g.state_dir());
+                print_plan(&plan, !yes);
+                // A no-op still finishes a restart an interrupted apply left pending.
+                if !plan.is_noop() {
+                    confirm(
+                        *yes,
+                        &t!("cli.apply.confirm", count = plan.effective().count()),
+                    )?;
+                }
+                let opts = ApplyOptions {
                     docker_restart: restart_docker.then(|| docker_restart_command(&node)),
                     ..g.apply_options(&node)
-                },
-            )
+                };
+                match execute(&plan, &opts) {
+                    Err(e @ Error::NodeChanged { .. }) if tries < 2 => {
+                        tries += 1;
+                        eprintln!("ctrwiz: {e}");
+                        eprintln!("ctrwiz: {}", t!("cli.apply.replanned"));
+                    }
+                    other => return other,
+                }
+            }
         }
         Some(Command::Probe {
             registries,
@@ -729,7 +790,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             let opts = crate::probe::ProbeOptions::new(Duration::from_millis(*timeout));
             let results = crate::probe::run(cands, opts);
             if *json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&results).expect("results serialise")
                 );
@@ -751,7 +812,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             }
             let checks = doctor::run(&node, &live);
             if *json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&checks).expect("checks serialise")
                 );
@@ -791,12 +852,12 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 Duration::from_secs(*timeout),
             );
             if *json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&report).expect("reports serialise")
                 );
             } else {
-                println!("{}", report.message);
+                say!("{}", report.message);
             }
             Ok(if report.ok() { 0 } else { 1 })
         }
@@ -817,7 +878,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             if *list {
                 let sets = backup::list(&state);
                 if sets.is_empty() {
-                    println!(
+                    say!(
                         "{}",
                         t!(
                             "cli.rollback.none",
@@ -832,7 +893,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                         .iter()
                         .map(|e| e.path.display().to_string())
                         .collect();
-                    println!("{}  {}", s.manifest.id, files.join(", "));
+                    say!("{}  {}", s.manifest.id, files.join(", "));
                 }
                 return Ok(0);
             }
@@ -840,7 +901,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             let node = node::detect(&g.locations());
             let plan =
                 set.restore_plan(&g.root(), node.hosts_dir.path.clone(), g.config.clone())?;
-            println!(
+            say!(
                 "{}",
                 t!(
                     "cli.rollback.to",
@@ -850,7 +911,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             );
             print_plan(&plan, !yes);
             if plan.is_noop() {
-                println!("{}", t!("cli.rollback.nothing"));
+                say!("{}", t!("cli.rollback.nothing"));
                 return Ok(0);
             }
             confirm(*yes, t!("cli.rollback.confirm"))?;
@@ -868,10 +929,10 @@ pub fn make_plan(g: &Global, selection: &SelectionArgs) -> Result<(NodeState, Pl
 }
 
 fn execute(plan: &Plan, opts: &ApplyOptions) -> Result<i32> {
-    let report = apply::run(plan, opts, &mut |step| println!("  {step}"))?;
-    println!("{}", report.message);
+    let report = apply::run(plan, opts, &mut |step| say!("  {step}"))?;
+    say!("{}", report.message);
     if let Some(dir) = &report.backup_dir {
-        println!("{}", t!("cli.apply.backup", dir = dir.display()));
+        say!("{}", t!("cli.apply.backup", dir = dir.display()));
     }
     Ok(0)
 }
@@ -883,7 +944,7 @@ fn confirm(yes: bool, question: &str) -> Result<()> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::Usage(t!("cli.confirm.no_terminal").into()));
     }
-    print!("{question} {} ", t!("cli.confirm.prompt"));
+    say_inline!("{question} {} ", t!("cli.confirm.prompt"));
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
@@ -932,7 +993,7 @@ fn probe_status_label(s: crate::probe::ProbeStatus) -> &'static str {
 fn print_probe(results: &[crate::probe::ProbeResult]) {
     for r in results {
         let ms = r.latency_ms.map_or("-".to_string(), |m| format!("{m} ms"));
-        println!(
+        say!(
             "{:<24} {:<52} {} {:>8}  {}",
             r.registry,
             r.url,
@@ -941,10 +1002,10 @@ fn print_probe(results: &[crate::probe::ProbeResult]) {
             r.detail
         );
     }
-    println!();
+    say!();
     for (reg, best) in crate::probe::recommend(results) {
         match best {
-            Some(b) => println!(
+            Some(b) => say!(
                 "{}",
                 t!(
                     "cli.probe.recommended",
@@ -953,7 +1014,7 @@ fn print_probe(results: &[crate::probe::ProbeResult]) {
                     source = b.source
                 )
             ),
-            None => println!("{}", t!("cli.probe.recommended_none", registry = reg)),
+            None => say!("{}", t!("cli.probe.recommended_none", registry = reg)),
         }
     }
 }
@@ -965,9 +1026,9 @@ fn print_checks(checks: &[doctor::Check]) {
             doctor::Status::Warn => t!("cli.doctor.warn"),
             doctor::Status::Fail => t!("cli.doctor.fail"),
         };
-        println!("[{}] {}: {}", pad(mark, 4), c.id, c.message);
+        say!("[{}] {}: {}", pad(mark, 4), c.id, c.message);
         if let (Some(fix), true) = (&c.fix, c.status != doctor::Status::Ok) {
-            println!("       {}", t!("cli.doctor.fix", fix = fix));
+            say!("       {}", t!("cli.doctor.fix", fix = fix));
         }
     }
     let (warn, fail) = checks.iter().fold((0, 0), |(w, f), c| match c.status {
@@ -975,7 +1036,7 @@ fn print_checks(checks: &[doctor::Check]) {
         doctor::Status::Fail => (w, f + 1),
         doctor::Status::Ok => (w, f),
     });
-    println!(
+    say!(
         "{}",
         t!(
             "cli.doctor.summary",
@@ -996,21 +1057,21 @@ fn kind_label(k: ChangeKind) -> &'static str {
 }
 
 fn print_plan(plan: &Plan, diffs: bool) {
-    println!("{}", t!("cli.plan.files", count = plan.effective().count()));
+    say!("{}", t!("cli.plan.files", count = plan.effective().count()));
     for c in &plan.changes {
-        println!("  {} {}", pad(kind_label(c.kind()), 9), c.path.display());
+        say!("  {} {}", pad(kind_label(c.kind()), 9), c.path.display());
         if let Some(n) = &c.note {
-            println!("            {n}");
+            say!("            {n}");
         }
     }
-    println!("{}", plan.restart_sentence());
+    say!("{}", plan.restart_sentence());
     for n in &plan.notes {
-        println!("{}", t!("cli.plan.note", note = n));
+        say!("{}", t!("cli.plan.note", note = n));
     }
     if diffs {
         for c in plan.effective() {
-            println!();
-            print!("{}", c.diff());
+            say!();
+            say_inline!("{}", c.diff());
         }
     }
 }
@@ -1021,7 +1082,7 @@ fn field(label: &str) -> String {
 }
 
 fn print_node(node: &NodeState) {
-    println!("{}", t!("cli.detect.tools"));
+    say!("{}", t!("cli.detect.tools"));
     for t in &node.tools {
         let version = t
             .version
@@ -1037,10 +1098,10 @@ fn print_node(node: &NodeState) {
         } else {
             ""
         };
-        println!("  {:<12} {:<10} {where_}{extra}", t.name.as_str(), version);
+        say!("  {:<12} {:<10} {where_}{extra}", t.name.as_str(), version);
     }
     let c = &node.containerd_config;
-    println!(
+    say!(
         "{}{} ({})",
         field(t!("cli.detect.config")),
         c.path.display(),
@@ -1051,9 +1112,9 @@ fn print_node(node: &NodeState) {
         }
     );
     if let Some(e) = &c.error {
-        println!("  {}", t!("cli.detect.error", error = e));
+        say!("  {}", t!("cli.detect.error", error = e));
     }
-    println!(
+    say!(
         "  config_path: {}",
         c.config_path
             .as_deref()
@@ -1061,7 +1122,7 @@ fn print_node(node: &NodeState) {
             .unwrap_or(t!("cli.detect.config_path_unset"))
     );
     for (r, eps) in &c.legacy_mirrors {
-        println!(
+        say!(
             "  {}",
             t!(
                 "cli.detect.legacy_mirror",
@@ -1071,7 +1132,7 @@ fn print_node(node: &NodeState) {
         );
     }
     let h = &node.hosts_dir;
-    println!(
+    say!(
         "{}{} ({})",
         field(t!("cli.detect.hosts_dir")),
         h.path.display(),
@@ -1086,7 +1147,7 @@ fn print_node(node: &NodeState) {
         ServiceManager::Openrc => "OpenRC",
         ServiceManager::None => t!("cli.detect.no_manager"),
     };
-    println!(
+    say!(
         "{}{manager}, {}",
         field(t!("cli.detect.service")),
         if node.service.running {
@@ -1099,7 +1160,7 @@ fn print_node(node: &NodeState) {
 
 fn print_presets(catalog: &Catalog, json: bool) {
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&catalog.presets).expect("presets serialise")
         );
@@ -1112,7 +1173,7 @@ fn print_presets(catalog: &Catalog, json: bool) {
         } else {
             p.mirrors.keys().map(String::as_str).collect()
         };
-        println!(
+        say!(
             "{:<13} {}{}",
             p.id,
             p.display_name(),
@@ -1122,7 +1183,7 @@ fn print_presets(catalog: &Catalog, json: bool) {
                 format!(" [{}]", notes.join(", "))
             }
         );
-        println!(
+        say!(
             "{:<13} {}",
             "",
             t!(

@@ -134,7 +134,11 @@ pub fn configured_mirrors(
             continue;
         };
         let upstream = registry.upstream_url();
-        for h in parsed.hosts.iter().filter(|h| h.url != upstream) {
+        for h in parsed
+            .hosts
+            .iter()
+            .filter(|h| Some(&h.url) != upstream.as_ref())
+        {
             if let Ok(endpoint) = crate::endpoint::Endpoint::parse(&h.url) {
                 let endpoint = crate::endpoint::Endpoint {
                     override_path: h.override_path || endpoint.override_path,
@@ -516,10 +520,8 @@ fn is_public_mirror(url: &str, registry: Option<&RegistryName>) -> bool {
         return false;
     };
     let host = ep.host();
-    let is_registry = registry.is_some_and(|r| {
-        let up = r.upstream_url();
-        ep.url() == up || r.as_str() == ep.authority
-    });
+    let is_registry =
+        registry.is_some_and(|r| r.upstream_url() == Some(ep.url()) || r.as_str() == ep.authority);
     let private = host == "localhost"
         || host.parse::<std::net::IpAddr>().is_ok()
         || host.ends_with(".local")

@@ -101,6 +101,23 @@ impl Endpoint {
         })
     }
 
+    /// Mirror URLs tried in order (`--mirror R=A,B`, a profile's list, the
+    /// wizard's field). `none` is a choice of its own, never a host.
+    pub fn parse_list<S: AsRef<str>>(urls: &[S]) -> Result<Vec<Self>, EndpointError> {
+        urls.iter()
+            .map(|u| {
+                let u = u.as_ref();
+                if u.trim().eq_ignore_ascii_case("none") {
+                    return Err(EndpointError {
+                        input: u.to_string(),
+                        reason: crate::t!("errors.endpoint.none_in_list"),
+                    });
+                }
+                Endpoint::parse(u)
+            })
+            .collect()
+    }
+
     /// Host part without the port, for display and matching.
     pub fn host(&self) -> &str {
         if self.authority.starts_with('[') {
@@ -140,7 +157,7 @@ fn normalise_path(path: &str) -> String {
     p
 }
 
-fn valid_authority(a: &str) -> bool {
+pub fn valid_authority(a: &str) -> bool {
     if let Some(rest) = a.strip_prefix('[') {
         let Some((ip, tail)) = rest.split_once(']') else {
             return false;

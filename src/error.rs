@@ -37,6 +37,31 @@ pub enum Error {
     },
     Registry(crate::registry::RegistryNameError),
     Endpoint(crate::endpoint::EndpointError),
+    /// A value that cannot go where it is headed (a systemd unit, TOML,
+    /// JSON), named by where it came from: the same rule gives the same
+    /// message from a flag, a profile or a wizard field.
+    BadValue {
+        origin: Origin,
+        message: String,
+    },
+    /// A target changed between the plan and the lock (another apply,
+    /// an admin's edit): nothing was written.
+    NodeChanged {
+        paths: Vec<PathBuf>,
+    },
+    /// A write failed half-way; `restored` says what is back.
+    WriteFailed {
+        why: String,
+        dir: PathBuf,
+        restored: String,
+    },
+    /// containerd did not come back healthy and the files were rolled back.
+    RolledBack {
+        why: String,
+        dir: PathBuf,
+        restored: String,
+        healthy: bool,
+    },
     Usage(String),
     Other(String),
 }
@@ -77,6 +102,37 @@ impl fmt::Display for Error {
             }
             Error::Registry(e) => e.to_string(),
             Error::Endpoint(e) => e.to_string(),
+            Error::BadValue { origin, message } => format!("{origin}: {message}"),
+            Error::NodeChanged { paths } => crate::t!(
+                "errors.node_changed",
+                paths = paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Error::WriteFailed { why, dir, restored } => crate::t!(
+                "apply.write_failed",
+                error = why,
+                dir = dir.display(),
+                restored = restored
+            ),
+            Error::RolledBack {
+                why,
+                dir,
+                restored,
+                healthy,
+            } => crate::t!(
+                "apply.rolled_back",
+                why = why,
+                dir = dir.display(),
+                restored = restored,
+                after = if *healthy {
+                    crate::t!("apply.rollback_healthy")
+                } else {
+                    crate::t!("apply.rollback_unhealthy")
+                }
+            ),
             Error::Usage(m) | Error::Other(m) => m.clone(),
         };
         f.write_str(&text)
@@ -147,10 +203,57 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_)
+            | Error::BadValue { .. }
             | Error::UnknownPreset { .. }
             | Error::Registry(_)
             | Error::Endpoint(_) => 2,
             _ => 1,
+        }
+    }
+}
+
+/// Where a value was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line flag, e.g. `--no-proxy`.
+    Flag(&'static str),
+    /// A key of a profile file, at a 1-based line and column.
+    Profile {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    /// A wizard field, by its label.
+    Field(String),
+}
+
+impl Origin {
+    /// A profile key at a byte offset of the file's text.
+    pub fn profile(path: &Path, text: &str, offset: usize) -> Origin {
+        let (line, column) = line_col(text, offset);
+        Origin::Profile {
+            path: path.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    pub fn error(self, message: impl Into<String>) -> Error {
+        Error::BadValue {
+            origin: self,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(flag) => f.write_str(flag),
+            Origin::Profile { path, line, column } => {
+                write!(f, "{}:{line}:{column}", path.display())
+            }
+            Origin::Field(label) => f.write_str(label),
         }
     }
 }

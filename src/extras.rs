@@ -53,47 +53,81 @@ pub enum Proxy {
     Remove,
 }
 
+/// Which half of a proxy setting a value was given for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyPart {
+    Url,
+    NoProxy,
+}
+
 impl Proxy {
-    /// `--proxy URL|none` with `--no-proxy LIST` (default: the seed's list
-    /// plus the node's own addresses).
+    /// A proxy URL (or `none`, any case) and a NO_PROXY list (default: the
+    /// seed's list plus the node's own addresses). Every value is checked
+    /// for the systemd unit it goes into; the error says which part is bad
+    /// and why, and the caller names where the value came from.
+    pub fn parse(
+        url: &str,
+        no_proxy: Option<&[String]>,
+        node_addresses: &[String],
+    ) -> std::result::Result<Proxy, (ProxyPart, String)> {
+        if url.trim().eq_ignore_ascii_case("none") {
+            if no_proxy.is_some_and(|l| !l.is_empty()) {
+                return Err((
+                    ProxyPart::NoProxy,
+                    crate::t!("common.proxy.no_proxy_with_none").into(),
+                ));
+            }
+            return Ok(Proxy::Remove);
+        }
+        let url = proxy_url(url).map_err(|e| (ProxyPart::Url, e))?;
+        let no_proxy = match no_proxy {
+            Some(list) => {
+                let mut out = Vec::new();
+                for entry in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                    no_proxy_entry(entry).map_err(|e| (ProxyPart::NoProxy, e))?;
+                    out.push(entry.to_string());
+                }
+                out
+            }
+            None => {
+                let mut v: Vec<String> = DEFAULT_NO_PROXY.iter().map(|s| s.to_string()).collect();
+                for a in node_addresses {
+                    if !v.contains(a) && no_proxy_entry(a).is_ok() {
+                        v.push(a.clone());
+                    }
+                }
+                v
+            }
+        };
+        Ok(Proxy::Set { url, no_proxy })
+    }
+
+    /// `--proxy URL|none` with `--no-proxy LIST` (comma-separated).
     pub fn from_flags(
         url: &str,
         no_proxy: Option<&str>,
         node_addresses: &[String],
     ) -> Result<Proxy> {
-        if url.trim() == "none" {
-            return Ok(Proxy::Remove);
-        }
-        let ep = Endpoint::parse(url).map_err(|e| Error::Usage(format!("--proxy: {e}")))?;
-        let no_proxy = match no_proxy {
-            Some(list) => list
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            None => {
-                let mut v: Vec<String> = DEFAULT_NO_PROXY.iter().map(|s| s.to_string()).collect();
-                v.extend(
-                    node_addresses
-                        .iter()
-                        .filter(|a| !v.contains(a))
-                        .cloned()
-                        .collect::<Vec<_>>(),
-                );
-                v
-            }
-        };
-        Ok(Proxy::Set {
-            url: ep.url(),
-            no_proxy,
+        let list: Option<Vec<String>> =
+            no_proxy.map(|l| l.split(',').map(|s| s.trim().to_string()).collect());
+        Proxy::parse(url, list.as_deref(), node_addresses).map_err(|(part, why)| {
+            crate::error::Origin::Flag(match part {
+                ProxyPart::Url => "--proxy",
+                ProxyPart::NoProxy => "--no-proxy",
+            })
+            .error(why)
         })
     }
 
-    /// The drop-in's text (`None`: no drop-in).
+    /// The drop-in's text (`None`: no drop-in). Values were validated by
+    /// [`Proxy::parse`]; `%` is still doubled, since systemd expands
+    /// specifiers like `%h` inside `Environment=` (systemd.unit(5),
+    /// "Specifiers").
     pub fn render(&self) -> Option<String> {
         let Proxy::Set { url, no_proxy } = self else {
             return None;
         };
+        let url = systemd_escape(url);
         Some(format!(
             // i18n: file content
             "# Managed by ctrwiz: a proxy for containerd only (image pulls), not for the whole node.\n\
@@ -102,9 +136,146 @@ impl Proxy {
              Environment=\"HTTP_PROXY={url}\"\n\
              Environment=\"HTTPS_PROXY={url}\"\n\
              Environment=\"NO_PROXY={}\"\n",
-            no_proxy.join(",")
+            systemd_escape(&no_proxy.join(","))
         ))
     }
+}
+
+/// A proxy URL as Go's `http.ProxyFromEnvironment` reads it: `http`,
+/// `https`, `socks5` or `socks5h`; a URL without a scheme is taken as
+/// `http://` (golang.org/x/net/http/httpproxy `parseProxy` prepends it), so
+/// ctrwiz writes that out. Anything that a double-quoted systemd value cannot
+/// hold verbatim (quotes, backslashes, spaces, control characters, a line
+/// break) is refused rather than escaped: a URL never needs them.
+pub fn proxy_url(input: &str) -> std::result::Result<String, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(crate::t!("common.proxy.empty").into());
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '\''))
+    {
+        return Err(crate::t!("common.proxy.character", char = format!("{c:?}")));
+    }
+    let (scheme, rest) = match s.split_once("://") {
+        Some((sch, rest)) => (sch.to_ascii_lowercase(), rest),
+        None => ("http".to_string(), s),
+    };
+    if !matches!(scheme.as_str(), "http" | "https" | "socks5" | "socks5h") {
+        return Err(crate::t!("common.proxy.scheme", scheme = scheme));
+    }
+    let rest = rest.trim_end_matches('/');
+    if rest.contains(['/', '?', '#']) {
+        return Err(crate::t!("common.proxy.path").into());
+    }
+    // user:password@ is allowed (proxies take credentials this way).
+    let authority = rest.rsplit_once('@').map_or(rest, |(_, a)| a);
+    if authority.is_empty() || !crate::endpoint::valid_authority(authority) {
+        return Err(crate::t!("common.proxy.host").into());
+    }
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// One NO_PROXY entry as Go's httpproxy matches them: `*`, an IP, a CIDR, a
+/// host or a domain suffix (`.svc`, `*.corp`), optionally with `:port`.
+pub fn no_proxy_entry(entry: &str) -> std::result::Result<(), String> {
+    let ok = !entry.is_empty()
+        && entry.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']' | '/' | '*')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::t!(
+            "common.proxy.no_proxy_entry",
+            entry = format!("{entry:?}")
+        ))
+    }
+}
+
+/// A value inside a double-quoted systemd assignment: `\` and `"` escaped
+/// (never present after validation, escaped all the same), `%` doubled.
+fn systemd_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '%' => out.push_str("%%"),
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A pause (sandbox) image reference as containerd's CRI plugin parses it
+/// (the distribution reference grammar): `[host[:port]/]path[:tag][@digest]`,
+/// lowercase path components, and a tag or a digest (a pause image without
+/// one would silently become `:latest`). Returned unchanged when valid.
+pub fn sandbox_image(input: &str) -> std::result::Result<String, String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(crate::t!("common.image.empty").into());
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(crate::t!("common.image.spaces").into());
+    }
+    let (name, digest) = match s.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (s, None),
+    };
+    if let Some(d) = digest {
+        let ok = d.split_once(':').is_some_and(|(algo, hex)| {
+            !algo.is_empty()
+                && algo
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c))
+                && hex.len() >= 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !ok {
+            return Err(crate::t!("common.image.digest").into());
+        }
+    }
+    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match name[last_slash..].rfind(':') {
+        Some(i) => (&name[..last_slash + i], Some(&name[last_slash + i + 1..])),
+        None => (name, None),
+    };
+    if let Some(t) = tag {
+        let ok = !t.is_empty()
+            && t.len() <= 128
+            && t.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok {
+            return Err(crate::t!("common.image.tag").into());
+        }
+    } else if digest.is_none() {
+        return Err(crate::t!("common.image.no_tag").into());
+    }
+    let mut parts: Vec<&str> = repo.split('/').collect();
+    // A first component with a dot, a colon or `localhost` is a registry host.
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        if !crate::endpoint::valid_authority(parts[0]) {
+            return Err(crate::t!("common.image.host").into());
+        }
+        parts.remove(0);
+    }
+    let component_ok = |c: &str| {
+        !c.is_empty()
+            && c.starts_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+            && c.ends_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+            && c.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(ch))
+    };
+    if !parts.iter().all(|c| component_ok(c)) {
+        return Err(crate::t!("common.image.path").into());
+    }
+    Ok(s.to_string())
 }
 
 /// A registry of your own (Harbor and the like), reached directly.
@@ -157,6 +328,11 @@ impl PrivateRegistry {
     }
 
     pub fn validate(&self) -> Result<()> {
+        if self.host.is_default_namespace() {
+            return Err(Error::Usage(
+                crate::t!("common.private.default_namespace").into(),
+            ));
+        }
         let tls = self.skip_verify
             || self.ca.is_some()
             || self.client_cert.is_some()
@@ -190,17 +366,43 @@ impl PrivateRegistry {
             (CLIENT_KEY_FILE, &self.client_key),
         ] {
             if let Some(p) = path {
-                let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+                let bytes = crate::node::read::limited(
+                    &crate::root::Root::default(),
+                    p,
+                    crate::node::read::SMALL_LIMIT,
+                )
+                .map_err(|e| Error::io(p, e))?;
+                // containerd loads these as PEM (crypto/x509, tls.LoadX509KeyPair):
+                // anything else fails at pull time, and a stray file (say
+                // /etc/shadow) must not be copied into certs.d.
+                let want = if name == CLIENT_KEY_FILE {
+                    "PRIVATE KEY-----"
+                } else {
+                    "-----BEGIN CERTIFICATE-----"
+                };
+                let text = String::from_utf8(bytes)
+                    .ok()
+                    .filter(|t| t.contains(want) && t.contains("-----BEGIN"))
+                    .ok_or_else(|| Error::Invalid {
+                        path: p.clone(),
+                        message: if name == CLIENT_KEY_FILE {
+                            crate::t!("common.private.not_pem_key").into()
+                        } else {
+                            crate::t!("common.private.not_pem_cert").into()
+                        },
+                    })?;
                 self.files.insert(name.to_string(), text);
             }
         }
         Ok(())
     }
 
+    /// Call [`PrivateRegistry::validate`] first: `_default` has no URL.
     pub fn hosts_spec(&self) -> HostsSpec {
         let scheme = if self.plain_http { "http" } else { "https" };
-        let ep = Endpoint::parse(&format!("{scheme}://{}", self.host))
-            .expect("registry names make valid URLs");
+        let Ok(ep) = Endpoint::parse(&format!("{scheme}://{}", self.host)) else {
+            return HostsSpec::upstream(self.host.clone(), "private registry"); // i18n: file content
+        };
         debug_assert!(self.plain_http == (ep.scheme == Scheme::Http));
         let mut host = HostSpec {
             capabilities: UPSTREAM_CAPS.to_vec(),
@@ -328,13 +530,79 @@ mod tests {
     fn proxy_drop_in_has_the_seeds_no_proxy_and_node_addresses() {
         let p = Proxy::from_flags("proxy.corp:3128", None, &["192.0.2.10".into()]).unwrap();
         let text = p.render().unwrap();
+        // Go reads a scheme-less proxy as http:// (httpproxy.parseProxy), so
+        // that is what the drop-in says (it used to say https://: wrong).
         assert!(
-            text.contains("Environment=\"HTTPS_PROXY=https://proxy.corp:3128\""),
+            text.contains("Environment=\"HTTPS_PROXY=http://proxy.corp:3128\""),
             "{text}"
         );
         assert!(text.contains("NO_PROXY=localhost,127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,.svc,.cluster.local,192.0.2.10"), "{text}");
         assert_eq!(Proxy::from_flags("none", None, &[]).unwrap(), Proxy::Remove);
         assert!(Proxy::from_flags("ftp://x", None, &[]).is_err());
+        assert_eq!(Proxy::from_flags("NONE", None, &[]).unwrap(), Proxy::Remove);
+    }
+
+    #[test]
+    fn proxy_values_cannot_inject_into_the_unit() {
+        let inject = "x\"\nExecStartPre=/bin/sh -c id\n#";
+        let e = Proxy::from_flags("http://p:3128", Some(inject), &[]).unwrap_err();
+        assert!(e.to_string().starts_with("--no-proxy: "), "{e}");
+        let e = Proxy::from_flags(&format!("http://p:3128/{inject}"), None, &[]).unwrap_err();
+        assert!(e.to_string().starts_with("--proxy: "), "{e}");
+        for bad in [
+            "http://p\"x:1",
+            "http://a b",
+            "http://p:3128\\",
+            "http://p/x",
+            "http://",
+        ] {
+            assert!(Proxy::from_flags(bad, None, &[]).is_err(), "{bad}");
+        }
+        // Percent-encoded credentials survive systemd's specifier expansion.
+        let p = Proxy::from_flags("http://u:p%40ss@proxy:3128", Some("a.corp,.svc"), &[]).unwrap();
+        let text = p.render().unwrap();
+        assert!(
+            text.contains("HTTP_PROXY=http://u:p%%40ss@proxy:3128\""),
+            "{text}"
+        );
+        assert_eq!(
+            text.lines().filter(|l| !l.starts_with('#')).count(),
+            4,
+            "{text}"
+        );
+        assert!(text
+            .lines()
+            .all(|l| l.starts_with('#') || l == "[Service]" || l.starts_with("Environment=\"")));
+        assert!(Proxy::from_flags("socks5://p:1080", None, &[]).is_ok());
+        assert!(Proxy::from_flags("none", Some("a"), &[]).is_err());
+    }
+
+    #[test]
+    fn sandbox_images_follow_the_reference_grammar() {
+        for ok in [
+            "registry.k8s.io/pause:3.10",
+            "pause:3.6",
+            "localhost:5000/pause:1",
+            "[::1]:5000/pause:1",
+            "m.daocloud.io/registry.k8s.io/pause:3.9",
+            "registry.k8s.io/pause@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert_eq!(sandbox_image(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        for bad in [
+            "x y",
+            "bad image no tag",
+            "",
+            "Registry.k8s.io/Pause:3.10",
+            "pause",
+            "pause:",
+            "pause:-x",
+            "a//b:1",
+            "pause@sha256:zz",
+            "p\"x:1",
+        ] {
+            assert!(sandbox_image(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

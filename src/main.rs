@@ -1,9 +1,8 @@
 fn main() {
-    // Die quietly on a closed pipe (`ctrwiz plan | head`) like other CLI tools.
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // A closed pipe (`ctrwiz apply --yes | head`) must never kill ctrwiz
+    // half-way through a change to the node: SIGPIPE stays ignored (Rust's
+    // default), and the CLI's printing drops write errors instead of
+    // panicking (cli.rs `say!`).
     let code = ctrwiz::cli::main();
     // For scripts/bench: this process's own peak RSS (GNU time would count
     // the Go children that detect runs).

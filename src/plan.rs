@@ -45,8 +45,10 @@ pub struct FileChange {
     pub path: PathBuf,
     pub purpose: Purpose,
     /// `None`: the file does not exist (before) / is removed (after).
-    pub before: Option<String>,
-    pub after: Option<String>,
+    /// Bytes, not text: a file that is not UTF-8 (a GBK comment, a DER
+    /// certificate) is still a file, backed up and compared exactly.
+    pub before: Option<Vec<u8>>,
+    pub after: Option<Vec<u8>>,
     /// Why this file is worth a look (e.g. it did not parse).
     pub note: Option<String>,
     /// Forced permissions (0600 for secrets); `None` keeps the file's own,
@@ -64,7 +66,41 @@ impl FileChange {
         }
     }
 
-    /// A unified diff (empty when unchanged).
+    /// The new content as text (every file ctrwiz writes is UTF-8).
+    pub fn after_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.after.as_deref().map(String::from_utf8_lossy)
+    }
+
+    pub fn before_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.before.as_deref().map(String::from_utf8_lossy)
+    }
+
+    /// Whether the content is a secret (a client key): shown by size only.
+    fn secret(&self) -> bool {
+        matches!(self.purpose, Purpose::RegistryFile { .. })
+            && self
+                .path
+                .file_name()
+                .is_some_and(|n| n == crate::extras::CLIENT_KEY_FILE)
+    }
+
+    /// What a person may see of one side: secrets redacted, bytes that are
+    /// not UTF-8 summarised.
+    fn shown(&self, side: Option<&[u8]>) -> String {
+        let Some(bytes) = side else {
+            return String::new();
+        };
+        if self.secret() {
+            return crate::t!("plan.secret_content", bytes = bytes.len()) + "\n";
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => redact(text),
+            Err(_) => crate::t!("plan.binary_content", bytes = bytes.len()) + "\n",
+        }
+    }
+
+    /// A unified diff (empty when unchanged), secrets redacted. Bounded in
+    /// time: a huge file gets a coarser diff, never a hang.
     pub fn diff(&self) -> String {
         if self.kind() == ChangeKind::Unchanged {
             return String::new();
@@ -80,15 +116,53 @@ impl FileChange {
         } else {
             "/dev/null".into()
         };
-        similar::TextDiff::from_lines(
-            self.before.as_deref().unwrap_or(""),
-            self.after.as_deref().unwrap_or(""),
-        )
-        .unified_diff()
-        .context_radius(3)
-        .header(&old_name, &new_name)
-        .to_string()
+        let (old, new) = (
+            self.shown(self.before.as_deref()),
+            self.shown(self.after.as_deref()),
+        );
+        similar::TextDiff::configure()
+            .timeout(std::time::Duration::from_millis(500))
+            .diff_lines(&old, &new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &new_name)
+            .to_string()
     }
+}
+
+/// Header values in hosts.toml (`Authorization = ["Basic …"]` holds a
+/// password in base64) replaced by a marker wherever a file is shown: the
+/// review, `plan --json`, apply.log. The file on disk keeps the real value.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_header = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            in_header =
+                t.trim_end().trim_end_matches(']').ends_with(".header") || t.contains(".header]");
+        }
+        let is_auth = t
+            .to_ascii_lowercase()
+            .trim_start_matches('"')
+            .starts_with("authorization");
+        match line.split_once('=') {
+            Some((key, _)) if (in_header && !t.starts_with('[')) || is_auth => {
+                let eol = if line.ends_with("\r\n") {
+                    "\r\n"
+                } else if line.ends_with('\n') {
+                    "\n"
+                } else {
+                    ""
+                };
+                out.push_str(key);
+                out.push_str("= [\"<redacted>\"]");
+                out.push_str(eol);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// Why containerd must restart: each config.toml edit, in words.
@@ -149,8 +223,8 @@ impl Plan {
                     "path": c.path,
                     "kind": c.kind(),
                     "purpose": c.purpose,
-                    "old": c.before,
-                    "new": c.after,
+                    "old": c.before.as_ref().map(|_| c.shown(c.before.as_deref())),
+                    "new": c.after.as_ref().map(|_| c.shown(c.after.as_deref())),
                     "diff": c.diff(),
                     "note": c.note,
                 })
@@ -249,6 +323,10 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
 
     // Legacy mirrors become hosts.toml files, so nothing the user had is lost.
     for (name, endpoints) in legacy {
+        if endpoints.is_empty() {
+            // `endpoint = []`: nothing to migrate; the table goes with the rest.
+            continue;
+        }
         let registry = if name == "*" {
             RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid")
         } else {
@@ -317,8 +395,8 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             edits.push(crate::t!("plan.edit.imported", path = path.display()));
         }
         import_changes.push(FileChange {
-            before: Some(text),
-            after: Some(imported.render()),
+            before: Some(text.into_bytes()),
+            after: Some(imported.render().into_bytes()),
             purpose: Purpose::Config,
             note: Some(crate::t!("plan.change.imported").into()),
             mode: None,
@@ -329,8 +407,8 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     let config_change = FileChange {
         path: cfg_state.path.clone(),
         purpose: Purpose::Config,
-        before: before_cfg,
-        after: Some(after_cfg),
+        before: before_cfg.map(String::into_bytes),
+        after: Some(after_cfg.into_bytes()),
         note: None,
         mode: None,
     };
@@ -359,7 +437,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
                 let path = hosts_dir.join(p.host.dir_name()).join(name);
                 changes.push(FileChange {
                     before: node.registry_files.get(&path).cloned(),
-                    after: Some(text.clone()),
+                    after: Some(text.clone().into_bytes()),
                     purpose: Purpose::RegistryFile {
                         registry: p.host.to_string(),
                     },
@@ -378,7 +456,12 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     if let Some(mirrors) = &selection.extras.docker_mirrors {
         let path = PathBuf::from(crate::extras::DOCKER_DAEMON_JSON);
         let before = node.docker_daemon_json.clone();
-        let after = crate::extras::docker_daemon_json(&path, before.as_deref(), mirrors)?;
+        let before_text = before
+            .clone()
+            .map(|b| crate::node::read::utf8(&path, b))
+            .transpose()?;
+        let after =
+            crate::extras::docker_daemon_json(&path, before_text.as_deref(), mirrors)?.into_bytes();
         let change = FileChange {
             path,
             purpose: Purpose::DockerDaemon,
@@ -389,7 +472,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         };
         if change.kind() != ChangeKind::Unchanged {
             notes.push(
-                if crate::extras::docker_live_restore(change.before.as_deref()) {
+                if crate::extras::docker_live_restore(before_text.as_deref()) {
                     crate::t!("plan.note.docker_live_restore").into()
                 } else {
                     crate::t!("plan.note.docker_stops").into()
@@ -404,7 +487,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
                 path: PathBuf::from(crate::extras::PROXY_DROP_IN),
                 purpose: Purpose::ProxyDropIn,
                 before: node.proxy_drop_in.clone(),
-                after: proxy.render(),
+                after: proxy.render().map(String::into_bytes),
                 note: None,
                 mode: None,
             };
@@ -446,6 +529,17 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         notes.push(crate::t!("plan.note.default_too_old").into());
     }
 
+    // A FIFO, a device or an oversized file where a target is: never
+    // replaced, never read further (it could block or fill memory).
+    for c in &changes {
+        if let Some(why) = node.unreadable.get(&c.path) {
+            return Err(Error::Invalid {
+                path: c.path.clone(),
+                message: why.clone(),
+            });
+        }
+    }
+
     Ok(Plan {
         changes,
         restart,
@@ -463,19 +557,24 @@ fn hosts_change(
 ) -> FileChange {
     let registry = target.registry();
     let path = hosts_file(hosts_dir, registry);
-    let before = node
+    let before = node.hosts_dir.bytes.get(&registry.dir_name()).cloned();
+    let text = node
         .hosts_dir
         .files
         .get(&registry.dir_name())
         .cloned()
         .flatten();
     let mut note = None;
-    if let Some(text) = &before {
-        if let Err(e) = hosts::parse(&path, text) {
-            note = Some(crate::t!("plan.change.unparsable", error = e));
-        } else if !hosts::is_managed(text) {
-            note = Some(crate::t!("plan.change.foreign").into());
+    match (&before, &text) {
+        (Some(_), None) => note = Some(crate::t!("plan.change.not_utf8").into()),
+        (_, Some(text)) => {
+            if let Err(e) = hosts::parse(&path, text) {
+                note = Some(crate::t!("plan.change.unparsable", error = e));
+            } else if !hosts::is_managed(text) {
+                note = Some(crate::t!("plan.change.foreign").into());
+            }
         }
+        (None, None) => {}
     }
     // containerd looks up host_port_ before host:port; an old host:port
     // directory is shadowed by ours.
@@ -487,7 +586,7 @@ fn hosts_change(
         ));
     }
     let after = match target {
-        Target::Write(spec) => Some(spec.render()),
+        Target::Write(spec) => Some(spec.render().into_bytes()),
         Target::Remove(_) => None,
     };
     FileChange {

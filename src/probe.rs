@@ -131,7 +131,7 @@ pub fn candidates(
                 }
             }
         }
-        if let Ok(endpoint) = Endpoint::parse(&r.upstream_url()) {
+        if let Some(Ok(endpoint)) = r.upstream_url().map(|u| Endpoint::parse(&u)) {
             push(Candidate {
                 registry: r.clone(),
                 endpoint,

@@ -34,6 +34,9 @@ impl Finished {
 }
 
 pub fn run(cmd: &mut Command, timeout: Duration) -> std::io::Result<Finished> {
+    use std::os::unix::process::CommandExt;
+    // Its own process group, so the deadline kills what it started too.
+    cmd.process_group(0);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -70,8 +73,9 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> std::io::Result<Finished> {
         Err(_) => {
             // Not reaped yet (the waiter has not returned), so the pid is
             // still this child's.
-            // SAFETY: kill(2) with a pid we spawned.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // SAFETY: kill(2) on the group of a child we spawned (its pid
+            // is the group's id).
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
             let _ = rx.recv_timeout(Duration::from_secs(5));
             (None, true)
         }

@@ -108,13 +108,18 @@ impl RegistryName {
         Self::parse(dir).ok()
     }
 
-    /// The host containerd talks to when no mirror answers.
-    pub fn upstream_url(&self) -> String {
+    /// The host containerd talks to when no mirror answers. `_default` has
+    /// none: it is the fallback *for* every registry without its own
+    /// directory, and each of those falls back to itself, which a `server`
+    /// line would take away (a `server = "https://_default"` makes every
+    /// such pull try a host named `_default`).
+    pub fn upstream_url(&self) -> Option<String> {
         match self.0.as_str() {
+            DEFAULT_NAMESPACE => None,
             // containerd only rewrites an *empty* server to registry-1; a
             // literal https://docker.io is an HTML redirect (facts §1.3, §7.7).
-            "docker.io" => "https://registry-1.docker.io".to_string(),
-            other => format!("https://{other}"),
+            "docker.io" => Some("https://registry-1.docker.io".to_string()),
+            other => Some(format!("https://{other}")),
         }
     }
 }
@@ -194,11 +199,17 @@ mod tests {
     #[test]
     fn docker_hub_upstream_is_registry_1() {
         assert_eq!(
-            RegistryName::parse("docker.io").unwrap().upstream_url(),
+            RegistryName::parse("docker.io")
+                .unwrap()
+                .upstream_url()
+                .unwrap(),
             "https://registry-1.docker.io"
         );
         assert_eq!(
-            RegistryName::parse("quay.io").unwrap().upstream_url(),
+            RegistryName::parse("quay.io")
+                .unwrap()
+                .upstream_url()
+                .unwrap(),
             "https://quay.io"
         );
     }

@@ -25,7 +25,7 @@ impl Choice {
     /// `none` | `URL[,URL…]` | a preset id.
     pub fn parse(spec: &str) -> Choice {
         let s = spec.trim();
-        if s == "none" {
+        if s.eq_ignore_ascii_case("none") {
             Choice::Remove
         } else if s.contains("://")
             || s.contains('.')
@@ -104,6 +104,23 @@ struct ProfileFile {
     registries: Vec<crate::extras::PrivateRegistry>,
 }
 
+/// Where a profile's values stand (unknown keys are the other pass's job).
+#[derive(Deserialize)]
+struct ProfileSpans {
+    #[serde(default)]
+    mirrors: BTreeMap<String, toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    docker_mirrors: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    sandbox_image: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    proxy: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    no_proxy: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    registries: Vec<toml::Spanned<toml::Value>>,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum ProfileChoice {
@@ -131,6 +148,10 @@ impl Selection {
                 flag = format!("{flag:?}")
             )));
         }
+        if let Choice::Urls(urls) = &choice {
+            Endpoint::parse_list(urls)
+                .map_err(|e| crate::error::Origin::Flag("--mirror").error(e.to_string()))?;
+        }
         self.mirrors.insert(RegistryName::parse(reg)?, choice);
         Ok(())
     }
@@ -138,20 +159,44 @@ impl Selection {
     pub fn from_profile(path: &Path, text: &str) -> Result<Selection> {
         let file: ProfileFile = toml::from_str(text)
             .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
+        // The same file again, for where each value stands: a bad value is
+        // reported at its line and column.
+        let spans: ProfileSpans = toml::from_str(text)
+            .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
+        let at = |span: Option<std::ops::Range<usize>>| {
+            crate::error::Origin::profile(path, text, span.map_or(0, |s| s.start))
+        };
         let proxy = match &file.proxy {
             None => None,
-            Some(url) => {
-                let no_proxy = file.no_proxy.as_ref().map(|v| v.join(","));
-                Some(
-                    crate::extras::Proxy::from_flags(url, no_proxy.as_deref(), &[]).map_err(
-                        |e| Error::Invalid {
-                            path: path.into(),
-                            message: e.to_string(),
-                        },
-                    )?,
-                )
-            }
+            Some(url) => Some(
+                crate::extras::Proxy::parse(url, file.no_proxy.as_deref(), &[]).map_err(
+                    |(part, why)| {
+                        let span = match part {
+                            crate::extras::ProxyPart::Url => spans.proxy.as_ref(),
+                            crate::extras::ProxyPart::NoProxy => spans.no_proxy.as_ref(),
+                        };
+                        at(span.map(|s| s.span())).error(why)
+                    },
+                )?,
+            ),
         };
+        if file.no_proxy.is_some() && file.proxy.is_none() {
+            return Err(at(spans.no_proxy.as_ref().map(|s| s.span()))
+                .error(crate::t!("common.proxy.no_proxy_alone")));
+        }
+        if let Some(image) = &file.sandbox_image {
+            crate::extras::sandbox_image(image)
+                .map_err(|why| at(spans.sandbox_image.as_ref().map(|s| s.span())).error(why))?;
+        }
+        if let Some(urls) = &file.docker_mirrors {
+            Endpoint::parse_list(urls).map_err(|e| {
+                at(spans.docker_mirrors.as_ref().map(|s| s.span())).error(e.to_string())
+            })?;
+        }
+        for (i, r) in file.registries.iter().enumerate() {
+            r.validate()
+                .map_err(|e| at(spans.registries.get(i).map(|s| s.span())).error(e.to_string()))?;
+        }
         let mut sel = Selection {
             preset: file.preset,
             mirrors: BTreeMap::new(),
@@ -164,15 +209,16 @@ impl Selection {
             },
         };
         for (reg, choice) in file.mirrors {
-            let reg = RegistryName::parse(&reg).map_err(|e| Error::Invalid {
-                path: path.into(),
-                message: e.to_string(),
-            })?;
+            let origin = || at(spans.mirrors.get(&reg).map(|s| s.span()));
+            let name = RegistryName::parse(&reg).map_err(|e| origin().error(e.to_string()))?;
             let choice = match choice {
                 ProfileChoice::One(s) => Choice::parse(&s),
                 ProfileChoice::Many(urls) => Choice::Urls(urls),
             };
-            sel.mirrors.insert(reg, choice);
+            if let Choice::Urls(urls) = &choice {
+                Endpoint::parse_list(urls).map_err(|e| origin().error(e.to_string()))?;
+            }
+            sel.mirrors.insert(name, choice);
         }
         Ok(sel)
     }
@@ -243,10 +289,7 @@ fn resolve_one(catalog: &Catalog, registry: &RegistryName, choice: &Choice) -> R
     match choice {
         Choice::Remove => Ok(Target::Remove(registry.clone())),
         Choice::Urls(urls) => {
-            let eps = urls
-                .iter()
-                .map(|u| Endpoint::parse(u))
-                .collect::<Result<Vec<_>, _>>()?;
+            let eps = Endpoint::parse_list(urls)?;
             Ok(Target::Write(HostsSpec::with_mirrors(
                 registry.clone(),
                 eps,

@@ -192,7 +192,9 @@ fn configured_mirrors(node: &NodeState, registry: &str) -> Vec<String> {
     let Ok(parsed) = hosts::parse(Path::new("hosts.toml"), text) else {
         return vec![];
     };
-    let upstream = crate::endpoint::Endpoint::parse(&name.upstream_url())
+    let upstream = name
+        .upstream_url()
+        .and_then(|u| crate::endpoint::Endpoint::parse(&u).ok())
         .map(|e| e.authority)
         .unwrap_or_default();
     parsed

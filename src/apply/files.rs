@@ -1,7 +1,8 @@
 //! Atomic file writes that keep what the admin set: the replaced file's
-//! mode and owner, and symlinks (written through to their target).
+//! mode and owner, and symlinks (written through to their target: callers
+//! pass the real path from `Root::join`, which resolved every link inside
+//! the root).
 
-use crate::root::Root;
 use std::ffi::CString;
 use std::fs;
 use std::io::{self, Write};
@@ -27,9 +28,8 @@ pub fn ownership(path: &Path) -> Option<Ownership> {
 
 /// The file's current owner (or this process's ids for a new file) with
 /// the given mode: secrets get 0600 from the first byte written.
-pub fn with_mode(root: &Root, real: &Path, mode: u32) -> Ownership {
-    let target = resolve(root, real);
-    match ownership(&target) {
+pub fn with_mode(real: &Path, mode: u32) -> Ownership {
+    match ownership(real) {
         Some(o) => Ownership { mode, ..o },
         // SAFETY: geteuid/getegid have no preconditions.
         None => Ownership {
@@ -40,38 +40,20 @@ pub fn with_mode(root: &Root, real: &Path, mode: u32) -> Ownership {
     }
 }
 
-/// Follows symlinks (inside the root) to the file that really holds the
-/// content, so configuration management's links stay links.
-pub fn resolve(root: &Root, real: &Path) -> PathBuf {
-    let mut cur = real.to_path_buf();
-    for _ in 0..16 {
-        let Ok(target) = fs::read_link(&cur) else {
-            break;
-        };
-        cur = if target.is_absolute() {
-            root.join(&target)
-        } else {
-            cur.parent().map(|p| p.join(&target)).unwrap_or(target)
-        };
-    }
-    cur
-}
-
 /// temp file in the same directory → fsync → rename → fsync the directory.
 /// A reader (or a crash) sees the old bytes or the new ones, never a mix.
 pub fn write_atomic(
-    root: &Root,
     real: &Path,
     content: &[u8],
     keep: Option<Ownership>,
     default_mode: u32,
 ) -> io::Result<()> {
-    let target = resolve(root, real);
+    let target = real;
     let dir = target
         .parent()
         .ok_or_else(|| io::Error::other(crate::t!("apply.no_parent")))?;
     fs::create_dir_all(dir)?;
-    let keep = keep.or_else(|| ownership(&target));
+    let keep = keep.or_else(|| ownership(target));
     let mut tmp = tempfile::Builder::new()
         .prefix(".ctrwiz-")
         .tempfile_in(dir)?;
@@ -83,15 +65,33 @@ pub fn write_atomic(
         chown(tmp.path(), o.uid, o.gid)?;
     }
     tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
+    tmp.persist(target).map_err(|e| e.error)?;
     fs::File::open(dir)?.sync_all()
+}
+
+/// Creates a missing directory with the mode and owner it had (a restore
+/// puts back a registry directory an apply removed).
+pub fn ensure_dir(dir: &Path, o: Ownership) -> io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(o.mode))?;
+    chown(dir, o.uid, o.gid)
 }
 
 /// Removes a file, and its registry directory when that is left empty
 /// (an empty certs.d/<registry> still shadows `_default`).
-pub fn remove(root: &Root, real: &Path) -> io::Result<()> {
-    let target = resolve(root, real);
-    match fs::remove_file(&target) {
+pub fn remove(real: &Path) -> io::Result<()> {
+    let target = real;
+    match fs::remove_file(target) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
@@ -124,8 +124,8 @@ fn chown(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
 
 /// Whether this process may create or replace `real` (checked before
 /// anything is written, so a permission problem changes nothing).
-pub fn writable(root: &Root, real: &Path) -> io::Result<()> {
-    let target = resolve(root, real);
+pub fn writable(real: &Path) -> io::Result<()> {
+    let target = real;
     let mut probe = target.parent().map(Path::to_path_buf);
     while let Some(p) = probe.clone() {
         if p.exists() {
@@ -136,7 +136,7 @@ pub fn writable(root: &Root, real: &Path) -> io::Result<()> {
     let dir = probe.unwrap_or_else(|| PathBuf::from("/"));
     access_w(&dir)?;
     if target.exists() {
-        access_w(&target)?;
+        access_w(target)?;
     }
     Ok(())
 }
@@ -158,16 +158,22 @@ mod tests {
     #[test]
     fn keeps_mode_and_writes_through_symlinks() {
         let d = tempfile::tempdir().unwrap();
-        let root = Root::new(d.path());
-        let target = d.path().join("srv/config.toml");
+        let root = crate::root::Root::new(d.path());
+        let target = root.dir().join("srv/config.toml");
         fs::create_dir_all(target.parent().unwrap()).unwrap();
         fs::write(&target, "old").unwrap();
         fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
-        let link = d.path().join("etc/containerd/config.toml");
+        let link = root.dir().join("etc/containerd/config.toml");
         fs::create_dir_all(link.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink("/srv/config.toml", &link).unwrap();
 
-        write_atomic(&root, &link, b"new", None, 0o644).unwrap();
+        write_atomic(
+            &root.join("/etc/containerd/config.toml"),
+            b"new",
+            None,
+            0o644,
+        )
+        .unwrap();
         assert!(
             fs::symlink_metadata(&link)
                 .unwrap()
@@ -188,12 +194,11 @@ mod tests {
     #[test]
     fn new_files_get_the_default_mode_and_removal_cleans_the_dir() {
         let d = tempfile::tempdir().unwrap();
-        let root = Root::new(d.path());
         let f = d.path().join("certs.d/docker.io/hosts.toml");
-        write_atomic(&root, &f, b"x", None, 0o600).unwrap();
+        write_atomic(&f, b"x", None, 0o600).unwrap();
         assert_eq!(ownership(&f).unwrap().mode, 0o600);
-        remove(&root, &f).unwrap();
+        remove(&f).unwrap();
         assert!(!f.parent().unwrap().exists());
-        remove(&root, &f).unwrap(); // already gone is fine
+        remove(&f).unwrap(); // already gone is fine
     }
 }

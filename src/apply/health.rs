@@ -8,16 +8,21 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Runs the restart command; `Ok` carries its output for the apply log.
-pub fn restart(command: &str) -> Result<String, String> {
-    let done = process::run(
-        Command::new("sh").args(["-c", command]),
-        Duration::from_secs(120),
-    )
-    .map_err(|e| crate::t!("apply.health.could_not_run", command = command, error = e))?;
+/// Bounded by `timeout` (`--health-timeout`, at least 30 s: a systemd
+/// restart waits for containerd's own stop); the whole process group is
+/// killed at the deadline, grandchildren included.
+pub fn restart(command: &str, timeout: Duration) -> Result<String, String> {
+    let timeout = timeout.max(Duration::from_secs(30));
+    let done = process::run(Command::new("sh").args(["-c", command]), timeout)
+        .map_err(|e| crate::t!("apply.health.could_not_run", command = command, error = e))?;
     if done.success() {
         Ok(done.output())
     } else if done.timed_out {
-        Err(crate::t!("apply.health.restart_timeout", command = command))
+        Err(crate::t!(
+            "apply.health.restart_timeout",
+            command = command,
+            seconds = timeout.as_secs()
+        ))
     } else {
         Err(crate::t!(
             "apply.health.restart_failed",
@@ -157,8 +162,12 @@ mod tests {
 
     #[test]
     fn a_failing_restart_command_says_why() {
-        let e = super::restart("echo broken >&2; exit 3").unwrap_err();
+        let e = super::restart(
+            "echo broken >&2; exit 3",
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap_err();
         assert!(e.contains("exit 3") && e.contains("broken"), "{e}");
-        assert!(super::restart("true").is_ok());
+        assert!(super::restart("true", std::time::Duration::from_secs(30)).is_ok());
     }
 }

@@ -26,17 +26,18 @@ pub enum RestartPolicy {
 }
 
 impl RestartPolicy {
-    fn command(&self, daemon_reload: bool) -> Option<String> {
+    /// The shell command that restarts containerd, or why there is none.
+    fn command(&self, daemon_reload: bool) -> std::result::Result<String, &str> {
         match self {
-            RestartPolicy::Command(c) => Some(c.clone()),
+            RestartPolicy::Command(c) => Ok(c.clone()),
             RestartPolicy::Systemd if daemon_reload => {
                 // i18n: commands
-                Some("systemctl daemon-reload && systemctl restart containerd".into())
+                Ok("systemctl daemon-reload && systemctl restart containerd".into())
             }
             // i18n: commands
-            RestartPolicy::Systemd => Some("systemctl restart containerd".into()),
-            RestartPolicy::Openrc => Some("rc-service containerd restart".into()), // i18n: command
-            RestartPolicy::Skip(_) => None,
+            RestartPolicy::Systemd => Ok("systemctl restart containerd".into()),
+            RestartPolicy::Openrc => Ok("rc-service containerd restart".into()), // i18n: command
+            RestartPolicy::Skip(why) => Err(why),
         }
     }
 }
@@ -67,6 +68,7 @@ pub enum Step {
     Healthy { detail: String },
     Unhealthy { why: String },
     RolledBack { files: usize },
+    NotRestored { path: PathBuf, why: String },
     RestartedAfterRollback { healthy: bool },
     DockerRestarted,
     DockerNotRestarted { why: String },
@@ -89,6 +91,9 @@ impl fmt::Display for Step {
             Step::Healthy { detail } => t!("apply.step.healthy", detail = detail),
             Step::Unhealthy { why } => t!("apply.step.unhealthy", why = why),
             Step::RolledBack { files } => t!("apply.step.rolled_back", files = files),
+            Step::NotRestored { path, why } => {
+                t!("apply.step.not_restored", path = path.display(), why = why)
+            }
             Step::RestartedAfterRollback { healthy: true } => {
                 t!("apply.step.healthy_again").to_string()
             }
@@ -119,7 +124,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
     if docker_changed {
         match &opts.docker_restart {
             Some(cmd) => {
-                health::restart(cmd)
+                health::restart(cmd, opts.health_timeout)
                     .map_err(|e| Error::Other(crate::t!("apply.docker_failed", error = e)))?;
                 progress(Step::DockerRestarted);
                 report.message.push_str(crate::t!("apply.docker_restarted"));
@@ -136,44 +141,44 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
 
 fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
     let root = &opts.root;
-    let pending = pending_restart(&opts.state_dir);
+    backup::remove_incomplete(&opts.state_dir);
+    let pending = marker(&opts.state_dir, PENDING);
+    // An apply that was killed half-way: its set holds the files as they
+    // were before it.
+    let interrupted = marker(&opts.state_dir, RUNNING)
+        .and_then(|id| backup::find(&opts.state_dir, Some(&id)).ok());
     if plan.is_noop() {
+        clear(&opts.state_dir, RUNNING);
         // An earlier apply wrote config.toml and was killed before its
         // restart: the files match, but containerd still runs the old config.
-        if let (Some(id), Some(command)) = (pending, opts.restart.command(true)) {
-            progress(Step::Restarting {
-                command: command.clone(),
-            });
-            return match health::restart(&command).and_then(|_| health::check(opts)) {
-                Ok(detail) => {
-                    progress(Step::Healthy { detail });
-                    clear_pending(&opts.state_dir);
-                    Ok(Report {
-                        restarted: true,
-                        message: crate::t!("apply.finished_pending", id = id),
-                        ..Default::default()
-                    })
-                }
-                Err(why) => {
-                    progress(Step::Unhealthy { why: why.clone() });
-                    Err(Error::Other(crate::t!(
-                        "apply.pending_unhealthy",
-                        id = id,
-                        why = why
-                    )))
-                }
-            };
+        if let (Some(id), Ok(command)) = (pending, opts.restart.command(true)) {
+            return finish_pending(&id, &command, opts, progress);
         }
         return Ok(Report {
             message: crate::t!("apply.nothing").into(),
             ..Default::default()
         });
     }
-    for change in plan.effective() {
-        files::writable(root, &root.join(&change.path)).map_err(|e| Error::io(&change.path, e))?;
+    // The plan was made before the lock: another apply may have finished
+    // while this one waited at its prompt. Writing now would silently undo
+    // it, so every target must still be what the plan saw.
+    let changed: Vec<PathBuf> = plan
+        .effective()
+        .filter(|c| {
+            crate::node::read::optional(root, &c.path, crate::node::read::CONFIG_LIMIT)
+                .map_or(true, |now| now != c.before)
+        })
+        .map(|c| c.path.clone())
+        .collect();
+    if !changed.is_empty() {
+        return Err(Error::NodeChanged { paths: changed });
     }
-    remove_stale_temp_files(plan, root);
-    let set = backup::create(root, &opts.state_dir, plan)?;
+    for change in plan.effective() {
+        files::writable(&root.join(&change.path)).map_err(|e| Error::io(&change.path, e))?;
+    }
+    remove_leftovers(plan, root);
+    let set = backup::create(root, &opts.state_dir, plan, interrupted.as_ref())?;
+    mark(&opts.state_dir, RUNNING, &set.manifest.id)?;
     let log = ApplyLog::start(&set, plan);
     let progress = &mut |step: Step| {
         log.line(&step.to_string());
@@ -183,8 +188,16 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
         dir: set.dir.clone(),
         files: set.manifest.entries.len(),
     });
-    if plan.restart.is_some() {
-        mark_pending(&opts.state_dir, &set.manifest.id)?;
+    // A restart is owed when this plan changes config.toml, or when an
+    // earlier apply changed it and died before restarting.
+    let restart = plan.restart.clone().or_else(|| {
+        pending.as_ref().map(|id| crate::plan::Restart {
+            reasons: vec![crate::t!("apply.pending_reason", id = id)],
+            daemon_reload: true,
+        })
+    });
+    if restart.is_some() {
+        mark(&opts.state_dir, PENDING, &set.manifest.id)?;
     }
 
     let mut report = Report {
@@ -193,36 +206,46 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
     };
     if let Err(e) = write_all(plan, root, progress, &mut report) {
         // Half-written: put back what was there before saying anything.
-        let _ = set.restore(root);
-        clear_pending(&opts.state_dir);
-        return Err(Error::Other(crate::t!(
-            "apply.write_failed",
-            error = e,
-            dir = set.dir.display()
-        )));
+        let restored = restore(&set, root, progress);
+        clear(&opts.state_dir, RUNNING);
+        if restored.complete() {
+            // Nothing changed, so no restart is owed for this apply (one
+            // owed by an earlier apply still is).
+            match &pending {
+                Some(id) => mark(&opts.state_dir, PENDING, id)?,
+                None => clear(&opts.state_dir, PENDING),
+            }
+        }
+        return Err(Error::WriteFailed {
+            why: e.to_string(),
+            dir: set.dir.clone(),
+            restored: restored.describe(),
+        });
     }
 
-    let Some(restart) = &plan.restart else {
+    let Some(restart) = restart else {
+        clear(&opts.state_dir, RUNNING);
         report.message = crate::t!("apply.hosts_only").into();
         return Ok(report);
     };
-    let Some(command) = opts.restart.command(restart.daemon_reload) else {
-        let RestartPolicy::Skip(why) = &opts.restart else {
-            unreachable!()
-        };
-        clear_pending(&opts.state_dir);
-        progress(Step::RestartSkipped { why: why.clone() });
-        report.message = crate::t!(
-            "apply.config_changed_no_restart",
-            reasons = restart.reasons.join("; "),
-            why = why
-        );
-        return Ok(report);
+    let command = match opts.restart.command(restart.daemon_reload) {
+        Ok(c) => c,
+        Err(why) => {
+            clear(&opts.state_dir, PENDING);
+            clear(&opts.state_dir, RUNNING);
+            progress(Step::RestartSkipped { why: why.into() });
+            report.message = crate::t!(
+                "apply.config_changed_no_restart",
+                reasons = restart.reasons.join("; "),
+                why = why
+            );
+            return Ok(report);
+        }
     };
     progress(Step::Restarting {
         command: command.clone(),
     });
-    let outcome = health::restart(&command).and_then(|output| {
+    let outcome = health::restart(&command, opts.health_timeout).and_then(|output| {
         if !output.is_empty() {
             log.line(&crate::t!("apply.restart_output", output = output));
         }
@@ -230,7 +253,8 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
     });
     match outcome {
         Ok(detail) => {
-            clear_pending(&opts.state_dir);
+            clear(&opts.state_dir, PENDING);
+            clear(&opts.state_dir, RUNNING);
             progress(Step::Healthy { detail });
             report.restarted = true;
             report.message = crate::t!(
@@ -241,60 +265,131 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
         }
         Err(why) => {
             progress(Step::Unhealthy { why: why.clone() });
-            let restored = set.restore(root)?;
-            progress(Step::RolledBack {
-                files: restored.len(),
-            });
-            let healthy = health::restart(&command)
+            let restored = restore(&set, root, progress);
+            // containerd was restarted onto the new files: restart it onto
+            // whatever could be restored, even if not everything could.
+            let healthy = health::restart(&command, opts.health_timeout)
                 .and_then(|_| health::check(opts))
                 .is_ok();
-            clear_pending(&opts.state_dir);
+            clear(&opts.state_dir, PENDING);
+            clear(&opts.state_dir, RUNNING);
             progress(Step::RestartedAfterRollback { healthy });
-            let after = if healthy {
-                crate::t!("apply.rollback_healthy")
-            } else {
-                crate::t!("apply.rollback_unhealthy")
-            };
+            Err(Error::RolledBack {
+                why,
+                dir: set.dir.clone(),
+                restored: restored.describe(),
+                healthy,
+            })
+        }
+    }
+}
+
+/// The plan as it will really run: a restart an interrupted apply still
+/// owes is part of it, so the preview does not say "no restart needed".
+pub fn with_pending_restart(mut plan: Plan, state_dir: &std::path::Path) -> Plan {
+    if plan.restart.is_none() {
+        if let Some(id) = marker(state_dir, PENDING) {
+            plan.restart = Some(crate::plan::Restart {
+                reasons: vec![crate::t!("apply.pending_reason", id = id)],
+                daemon_reload: true,
+            });
+        }
+    }
+    plan
+}
+
+/// Restores a set, one progress line for what came back and one for each
+/// file that did not.
+fn restore(
+    set: &backup::BackupSet,
+    root: &Root,
+    progress: &mut dyn FnMut(Step),
+) -> backup::Restored {
+    let restored = set.restore(root);
+    progress(Step::RolledBack {
+        files: restored.restored.len(),
+    });
+    for (path, why) in &restored.failed {
+        progress(Step::NotRestored {
+            path: path.clone(),
+            why: why.clone(),
+        });
+    }
+    restored
+}
+
+fn finish_pending(
+    id: &str,
+    command: &str,
+    opts: &ApplyOptions,
+    progress: &mut dyn FnMut(Step),
+) -> Result<Report> {
+    progress(Step::Restarting {
+        command: command.to_string(),
+    });
+    match health::restart(command, opts.health_timeout).and_then(|_| health::check(opts)) {
+        Ok(detail) => {
+            progress(Step::Healthy { detail });
+            clear(&opts.state_dir, PENDING);
+            Ok(Report {
+                restarted: true,
+                message: crate::t!("apply.finished_pending", id = id),
+                ..Default::default()
+            })
+        }
+        Err(why) => {
+            progress(Step::Unhealthy { why: why.clone() });
             Err(Error::Other(crate::t!(
-                "apply.rolled_back",
-                why = why,
-                dir = set.dir.display(),
-                after = after
+                "apply.pending_unhealthy",
+                id = id,
+                why = why
             )))
         }
     }
 }
 
 /// `<state>/restart-pending` names the backup set of an apply that changed
-/// config.toml and has not yet seen containerd restart healthy.
-fn pending_restart(state_dir: &std::path::Path) -> Option<String> {
-    std::fs::read_to_string(state_dir.join("restart-pending"))
+/// config.toml and has not yet seen containerd restart healthy;
+/// `<state>/apply-running` the set of an apply that has not finished.
+const PENDING: &str = "restart-pending";
+const RUNNING: &str = "apply-running";
+
+fn marker(state_dir: &std::path::Path, name: &str) -> Option<String> {
+    std::fs::read_to_string(state_dir.join(name))
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
 }
 
-fn mark_pending(state_dir: &std::path::Path, id: &str) -> Result<()> {
-    let p = state_dir.join("restart-pending");
-    files::write_atomic(&Root::default(), &p, id.as_bytes(), None, 0o600)
-        .map_err(|e| Error::io(&p, e))
+fn mark(state_dir: &std::path::Path, name: &str, id: &str) -> Result<()> {
+    let p = state_dir.join(name);
+    files::write_atomic(&p, id.as_bytes(), None, 0o600).map_err(|e| Error::io(&p, e))
 }
 
-fn clear_pending(state_dir: &std::path::Path) {
-    let _ = std::fs::remove_file(state_dir.join("restart-pending"));
+fn clear(state_dir: &std::path::Path, name: &str) {
+    let _ = std::fs::remove_file(state_dir.join(name));
 }
 
-/// Temp files a killed apply left next to its targets (we hold the lock,
-/// so no live writer owns them).
-fn remove_stale_temp_files(plan: &Plan, root: &Root) {
+/// What a killed apply leaves (we hold the lock, so no live writer owns
+/// it): temp files next to its targets, and registry directories it
+/// emptied but did not remove (an empty certs.d/<registry> still shadows
+/// `_default`).
+fn remove_leftovers(plan: &Plan, root: &Root) {
     for change in plan.effective() {
-        let target = files::resolve(root, &root.join(&change.path));
+        let target = root.join(&change.path);
         let Some(Ok(entries)) = target.parent().map(std::fs::read_dir) else {
             continue;
         };
         for e in entries.flatten() {
             if e.file_name().to_string_lossy().starts_with(".ctrwiz-") {
                 let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    if let Ok(dirs) = std::fs::read_dir(root.join(&plan.hosts_dir)) {
+        for d in dirs.flatten() {
+            if d.file_type().is_ok_and(|t| t.is_dir()) {
+                let _ = std::fs::remove_dir(d.path()); // only when empty
             }
         }
     }
@@ -313,11 +408,11 @@ fn write_all(
     for change in ordered {
         let real = root.join(&change.path);
         let result = match &change.after {
-            Some(text) => {
-                let keep = change.mode.map(|m| files::with_mode(root, &real, m));
-                files::write_atomic(root, &real, text.as_bytes(), keep, 0o644)
+            Some(bytes) => {
+                let keep = change.mode.map(|m| files::with_mode(&real, m));
+                files::write_atomic(&real, bytes, keep, 0o644)
             }
-            None => files::remove(root, &real),
+            None => files::remove(&real),
         };
         result.map_err(|e| Error::io(&change.path, e))?;
         slow_down_for_tests();
@@ -373,5 +468,71 @@ impl ApplyLog {
         if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(&self.0) {
             let _ = writeln!(f, "{} {text}", backup::utc_stamp());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::FileChange;
+
+    fn options(root: &Root, state: &std::path::Path) -> ApplyOptions {
+        ApplyOptions {
+            root: root.clone(),
+            state_dir: state.to_path_buf(),
+            restart: RestartPolicy::Skip("test".into()),
+            address: PathBuf::from("/run/containerd/containerd.sock"),
+            ctr: None,
+            health_timeout: Duration::from_secs(1),
+            docker_restart: None,
+        }
+    }
+
+    #[test]
+    fn a_target_that_changed_since_the_plan_is_never_overwritten() {
+        let d = tempfile::tempdir().unwrap();
+        let root = Root::new(d.path().join("node"));
+        std::fs::create_dir_all(root.dir()).unwrap();
+        let root = Root::new(root.dir());
+        let file = "/etc/containerd/certs.d/docker.io/hosts.toml";
+        let plan = Plan {
+            changes: vec![FileChange {
+                path: file.into(),
+                purpose: Purpose::Hosts {
+                    registry: "docker.io".into(),
+                },
+                before: None,
+                after: Some(b"mine\n".to_vec()),
+                note: None,
+                mode: None,
+            }],
+            restart: None,
+            notes: vec![],
+            hosts_dir: "/etc/containerd/certs.d".into(),
+            config: "/etc/containerd/config.toml".into(),
+        };
+        // Another apply wrote the file while this one waited at its prompt.
+        let real = root.join(file);
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, "theirs\n").unwrap();
+        let err = run(&plan, &options(&root, &d.path().join("state")), &mut |_| {}).unwrap_err();
+        assert!(matches!(&err, Error::NodeChanged { paths } if paths == &[PathBuf::from(file)]));
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "theirs\n");
+        assert!(
+            backup::list(&d.path().join("state")).is_empty(),
+            "no backup set"
+        );
+    }
+
+    #[test]
+    fn restart_commands_say_why_there_is_none() {
+        assert_eq!(
+            RestartPolicy::Skip("no manager".into()).command(false),
+            Err("no manager")
+        );
+        assert_eq!(
+            RestartPolicy::Systemd.command(true).unwrap(),
+            "systemctl daemon-reload && systemctl restart containerd"
+        );
     }
 }

@@ -92,7 +92,7 @@ impl HostsSpec {
         mirrors: Vec<Endpoint>,
         origin: impl Into<String>,
     ) -> Self {
-        let server = Some(registry.upstream_url());
+        let server = registry.upstream_url();
         let hosts = mirrors.into_iter().map(HostSpec::mirror).collect();
         HostsSpec {
             registry,
@@ -105,10 +105,12 @@ impl HostsSpec {
     /// No mirror: the registry itself, stated explicitly so a `_default`
     /// directory does not catch it.
     pub fn upstream(registry: RegistryName, origin: impl Into<String>) -> Self {
-        let up = Endpoint::parse(&registry.upstream_url()).expect("registry names make valid URLs");
+        let up = registry
+            .upstream_url()
+            .and_then(|u| Endpoint::parse(&u).ok());
         HostsSpec {
-            server: Some(up.url()),
-            hosts: vec![HostSpec::upstream(up)],
+            server: up.as_ref().map(Endpoint::url),
+            hosts: up.into_iter().map(HostSpec::upstream).collect(),
             registry,
             origin: origin.into(),
         }
@@ -141,9 +143,12 @@ impl HostsSpec {
             let up = self
                 .server
                 .clone()
-                .unwrap_or_else(|| self.registry.upstream_url());
-            fallback = HostSpec::upstream(Endpoint::parse(&up).expect("server URLs are validated"));
-            hosts.push(&fallback);
+                .or_else(|| self.registry.upstream_url())
+                .and_then(|u| Endpoint::parse(&u).ok());
+            if let Some(up) = up {
+                fallback = HostSpec::upstream(up);
+                hosts.push(&fallback);
+            }
         }
         for h in hosts {
             out.push_str(&format!("\n[host.{}]\n", quote(&h.endpoint.url())));

@@ -40,9 +40,18 @@ pub struct HostsDirState {
     pub exists: bool,
     /// Registry names that have a directory, sorted.
     pub registries: Vec<String>,
-    /// Directory name → hosts.toml text (`None`: directory without one).
+    /// Directory name → hosts.toml text (`None`: directory without one,
+    /// or a file that could not be read as text: see `bytes`, `unreadable`).
     #[serde(skip)]
     pub files: BTreeMap<String, Option<String>>,
+    /// Directory name → the exact bytes of its hosts.toml, UTF-8 or not:
+    /// what a backup keeps and what an apply compares against.
+    #[serde(skip)]
+    pub bytes: BTreeMap<String, Vec<u8>>,
+    /// Directory name → why its hosts.toml could not be read at all (a
+    /// FIFO, too large, an I/O error); planning refuses to replace it.
+    #[serde(skip)]
+    pub unreadable: BTreeMap<String, String>,
 }
 
 pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
@@ -50,9 +59,14 @@ pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
         path: loc.config.clone(),
         ..Default::default()
     };
-    let real = loc.root.join(&loc.config);
-    match std::fs::read_to_string(&real) {
-        Ok(text) => {
+    let read = super::read::optional(&loc.root, &loc.config, super::read::CONFIG_LIMIT)
+        .map_err(|e| format!("{}: {e}", loc.config.display()))
+        .and_then(|b| {
+            b.map(|b| super::read::utf8(&loc.config, b).map_err(|e| e.to_string()))
+                .transpose()
+        });
+    match read {
+        Ok(Some(text)) => {
             st.exists = true;
             match ContainerdConfig::parse(&loc.config, &text) {
                 Ok(cfg) => {
@@ -66,10 +80,13 @@ pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
             }
             st.text = Some(text);
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Ok(None) => {
             st.default_text = containerd.and_then(default_config);
         }
-        Err(e) => st.error = Some(format!("{}: {e}", loc.config.display())),
+        Err(e) => {
+            st.exists = true;
+            st.error = Some(e);
+        }
     }
     st
 }
@@ -118,19 +135,37 @@ pub fn read_hosts_dir_at(root: &Root, path: &Path) -> HostsDirState {
     };
     st.exists = true;
     for entry in entries.flatten() {
-        if !entry.path().is_dir() {
+        let dir = entry.file_name().to_string_lossy().into_owned();
+        let node_dir = path.join(&dir);
+        if !root.join(&node_dir).is_dir() {
             continue;
         }
-        let dir = entry.file_name().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(entry.path().join("hosts.toml")).ok();
+        let file = node_dir.join("hosts.toml");
+        let text = match super::read::optional(root, &file, super::read::SMALL_LIMIT) {
+            Ok(Some(bytes)) => {
+                let text = String::from_utf8(bytes.clone()).ok();
+                st.bytes.insert(dir.clone(), bytes);
+                text
+            }
+            Ok(None) => None,
+            Err(e) => {
+                st.unreadable.insert(dir.clone(), e.to_string());
+                None
+            }
+        };
         st.files.insert(dir, text);
     }
     st.registries = st.files.keys().cloned().collect();
     st
 }
 
-/// The CA and client files ctrwiz may write next to a hosts.toml.
-pub fn read_registry_files(root: &Root, hosts: &HostsDirState) -> BTreeMap<PathBuf, String> {
+/// The CA and client files ctrwiz may write next to a hosts.toml, as bytes
+/// (a DER certificate is a file too); unreadable ones go to `unreadable`.
+pub fn read_registry_files(
+    root: &Root,
+    hosts: &HostsDirState,
+    unreadable: &mut BTreeMap<PathBuf, String>,
+) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     for dir in hosts.files.keys() {
         for name in [
@@ -139,8 +174,14 @@ pub fn read_registry_files(root: &Root, hosts: &HostsDirState) -> BTreeMap<PathB
             crate::extras::CLIENT_KEY_FILE,
         ] {
             let node_path = hosts.path.join(dir).join(name);
-            if let Ok(text) = std::fs::read_to_string(root.join(&node_path)) {
-                out.insert(node_path, text);
+            match super::read::optional(root, &node_path, super::read::SMALL_LIMIT) {
+                Ok(Some(bytes)) => {
+                    out.insert(node_path, bytes);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    unreadable.insert(node_path, e.to_string());
+                }
             }
         }
     }
@@ -175,7 +216,11 @@ fn read_imports(root: &Root, config: &Path, imports: &[String]) -> Vec<(PathBuf,
         };
         matches.sort();
         for m in matches {
-            if let Ok(text) = std::fs::read_to_string(root.join(&m)) {
+            let text = super::read::optional(root, &m, super::read::CONFIG_LIMIT)
+                .ok()
+                .flatten()
+                .and_then(|b| String::from_utf8(b).ok());
+            if let Some(text) = text {
                 out.push((m, text));
             }
         }

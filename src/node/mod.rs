@@ -2,6 +2,7 @@
 //! dir, the service manager. Never writes anything.
 
 pub mod files;
+pub mod read;
 pub mod service;
 pub mod tools;
 
@@ -54,15 +55,20 @@ pub struct NodeState {
     pub service: ServiceState,
     /// The node's own IP addresses (for NO_PROXY).
     pub addresses: Vec<String>,
-    /// Docker's daemon.json, when present.
+    /// Docker's daemon.json, when present (bytes: compared and backed up
+    /// exactly; parsed as UTF-8 JSON only when it is to change).
     #[serde(skip)]
-    pub docker_daemon_json: Option<String>,
+    pub docker_daemon_json: Option<Vec<u8>>,
     /// containerd's proxy drop-in, when present.
     #[serde(skip)]
-    pub proxy_drop_in: Option<String>,
-    /// CA and client files next to hosts.toml files (node path → text).
+    pub proxy_drop_in: Option<Vec<u8>>,
+    /// CA and client files next to hosts.toml files (node path → bytes).
     #[serde(skip)]
-    pub registry_files: std::collections::BTreeMap<PathBuf, String>,
+    pub registry_files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+    /// Files that exist but could not be read (node path → why): a FIFO,
+    /// a device, too large. Planning never replaces one of them.
+    #[serde(skip)]
+    pub unreadable: std::collections::BTreeMap<PathBuf, String>,
 }
 
 impl NodeState {
@@ -101,7 +107,20 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         .and_then(|t| t.path.as_ref())
         .and_then(|p| p.parent())
         .map(|p| Path::new("/").join(p.strip_prefix(loc.root.dir()).unwrap_or(p)));
-    let registry_files = files::read_registry_files(&loc.root, &hosts_dir);
+    let mut unreadable = std::collections::BTreeMap::new();
+    let registry_files = files::read_registry_files(&loc.root, &hosts_dir, &mut unreadable);
+    for (dir, why) in &hosts_dir.unreadable {
+        unreadable.insert(hosts_dir.path.join(dir).join("hosts.toml"), why.clone());
+    }
+    let mut small = |path: &str| {
+        let path = Path::new(path);
+        read::optional(&loc.root, path, read::CONFIG_LIMIT).unwrap_or_else(|e| {
+            unreadable.insert(path.to_path_buf(), e.to_string());
+            None
+        })
+    };
+    let docker_daemon_json = small(crate::extras::DOCKER_DAEMON_JSON);
+    let proxy_drop_in = small(crate::extras::PROXY_DROP_IN);
     NodeState {
         tools: found,
         cni_dir,
@@ -109,11 +128,9 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         hosts_dir,
         service,
         addresses: service::addresses(&loc.root),
-        docker_daemon_json: std::fs::read_to_string(
-            loc.root.join(crate::extras::DOCKER_DAEMON_JSON),
-        )
-        .ok(),
-        proxy_drop_in: std::fs::read_to_string(loc.root.join(crate::extras::PROXY_DROP_IN)).ok(),
+        docker_daemon_json,
+        proxy_drop_in,
         registry_files,
+        unreadable,
     }
 }

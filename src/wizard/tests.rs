@@ -188,8 +188,7 @@ fn a_preset_that_needs_your_id_asks_for_it_instead_of_failing_at_review() {
         .find(|c| c.path.ends_with("docker.io/hosts.toml"))
         .unwrap();
     assert!(docker
-        .after
-        .as_deref()
+        .after_text()
         .unwrap()
         .contains("https://a1b2c3.mirror.aliyuncs.com"));
 }
@@ -535,7 +534,7 @@ fn troubleshoot_fixes_go_through_review() {
         .iter()
         .find(|c| c.path.ends_with("docker.io/hosts.toml"))
         .unwrap();
-    let after = docker.after.as_deref().unwrap();
+    let after = docker.after_text().unwrap();
     assert!(
         after.contains("server = \"https://registry-1.docker.io\""),
         "the seed's server fixed: {after}"
@@ -678,6 +677,7 @@ fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffe
         "apply.rolled_back",
         why = why,
         dir = "/var/lib/ctrwiz/backups/20261122T120000Z",
+        restored = crate::t!("apply.backup.all_restored", files = 2),
         after = crate::t!("apply.rollback_healthy")
     );
     update(&mut failed, Msg::ApplyDone(Err(error)));
@@ -819,7 +819,7 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
     key(&mut a, Enter);
     assert_eq!(a.step, Step::Review);
     let Some(Ok(plan)) = &a.plan else { panic!() };
-    let cfg = plan.changes[0].after.as_deref().unwrap();
+    let cfg = plan.changes[0].after_text().unwrap();
     assert!(
         cfg.contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\""),
         "{cfg}"

@@ -2,8 +2,10 @@
 //! tests against local servers, reliability tests, and the end-to-end
 //! tests that share one real containerd + registry harness (`live`).
 mod cli;
+mod hostile;
 mod live;
 mod live_tests;
 mod probe;
 mod reliability;
+mod support;
 mod wizard_pty;

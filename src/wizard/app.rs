@@ -2,6 +2,7 @@
 //! Background work (detection, apply, saving) comes back as messages.
 
 use super::keys::{self, Action};
+pub use super::step::Step;
 use crate::apply::Report;
 use crate::catalog::Catalog;
 use crate::doctor;
@@ -12,51 +13,6 @@ use crate::registry::RegistryName;
 use crate::selection::{Choice, Selection, Target};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Step {
-    Node,
-    Preset,
-    Registries,
-    Extras,
-    Review,
-    Apply,
-    Done,
-}
-
-impl Step {
-    pub const ALL: [Step; 7] = [
-        Step::Node,
-        Step::Preset,
-        Step::Registries,
-        Step::Extras,
-        Step::Review,
-        Step::Apply,
-        Step::Done,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Node => crate::t!("wizard.step.node"),
-            Step::Preset => crate::t!("wizard.step.preset"),
-            Step::Registries => crate::t!("wizard.step.registries"),
-            Step::Extras => crate::t!("wizard.step.extras"),
-            Step::Review => crate::t!("wizard.step.review"),
-            Step::Apply => crate::t!("wizard.step.apply"),
-            Step::Done => crate::t!("wizard.step.done"),
-        }
-    }
-
-    fn prev(self) -> Step {
-        match self {
-            Step::Node | Step::Preset => Step::Node,
-            Step::Registries => Step::Preset,
-            Step::Extras => Step::Registries,
-            Step::Review => Step::Extras,
-            Step::Apply | Step::Done => Step::Review,
-        }
-    }
-}
 
 #[derive(Debug)]
 pub enum Msg {

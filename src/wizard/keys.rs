@@ -1,7 +1,7 @@
 //! The one key table: the footer and the `?` overlay both read it, and
 //! `update` maps keys to actions through it, so what is shown is what works.
 
-use super::app::Step;
+use super::step::Step;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,9 +8,11 @@
 pub mod app;
 pub mod keys;
 pub mod screens;
+pub mod step;
 #[cfg(test)]
 mod svg;
 pub mod view;
+pub mod widgets;
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! step at 80×24 (with and without detection results).
 
 use super::app::{update, App, ApplyState, ChooserOption, Editor, Effect, Msg, Step};
-use super::{keys, view};
+use super::{keys, view, widgets};
 use crate::apply::Report;
 use crate::catalog::Catalog;
 use crate::i18n::Lang;
@@ -566,7 +566,7 @@ fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
         while x < buf.area.width {
             let sym = buf[(x, y)].symbol();
             line.push_str(sym);
-            x += (view::width(sym) as u16).max(1);
+            x += (widgets::width(sym) as u16).max(1);
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -718,7 +718,7 @@ fn chinese_screens_are_chinese_and_fit_the_terminal() {
         );
         for line in text.lines() {
             assert!(
-                view::width(line) <= buf.area.width as usize,
+                widgets::width(line) <= buf.area.width as usize,
                 "{name}: a line wider than {}: {line:?}",
                 buf.area.width
             );
@@ -1022,7 +1022,7 @@ fn wrapping_by_display_width_never_overflows_or_loses_text() {
     let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     for text in &texts {
         for width in [12u16, 33, 57, 80] {
-            let rows = view::wrap_lines(text.lines().map(|l| Line::raw(l.to_string())), width);
+            let rows = widgets::wrap_lines(text.lines().map(|l| Line::raw(l.to_string())), width);
             let mut joined = String::new();
             for r in &rows {
                 let s: String = r.spans.iter().map(|s| s.content.as_ref()).collect();
@@ -1034,7 +1034,7 @@ fn wrapping_by_display_width_never_overflows_or_loses_text() {
     }
     // A break goes at a space or between Chinese characters, never before
     // a closing mark.
-    let rows = view::wrap_lines([Line::raw("配置文件，不变")], 8);
+    let rows = widgets::wrap_lines([Line::raw("配置文件，不变")], 8);
     let rows: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
     assert_eq!(rows, ["配置文", "件，不变"]);
 }

@@ -4,7 +4,7 @@
 use crate::plan::ChangeKind;
 use crate::t;
 use crate::wizard::app::{App, ApplyState};
-use crate::wizard::view::{fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{fit, pad, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::Frame;

@@ -3,7 +3,7 @@
 
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{fit, wrapped, Theme};
+use crate::wizard::widgets::{fit, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::Frame;

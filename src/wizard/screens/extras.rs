@@ -4,8 +4,7 @@
 use crate::extras::Proxy;
 use crate::t;
 use crate::wizard::app::{transport_label, App, Editor, Extra, PrivateForm};
-use crate::wizard::screens::registries::input_box;
-use crate::wizard::view::{fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{fit, input_box, pad, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -156,7 +155,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme) {
-    let r = crate::wizard::view::centered(area, 76, 12);
+    let r = crate::wizard::widgets::centered(area, 76, 12);
     let field = |i: usize, label: &str, value: &str| {
         let cursor = if form.field == i { "›" } else { " " };
         let caret = if form.field == i && i < 5 { "_" } else { "" };
@@ -188,7 +187,7 @@ fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme
         },
         Line::styled(t!("wizard.private.hint"), theme.dim()),
     ];
-    crate::wizard::view::clear(frame, r);
+    crate::wizard::widgets::clear(frame, r);
     frame.render_widget(
         Paragraph::new(lines).block(
             ratatui::widgets::Block::default()

@@ -2,7 +2,7 @@
 
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{column, fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{column, fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};

@@ -4,10 +4,10 @@
 use crate::selection::Choice;
 use crate::t;
 use crate::wizard::app::{target_mirrors, App, ChooserOption, Editor};
-use crate::wizard::view::{centered, clear, column, fit, wrap_lines, wrapped, Theme};
+use crate::wizard::widgets::{centered, clear, column, fit, input_box, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
@@ -181,43 +181,4 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
             );
         }
     }
-}
-
-pub fn input_box(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    title: &str,
-    input: &str,
-    error: Option<&str>,
-    hint: &str,
-) {
-    let status = match error {
-        Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
-        None if input.is_empty() => Line::raw(""),
-        None => Line::styled(t!("wizard.input.valid"), theme.good()),
-    };
-    let lines = vec![
-        Line::from(vec![
-            Span::raw("> "),
-            Span::raw(input.to_string()),
-            Span::styled("_", theme.accent()),
-        ]),
-        status,
-        Line::styled(hint, theme.dim()),
-    ];
-    // As tall as its wrapped text (a long error or a Chinese hint takes
-    // two rows), so nothing is cut off.
-    let width = area.width.min(74);
-    let body = wrap_lines(lines, width.saturating_sub(2));
-    let r = centered(area, width, body.len() as u16 + 2);
-    clear(frame, r);
-    frame.render_widget(
-        Paragraph::new(body).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title.to_string()),
-        ),
-        r,
-    );
 }

@@ -4,7 +4,7 @@
 use crate::plan::ChangeKind;
 use crate::t;
 use crate::wizard::app::{change_counts, App, Focus};
-use crate::wizard::view::{fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;

@@ -6,8 +6,12 @@
 //! and does not redraw while nothing happens.
 
 pub mod app;
+pub mod derive;
+pub mod editor;
+pub mod extras_step;
 pub mod keys;
 pub mod screens;
+pub mod state;
 pub mod step;
 #[cfg(test)]
 mod svg;
@@ -49,7 +53,7 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     if !ctx.locations.root.is_host() {
         app.root_prefix = Some(ctx.locations.root.dir().to_path_buf());
     }
-    app.can_verify = ctx.locations.root.is_host();
+    app.done.can_verify = ctx.locations.root.is_host();
     let (tx, rx) = mpsc::channel::<Msg>();
 
     // ratatui::init enables raw mode and the alternate screen and installs
@@ -61,7 +65,7 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
         spawn_input(tx.clone());
         spawn_detect(ctx.locations.clone(), tx.clone());
         if ctx.probe {
-            app.probing = true;
+            app.probes.running = true;
             spawn_probes(&ctx.catalog, tx.clone());
         }
         terminal.draw(|f| view::draw(f, &app))?;

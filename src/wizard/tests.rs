@@ -1,7 +1,8 @@
 //! `update()` for every step and key, and TestBackend snapshots of every
 //! step at 80×24 (with and without detection results).
 
-use super::app::{update, App, ApplyState, ChooserOption, Editor, Effect, Msg, Step};
+use super::app::{update, App, ApplyState, Effect, Msg, Overlay, PlanState, Step};
+use super::editor::{ChooserOption, Editor};
 use super::{keys, view, widgets};
 use crate::apply::Report;
 use crate::catalog::Catalog;
@@ -63,7 +64,7 @@ fn a_newcomer_is_done_in_five_keys() {
     let (_d, mut a) = detected();
     let effects = keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
     assert_eq!(a.step, Step::Apply);
-    assert_eq!(a.apply_state, ApplyState::Running);
+    assert_eq!(a.apply.state, ApplyState::Running);
     let [Effect::Apply(plan)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -176,11 +177,8 @@ fn a_preset_that_needs_your_id_asks_for_it_instead_of_failing_at_review() {
         ]))
     );
     keys(&mut a, &[Enter, Enter]);
-    let Some(Ok(plan)) = &a.plan else {
-        panic!(
-            "the plan fails: {:?}",
-            a.plan.as_ref().map(|p| p.as_ref().err())
-        )
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!("the plan fails: {:?}", a.review.plan)
     };
     let docker = plan
         .changes
@@ -257,9 +255,9 @@ fn quitting_asks_first_when_changes_are_not_applied() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter, Enter]);
     assert!(key(&mut a, Char('q')).is_empty());
-    assert!(a.confirm_quit);
+    assert_eq!(a.overlay, Overlay::ConfirmQuit);
     assert!(key(&mut a, Char('n')).is_empty());
-    assert!(!a.confirm_quit);
+    assert_ne!(a.overlay, Overlay::ConfirmQuit);
     key(&mut a, Char('q'));
     assert_eq!(key(&mut a, Char('y')), vec![Effect::Quit]);
 }
@@ -282,7 +280,7 @@ fn ctrl_c_quits_from_anywhere() {
 fn quitting_while_the_apply_runs_asks_to_wait_and_a_second_ctrl_c_leaves() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
-    assert_eq!(a.apply_state, ApplyState::Running);
+    assert_eq!(a.apply.state, ApplyState::Running);
     let ctrl_c = || Msg::Key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL));
     assert_eq!(key(&mut a, Char('q')), vec![]);
     assert!(screen(&a).contains("Still applying"), "{}", screen(&a));
@@ -291,7 +289,7 @@ fn quitting_while_the_apply_runs_asks_to_wait_and_a_second_ctrl_c_leaves() {
     update(&mut a, Msg::ApplyDone(Err("x".into())));
     key(&mut a, Esc);
     keys(&mut a, &[Enter, Char('y')]);
-    assert_eq!(a.apply_state, ApplyState::Running);
+    assert_eq!(a.apply.state, ApplyState::Running);
     assert!(!screen(&a).contains("Still applying"));
     assert_eq!(update(&mut a, ctrl_c()), vec![]);
     assert!(screen(&a).contains("Still applying"));
@@ -338,7 +336,7 @@ fn a_failed_apply_is_shown_and_esc_returns_to_review() {
             "containerd did not come back healthy\n  rolled back".into()
         )),
     );
-    assert!(matches!(a.apply_state, ApplyState::Failed(_)));
+    assert!(matches!(a.apply.state, ApplyState::Failed(_)));
     key(&mut a, Esc);
     assert_eq!(a.step, Step::Review);
 }
@@ -394,18 +392,73 @@ fn the_footer_and_help_come_from_one_key_table() {
     let (_d, mut a) = detected();
     for step in Step::ALL {
         a.step = step;
-        let footer = keys::footer(step).join("  ");
+        let footer = keys::footer(keys::Mode::Step(step), &a.key_context()).join("  ");
         assert!(screen(&a).contains(&footer), "{step:?}");
     }
     a.step = Step::Registries;
     key(&mut a, Char('?'));
-    assert!(a.help);
+    assert_eq!(a.overlay, Overlay::Help);
     let s = screen(&a);
-    for (k, h) in keys::help(Step::Registries) {
+    for (k, h) in keys::help(keys::Mode::Step(Step::Registries), &a.key_context()) {
         assert!(s.contains(&k) && s.contains(h), "{k} {h}\n{s}");
     }
     key(&mut a, Char('x'));
-    assert!(!a.help, "any key closes help");
+    assert_eq!(a.overlay, Overlay::None, "any key closes help");
+}
+
+#[test]
+fn an_open_editor_shows_its_own_keys_in_the_footer_and_help() {
+    use keys::{EditorKind, Mode};
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Char(' ')]);
+    assert_eq!(a.key_mode(), Mode::Editor(EditorKind::Chooser));
+    let footer = keys::footer(a.key_mode(), &a.key_context()).join("  ");
+    let s = screen(&a);
+    assert!(s.contains(&footer), "{s}");
+    assert!(!s.contains(crate::t!("wizard.footer.add")), "{s}");
+    // `?` in the chooser: its keys, and the chooser is still open after.
+    key(&mut a, Char('?'));
+    assert_eq!(a.overlay, Overlay::Help);
+    let s = screen(&a);
+    for (k, h) in keys::help(a.key_mode(), &a.key_context()) {
+        assert!(s.contains(&k) && s.contains(h), "{k} {h}\n{s}");
+    }
+    key(&mut a, Char('x'));
+    assert!(matches!(a.editor, Some(Editor::Chooser { .. })));
+    // In a text box `?` is text; F1 is the help there.
+    key(&mut a, Esc);
+    key(&mut a, Char('a'));
+    key(&mut a, Char('?'));
+    assert!(matches!(&a.editor, Some(Editor::AddRegistry { input, .. }) if input == "?"));
+    key(&mut a, KeyCode::F(1));
+    assert_eq!(a.overlay, Overlay::Help);
+    key(&mut a, Esc);
+    assert!(matches!(&a.editor, Some(Editor::AddRegistry { input, .. }) if input == "?"));
+    // The private form offers Space only on the transport field.
+    key(&mut a, Esc);
+    keys(&mut a, &[Enter, Down, Down, Down, Down, Down, Char(' ')]);
+    assert_eq!(a.key_mode(), Mode::Editor(EditorKind::Private));
+    let transport = crate::t!("wizard.footer.transport");
+    assert!(!screen(&a).contains(transport));
+    for _ in 0..5 {
+        key(&mut a, KeyCode::Tab);
+    }
+    assert!(screen(&a).contains(transport), "{}", screen(&a));
+}
+
+#[test]
+fn verify_is_neither_offered_nor_run_where_it_cannot_work() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    update(&mut a, Msg::ApplyDone(Ok(Report::default())));
+    let verify = crate::t!("wizard.footer.verify");
+    assert!(!screen(&a).contains(verify));
+    assert_eq!(
+        keys::action(Step::Done, &KeyEvent::from(Char('v')), &a.key_context()),
+        None
+    );
+    a.done.can_verify = true;
+    assert!(screen(&a).contains(verify));
 }
 
 #[test]
@@ -443,7 +496,7 @@ fn probe(
 fn probes_show_latencies_and_move_defaults_to_the_fastest_working_mirror() {
     use crate::probe::ProbeStatus::{Denied, Ok as Fine, Unreachable};
     let (_d, mut a) = detected();
-    a.probing = true;
+    a.probes.running = true;
     keys(&mut a, &[Enter]);
     update(
         &mut a,
@@ -527,8 +580,8 @@ fn troubleshoot_fixes_go_through_review() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Char('t'), Char('f')]);
     assert_eq!(a.step, Step::Review);
-    let Some(Ok(plan)) = &a.plan else {
-        panic!("{:?}", a.plan.as_ref().map(|p| p.as_ref().err()))
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!("{:?}", a.review.plan)
     };
     let docker = plan
         .changes
@@ -818,7 +871,9 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
     );
     key(&mut a, Enter);
     assert_eq!(a.step, Step::Review);
-    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!()
+    };
     let cfg = plan.changes[0].after.as_deref().unwrap();
     assert!(
         cfg.contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\""),
@@ -843,7 +898,7 @@ fn done_offers_verify_on_the_live_node_only() {
     update(&mut a, Msg::ApplyDone(Ok(Report::default())));
     assert!(key(&mut a, Char('v')).is_empty(), "not on --root / --demo");
     assert!(screen(&a).contains("ctrwiz verify"));
-    a.can_verify = true;
+    a.done.can_verify = true;
     assert_eq!(key(&mut a, Char('v')), vec![Effect::Verify]);
     assert!(key(&mut a, Char('v')).is_empty(), "one at a time");
     assert!(screen(&a).contains("verifying"));
@@ -926,7 +981,9 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
     );
     assert!(screen(&a).contains("[x] harbor.corp:8443"));
     key(&mut a, Enter);
-    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!()
+    };
     let paths: Vec<String> = plan
         .changes
         .iter()
@@ -992,7 +1049,9 @@ fn proxy_no_proxy_list_removal_and_a_custom_pause_image() {
         Some("harbor.corp/k8s/pause:3.8")
     );
     key(&mut a, Enter);
-    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!()
+    };
     assert!(
         plan.changes
             .iter()

@@ -1,7 +1,7 @@
 //! Drawing from state: the frame (title, step bar, footer) and overlays;
 //! each step's body lives in `screens/`.
 
-use super::app::{App, MIN_SIZE};
+use super::app::{App, Overlay, MIN_SIZE};
 use super::step::Step;
 use super::widgets::{centered, clear, pad, wrapped, Theme};
 use super::{keys, screens};
@@ -42,12 +42,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Step::Apply => screens::apply::draw(frame, body, app, &theme),
         Step::Done => screens::done::draw(frame, body, app, &theme),
     }
-    let keys = keys::footer(app.step).join("  ");
+    // The open editor's keys, else the step's; disabled ones are left out.
+    let keys = keys::footer(app.key_mode(), &app.key_context()).join("  ");
     frame.render_widget(Paragraph::new(keys).style(theme.dim()), footer);
-    if app.help {
+    if app.overlay == Overlay::Help {
         draw_help(frame, area, app, &theme);
     }
-    if app.confirm_quit {
+    if app.overlay == Overlay::ConfirmQuit {
         let r = centered(area, 50, 5);
         clear(frame, r);
         frame.render_widget(
@@ -85,7 +86,7 @@ fn draw_title(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let rows = keys::help(app.step);
+    let rows = keys::help(app.key_mode(), &app.key_context());
     let r = centered(area, 70, rows.len() as u16 + 4);
     let lines: Vec<Line> = rows
         .into_iter()

@@ -3,7 +3,8 @@
 
 use crate::selection::Choice;
 use crate::t;
-use crate::wizard::app::{target_mirrors, App, ChooserOption, Editor};
+use crate::wizard::app::App;
+use crate::wizard::editor::{ChooserOption, Editor};
 use crate::wizard::widgets::{centered, clear, column, fit, input_box, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -34,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Some(Choice::Remove) => t!("wizard.registries.none").into(),
         };
         let mirrors = if app.choice_of(r).is_some() {
-            target_mirrors(app, r)
+            app.target_mirrors(r)
         } else {
             t!("wizard.registries.left_as_is").into()
         };
@@ -52,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         lines.push(Line::styled(fit(&text, table.width as usize), style));
     }
-    if app.probing {
+    if app.probes.running {
         lines.push(Line::styled(t!("wizard.registries.measuring"), theme.dim()));
     }
     frame.render_widget(Paragraph::new(lines), table);

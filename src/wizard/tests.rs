@@ -16,7 +16,7 @@ use ratatui::Terminal;
 use std::path::PathBuf;
 
 /// The demo node, detected for real once (tools are shell stand-ins).
-fn demo_node() -> (tempfile::TempDir, NodeState) {
+pub(super) fn demo_node() -> (tempfile::TempDir, NodeState) {
     let dir = tempfile::tempdir().unwrap();
     let root = crate::demo::create(dir.path()).unwrap();
     let state = node::detect(&Locations {
@@ -786,7 +786,7 @@ fn chinese_screens_are_chinese_and_fit_the_terminal() {
 fn worker_threads_take_the_spawning_threads_language() {
     let _zh = crate::i18n::scoped(Lang::Zh);
     let (tx, rx) = std::sync::mpsc::channel();
-    super::spawn(move || {
+    crate::i18n::spawn(move || {
         let _ = tx.send(crate::i18n::lang());
     });
     assert_eq!(rx.recv().unwrap(), Lang::Zh);

@@ -40,6 +40,18 @@ pub enum Msg {
     PrivateReady(Result<Box<crate::extras::PrivateRegistry>, String>),
     /// `ctrwiz verify` from the Done step.
     Verified(Box<crate::verify::Report>),
+    /// A signal came (signals.rs turns it into a message).
+    Signal(Signal),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM, SIGINT, SIGHUP or SIGQUIT (its number).
+    Terminate(i32),
+    /// SIGTSTP: stop as Ctrl-Z would.
+    Stop,
+    /// SIGCONT: running again (after a stop we did not see).
+    Continue,
 }
 
 #[derive(Debug, PartialEq)]
@@ -51,6 +63,12 @@ pub enum Effect {
     /// Read the private registry's CA/client files, then add it.
     AddPrivate(Box<crate::extras::PrivateRegistry>),
     Quit,
+    /// Give the terminal back and stop until `fg` (Ctrl-Z, SIGTSTP).
+    Suspend,
+    /// Take the terminal again and redraw it all (SIGCONT).
+    Resume,
+    /// Give the terminal back, then die of this signal.
+    Terminate(i32),
 }
 
 pub struct App {
@@ -281,12 +299,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::PrivateReady(Err(e)) => app.extras.private_error = Some(e),
         Msg::Verified(report) => app.done.verify = VerifyState::Done(*report),
         Msg::ProfileSaved(r) => app.done.saved = Some(r),
+        Msg::Signal(Signal::Terminate(sig)) => return vec![Effect::Terminate(sig)],
+        Msg::Signal(Signal::Stop) => return vec![Effect::Suspend],
+        Msg::Signal(Signal::Continue) => return vec![Effect::Resume],
         Msg::Key(key) => return on_key(app, key),
     }
     vec![]
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    // Raw mode reads Ctrl-Z as a key (no SIGTSTP): suspend as a shell would.
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('z') {
+        return vec![Effect::Suspend];
+    }
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         // Leaving mid-apply is safe (atomic writes; the next apply finishes
         // a pending restart) but leaves containerd unchecked: ask to wait once.

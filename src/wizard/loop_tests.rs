@@ -1,7 +1,7 @@
 //! The real loop (`run_with`) on a TestBackend, with a scripted event
 //! source and a fake host that records what the wizard asked of the world.
 
-use super::app::{App, ApplyState, Msg, Overlay, Step};
+use super::app::{App, ApplyState, Msg, Overlay, Signal, Step};
 use super::tests::demo_node;
 use super::{run_with, Events, Exit, Host};
 use crate::apply::Report;
@@ -24,6 +24,8 @@ enum Call {
     Verify,
     Save(String),
     LoadFiles(String),
+    Suspend,
+    Resume,
 }
 
 /// Answers at once, on the channel or as a return value.
@@ -76,6 +78,14 @@ impl Host for FakeHost {
     fn load_private_files(&self, r: PrivateRegistry) -> Result<Box<PrivateRegistry>, String> {
         self.record(Call::LoadFiles(r.host.to_string()));
         Ok(Box::new(r))
+    }
+
+    fn suspend(&self) {
+        self.record(Call::Suspend);
+    }
+
+    fn resume(&self) {
+        self.record(Call::Resume);
     }
 }
 
@@ -247,4 +257,50 @@ fn verify_goes_to_the_host_only_on_a_live_node() {
     // One at a time.
     assert_eq!(verifies(&host), 1);
     assert_eq!(app.done.verify, super::app::VerifyState::Running);
+}
+
+#[test]
+fn a_terminating_signal_ends_the_loop_with_its_number() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let mut msgs = script(&[Enter, Enter, Enter, Enter]);
+    msgs.push(Msg::Signal(Signal::Terminate(15)));
+    msgs.extend(script(&[Char('y')]));
+    let (_, _, exit) = drive(&host, msgs);
+    assert_eq!(exit, Exit::Signal(15));
+    // Even with changes unapplied: nothing asks, nothing is applied.
+    assert!(!host
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| matches!(c, Call::Apply(_))));
+}
+
+#[test]
+fn ctrl_z_and_sigtstp_suspend_sigcont_resumes_and_the_step_is_redrawn() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let ctrl_z = Msg::Key(KeyEvent::new(Char('z'), KeyModifiers::CONTROL));
+    let mut msgs = script(&[Enter, Enter, Char(' ')]);
+    msgs.extend([
+        ctrl_z,
+        Msg::Signal(Signal::Stop),
+        Msg::Signal(Signal::Continue),
+    ]);
+    let (app, screen, exit) = drive(&host, msgs);
+    assert_eq!(exit, Exit::EventsEnded);
+    let calls: Vec<String> = host
+        .calls
+        .borrow()
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect();
+    assert_eq!(calls[2..], ["Suspend", "Suspend", "Resume"], "{calls:?}");
+    // Ctrl-Z is not a key for the open chooser: it is still there, drawn.
+    assert!(matches!(
+        app.editor,
+        Some(super::editor::Editor::Chooser { .. })
+    ));
+    let title = crate::t!("wizard.registries.chooser_title", registry = "docker.io");
+    assert!(screen.contains(title.trim()), "{screen}");
 }

@@ -12,6 +12,7 @@ pub mod extras_step;
 pub mod keys;
 mod runtime;
 pub mod screens;
+mod signals;
 pub mod state;
 pub mod step;
 #[cfg(test)]
@@ -63,6 +64,10 @@ pub trait Host {
     fn save_profile(&self, text: &str) -> Result<String, String>;
     /// Read a private registry's CA/client files.
     fn load_private_files(&self, r: PrivateRegistry) -> Result<Box<PrivateRegistry>, String>;
+    /// Give the terminal back, stop until continued, take it again.
+    fn suspend(&self);
+    /// Take the terminal again after being stopped from outside.
+    fn resume(&self);
 }
 
 /// Where the loop's messages come from: the channel the input thread and
@@ -117,6 +122,8 @@ pub enum Exit {
     Quit,
     /// A scripted run used up its script.
     EventsEnded,
+    /// A terminating signal (its number) came.
+    Signal(i32),
 }
 
 pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
@@ -137,9 +144,13 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     // a panic hook that restores the terminal before the panic message.
     let mut terminal = ratatui::init();
     runtime::spawn_input(events.sender());
+    let signals = signals::install(events.sender());
     let result = run_with(&mut terminal, &mut app, &mut events, &host);
-    ratatui::restore();
-    result?;
+    runtime::leave_terminal();
+    drop(signals);
+    if let Exit::Signal(sig) = result? {
+        signals::die(sig);
+    }
     Ok(())
 }
 
@@ -163,6 +174,15 @@ pub fn run_with<B: Backend>(
         for effect in app::update(app, msg) {
             match effect {
                 Effect::Quit => return Ok(Exit::Quit),
+                Effect::Terminate(sig) => return Ok(Exit::Signal(sig)),
+                Effect::Suspend => {
+                    host.suspend();
+                    terminal.clear()?;
+                }
+                Effect::Resume => {
+                    host.resume();
+                    terminal.clear()?;
+                }
                 Effect::Apply(plan) => host.apply(*plan, &tx),
                 Effect::Verify => {
                     if let Some(node) = app.node.clone() {

@@ -60,6 +60,40 @@ impl Host for RealHost {
             .map(|_| Box::new(r))
             .map_err(|e| e.to_string())
     }
+
+    fn suspend(&self) {
+        if !super::signals::job_control() {
+            return;
+        }
+        leave_terminal();
+        super::signals::stop_self();
+        enter_terminal();
+    }
+
+    fn resume(&self) {
+        enter_terminal();
+    }
+}
+
+/// The terminal as the shell wants it: cooked mode, main screen, cursor.
+pub fn leave_terminal() {
+    use crossterm::{cursor, execute, terminal};
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+/// The terminal as the wizard wants it again (after a stop): raw mode,
+/// alternate screen. Raw mode is set afresh: the shell may have reset the
+/// terminal while crossterm still thinks it is raw.
+pub fn enter_terminal() {
+    use crossterm::{execute, terminal};
+    let _ = terminal::disable_raw_mode();
+    let _ = terminal::enable_raw_mode();
+    let _ = execute!(std::io::stdout(), terminal::EnterAlternateScreen);
 }
 
 pub fn spawn_input(tx: Sender<Msg>) {

@@ -4,6 +4,12 @@
 //! state, and background work runs on threads that report over one
 //! channel. The UI thread only waits on that channel, so it never blocks
 //! and does not redraw while nothing happens.
+//!
+//! `run_with` is that loop over any ratatui backend, an event source and a
+//! `Host` (everything the wizard does to the world); `run` wires in the
+//! real terminal, the workers (runtime.rs) and the signal handlers
+//! (signals.rs). Layers, top down: view → screens → widgets; app → editor,
+//! extras_step → derive; keys → step.
 
 pub mod app;
 pub mod derive;

@@ -1,7 +1,8 @@
-//! The one key table: the footer and the `?` overlay both read it, and
-//! `update` maps keys to actions through it, so what is shown is what works.
+//! The key tables: one for the steps, one per editor. The footer and the
+//! `?` overlay read them, and `update` and the editors map keys to actions
+//! through them, so what is shown is what works (gitui's `commands()`).
 
-use super::app::Step;
+use super::step::Step;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,27 +26,81 @@ pub enum Action {
     Verify,
 }
 
-pub struct Binding {
-    /// Steps where the binding works (empty: all).
+/// The editors that open over a step, each with its own keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditorKind {
+    Chooser,
+    Urls,
+    AccountId,
+    Private,
+    Proxy,
+    PauseImage,
+    AddRegistry,
+}
+
+/// What a key does inside an editor; other keys edit its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditorAction {
+    Up,
+    Down,
+    Accept,
+    Cancel,
+    NextField,
+    PrevField,
+    Transport,
+    Help,
+}
+
+/// What the keys are for right now: a step, or the editor open over it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Step(Step),
+    Editor(EditorKind),
+}
+
+/// The facts an `enabled` predicate may ask about the state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Verify pulls through the live node only (not --root / --demo).
+    pub can_verify: bool,
+    /// The private-registry form's cursor is on its transport field.
+    pub on_transport: bool,
+}
+
+pub struct Binding<A> {
+    /// Steps where the binding works (empty: all; editors: unused).
     pub steps: &'static [Step],
     pub keys: &'static [KeyCode],
     /// The footer's text, in the current language (`None`: not shown).
     pub label: Option<fn() -> &'static str>,
     /// The help overlay's text (`None`: not shown).
     pub help: Option<fn() -> &'static str>,
-    pub action: Action,
+    pub action: A,
+    /// `None`: always on. A disabled binding is neither shown nor run.
+    pub enabled: Option<fn(&Context) -> bool>,
+}
+
+impl<A> Binding<A> {
+    fn on(&self, step: Option<Step>, ctx: &Context) -> bool {
+        let here = match step {
+            Some(s) => self.steps.is_empty() || self.steps.contains(&s),
+            None => true,
+        };
+        here && self.enabled.is_none_or(|f| f(ctx))
+    }
 }
 
 use KeyCode::{Char, Down, Enter, Esc, PageDown, PageUp, Tab, Up};
 use Step::{Apply, Done, Extras, Node, Preset, Registries, Review};
 
-pub const BINDINGS: &[Binding] = &[
+pub const BINDINGS: &[Binding<Action>] = &[
     Binding {
         steps: &[Node, Preset, Registries, Extras, Review],
         keys: &[Enter],
         label: Some(|| crate::t!("wizard.footer.next")),
         help: Some(|| crate::t!("wizard.keyhelp.next")),
         action: Action::Next,
+        enabled: None,
     },
     Binding {
         steps: &[Done],
@@ -53,6 +108,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.quit_done")),
         help: Some(|| crate::t!("wizard.keyhelp.quit_done")),
         action: Action::Quit,
+        enabled: None,
     },
     Binding {
         steps: &[Review, Apply],
@@ -60,6 +116,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.yes")),
         help: Some(|| crate::t!("wizard.keyhelp.yes")),
         action: Action::Yes,
+        enabled: None,
     },
     Binding {
         steps: &[Apply],
@@ -67,6 +124,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.no")),
         help: Some(|| crate::t!("wizard.keyhelp.no")),
         action: Action::No,
+        enabled: None,
     },
     Binding {
         steps: &[Preset, Registries, Extras, Review],
@@ -74,6 +132,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.move")),
         help: Some(|| crate::t!("wizard.keyhelp.move")),
         action: Action::Up,
+        enabled: None,
     },
     Binding {
         steps: &[Preset, Registries, Extras, Review],
@@ -81,6 +140,7 @@ pub const BINDINGS: &[Binding] = &[
         label: None,
         help: None,
         action: Action::Down,
+        enabled: None,
     },
     Binding {
         steps: &[Registries, Extras],
@@ -88,6 +148,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.change")),
         help: Some(|| crate::t!("wizard.keyhelp.change")),
         action: Action::Change,
+        enabled: None,
     },
     Binding {
         steps: &[Registries],
@@ -95,6 +156,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.add")),
         help: Some(|| crate::t!("wizard.keyhelp.add")),
         action: Action::AddRegistry,
+        enabled: None,
     },
     Binding {
         steps: &[Review],
@@ -102,6 +164,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.focus")),
         help: Some(|| crate::t!("wizard.keyhelp.focus")),
         action: Action::Focus,
+        enabled: None,
     },
     Binding {
         steps: &[Review],
@@ -109,6 +172,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.scroll")),
         help: Some(|| crate::t!("wizard.keyhelp.scroll")),
         action: Action::PageUp,
+        enabled: None,
     },
     Binding {
         steps: &[Review],
@@ -116,6 +180,7 @@ pub const BINDINGS: &[Binding] = &[
         label: None,
         help: None,
         action: Action::PageDown,
+        enabled: None,
     },
     Binding {
         steps: &[Node],
@@ -123,6 +188,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.troubleshoot")),
         help: Some(|| crate::t!("wizard.keyhelp.troubleshoot")),
         action: Action::Troubleshoot,
+        enabled: None,
     },
     Binding {
         steps: &[Node],
@@ -130,6 +196,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.fix")),
         help: Some(|| crate::t!("wizard.keyhelp.fix")),
         action: Action::Fix,
+        enabled: None,
     },
     Binding {
         steps: &[Done],
@@ -137,6 +204,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.verify")),
         help: Some(|| crate::t!("wizard.keyhelp.verify")),
         action: Action::Verify,
+        enabled: Some(|c| c.can_verify),
     },
     Binding {
         steps: &[Done],
@@ -144,6 +212,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.save")),
         help: Some(|| crate::t!("wizard.keyhelp.save")),
         action: Action::Save,
+        enabled: None,
     },
     Binding {
         steps: &[Preset, Registries, Extras, Review, Apply],
@@ -151,6 +220,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.back")),
         help: Some(|| crate::t!("wizard.keyhelp.back")),
         action: Action::Back,
+        enabled: None,
     },
     Binding {
         steps: &[],
@@ -158,6 +228,7 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.help")),
         help: Some(|| crate::t!("wizard.keyhelp.help")),
         action: Action::Help,
+        enabled: None,
     },
     Binding {
         steps: &[],
@@ -165,40 +236,214 @@ pub const BINDINGS: &[Binding] = &[
         label: Some(|| crate::t!("wizard.footer.quit")),
         help: Some(|| crate::t!("wizard.keyhelp.quit")),
         action: Action::Quit,
+        enabled: None,
     },
 ];
 
-/// The action of a key on a step, if any.
-pub fn action(step: Step, key: &KeyEvent) -> Option<Action> {
+use EditorAction as E;
+
+/// A key that edits nothing but is listed: moving, accepting, leaving.
+const fn key<A>(
+    keys: &'static [KeyCode],
+    label: Option<fn() -> &'static str>,
+    help: Option<fn() -> &'static str>,
+    action: A,
+) -> Binding<A> {
+    Binding {
+        steps: &[],
+        keys,
+        label,
+        help,
+        action,
+        enabled: None,
+    }
+}
+
+const CANCEL: Binding<EditorAction> = key(
+    &[Esc],
+    Some(|| crate::t!("wizard.footer.cancel")),
+    Some(|| crate::t!("wizard.keyhelp.cancel")),
+    E::Cancel,
+);
+
+/// Text editors take `?` as text: F1 opens the help there.
+const HELP_F1: Binding<EditorAction> = key(
+    &[KeyCode::F(1)],
+    Some(|| crate::t!("wizard.footer.help_f1")),
+    Some(|| crate::t!("wizard.keyhelp.help")),
+    E::Help,
+);
+
+pub const CHOOSER: &[Binding<EditorAction>] = &[
+    key(
+        &[Up, Char('k')],
+        Some(|| crate::t!("wizard.footer.move")),
+        Some(|| crate::t!("wizard.keyhelp.move")),
+        E::Up,
+    ),
+    key(&[Down, Char('j')], None, None, E::Down),
+    key(
+        &[Enter, Char(' ')],
+        Some(|| crate::t!("wizard.footer.pick")),
+        Some(|| crate::t!("wizard.keyhelp.pick")),
+        E::Accept,
+    ),
+    key(
+        &[Esc],
+        Some(|| crate::t!("wizard.footer.keep")),
+        Some(|| crate::t!("wizard.keyhelp.keep")),
+        E::Cancel,
+    ),
+    key(
+        &[Char('?'), KeyCode::F(1)],
+        Some(|| crate::t!("wizard.footer.help")),
+        Some(|| crate::t!("wizard.keyhelp.help")),
+        E::Help,
+    ),
+];
+
+/// A one-line text editor: Enter (`label`, `help`), Esc, F1.
+const fn text_editor(
+    label: fn() -> &'static str,
+    help: fn() -> &'static str,
+) -> [Binding<EditorAction>; 3] {
+    [
+        key(&[Enter], Some(label), Some(help), E::Accept),
+        CANCEL,
+        HELP_F1,
+    ]
+}
+
+pub const URLS: &[Binding<EditorAction>] = &text_editor(
+    || crate::t!("wizard.footer.accept"),
+    || crate::t!("wizard.keyhelp.accept_urls"),
+);
+pub const ACCOUNT_ID: &[Binding<EditorAction>] = &text_editor(
+    || crate::t!("wizard.footer.accept"),
+    || crate::t!("wizard.keyhelp.accept_id"),
+);
+pub const PROXY: &[Binding<EditorAction>] = &text_editor(
+    || crate::t!("wizard.footer.accept"),
+    || crate::t!("wizard.keyhelp.accept_proxy"),
+);
+pub const PAUSE_IMAGE: &[Binding<EditorAction>] = &text_editor(
+    || crate::t!("wizard.footer.accept"),
+    || crate::t!("wizard.keyhelp.accept_pause"),
+);
+pub const ADD_REGISTRY: &[Binding<EditorAction>] = &text_editor(
+    || crate::t!("wizard.footer.add_it"),
+    || crate::t!("wizard.keyhelp.add_registry"),
+);
+
+pub const PRIVATE: &[Binding<EditorAction>] = &[
+    key(
+        &[Tab, Down],
+        Some(|| crate::t!("wizard.footer.field")),
+        Some(|| crate::t!("wizard.keyhelp.field")),
+        E::NextField,
+    ),
+    key(
+        &[KeyCode::BackTab, Up],
+        None,
+        Some(|| crate::t!("wizard.keyhelp.prev_field")),
+        E::PrevField,
+    ),
+    // Space is text in the other fields.
+    Binding {
+        enabled: Some(|c| c.on_transport),
+        ..key(
+            &[Char(' ')],
+            Some(|| crate::t!("wizard.footer.transport")),
+            Some(|| crate::t!("wizard.keyhelp.transport")),
+            E::Transport,
+        )
+    },
+    key(
+        &[Enter],
+        Some(|| crate::t!("wizard.footer.add_it")),
+        Some(|| crate::t!("wizard.keyhelp.add_private")),
+        E::Accept,
+    ),
+    CANCEL,
+    HELP_F1,
+];
+
+pub fn editor_table(kind: EditorKind) -> &'static [Binding<EditorAction>] {
+    match kind {
+        EditorKind::Chooser => CHOOSER,
+        EditorKind::Urls => URLS,
+        EditorKind::AccountId => ACCOUNT_ID,
+        EditorKind::Private => PRIVATE,
+        EditorKind::Proxy => PROXY,
+        EditorKind::PauseImage => PAUSE_IMAGE,
+        EditorKind::AddRegistry => ADD_REGISTRY,
+    }
+}
+
+fn find<A: Copy>(
+    table: &[Binding<A>],
+    step: Option<Step>,
+    ctx: &Context,
+    key: &KeyEvent,
+) -> Option<A> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return None;
     }
-    BINDINGS
+    table
         .iter()
-        .filter(|b| b.steps.is_empty() || b.steps.contains(&step))
+        .filter(|b| b.on(step, ctx))
         .find(|b| b.keys.contains(&key.code))
         .map(|b| b.action)
 }
 
-/// The footer: every labelled binding of the step.
-pub fn footer(step: Step) -> Vec<&'static str> {
-    BINDINGS
-        .iter()
-        .filter(|b| b.steps.is_empty() || b.steps.contains(&step))
-        .filter_map(|b| b.label.map(|f| f()))
+/// The action of a key on a step, if any.
+pub fn action(step: Step, key: &KeyEvent, ctx: &Context) -> Option<Action> {
+    find(BINDINGS, Some(step), ctx, key)
+}
+
+/// The action of a key in an editor, if any (`None`: the key edits text).
+pub fn editor_action(kind: EditorKind, key: &KeyEvent, ctx: &Context) -> Option<EditorAction> {
+    find(editor_table(kind), None, ctx, key)
+}
+
+/// A shown binding: its keys, footer label and help text.
+type Row = (
+    &'static [KeyCode],
+    Option<fn() -> &'static str>,
+    Option<fn() -> &'static str>,
+);
+
+/// The footer's labels and the overlay's rows, for the mode's table.
+fn shown(mode: Mode, ctx: &Context) -> Vec<Row> {
+    fn rows<A>(table: &'static [Binding<A>], step: Option<Step>, ctx: &Context) -> Vec<Row> {
+        table
+            .iter()
+            .filter(|b| b.on(step, ctx))
+            .map(|b| (b.keys, b.label, b.help))
+            .collect()
+    }
+    match mode {
+        Mode::Step(step) => rows(BINDINGS, Some(step), ctx),
+        Mode::Editor(kind) => rows(editor_table(kind), None, ctx),
+    }
+}
+
+/// The footer: every labelled, enabled binding of the mode.
+pub fn footer(mode: Mode, ctx: &Context) -> Vec<&'static str> {
+    shown(mode, ctx)
+        .into_iter()
+        .filter_map(|(_, label, _)| label.map(|f| f()))
         .collect()
 }
 
-/// The help overlay: key names and what they do, for the step.
-pub fn help(step: Step) -> Vec<(String, &'static str)> {
-    BINDINGS
-        .iter()
-        .filter(|b| b.steps.is_empty() || b.steps.contains(&step))
-        .filter_map(|b| {
-            let help = b.help?;
+/// The help overlay: key names and what they do, for the mode.
+pub fn help(mode: Mode, ctx: &Context) -> Vec<(String, &'static str)> {
+    shown(mode, ctx)
+        .into_iter()
+        .filter_map(|(keys, _, help)| {
             Some((
-                b.keys.iter().map(key_name).collect::<Vec<_>>().join(" "),
-                help(),
+                keys.iter().map(key_name).collect::<Vec<_>>().join(" "),
+                help?(),
             ))
         })
         .collect()
@@ -210,11 +455,13 @@ fn key_name(k: &KeyCode) -> String {
         Enter => "Enter".into(),
         Esc => "Esc".into(),
         Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
         Up => "↑".into(),
         Down => "↓".into(),
         PageUp => "PgUp".into(),
         PageDown => "PgDn".into(),
         KeyCode::Right => "→".into(),
+        KeyCode::F(n) => format!("F{n}"),
         Char(' ') => "Space".into(),
         Char(c) => c.to_string(),
         other => format!("{other:?}"),

@@ -4,27 +4,44 @@
 //! state, and background work runs on threads that report over one
 //! channel. The UI thread only waits on that channel, so it never blocks
 //! and does not redraw while nothing happens.
+//!
+//! `run_with` is that loop over any ratatui backend, an event source and a
+//! `Host` (everything the wizard does to the world); `run` wires in the
+//! real terminal, the workers (runtime.rs) and the signal handlers
+//! (signals.rs). Layers, top down: view → screens → widgets; app → editor,
+//! extras_step → derive; keys → step.
 
 pub mod app;
+pub mod derive;
+pub mod editor;
+pub mod extras_step;
 pub mod keys;
+mod runtime;
 pub mod screens;
+mod signals;
+pub mod state;
+pub mod step;
 #[cfg(test)]
 mod svg;
 pub mod view;
+pub mod widgets;
 
+#[cfg(test)]
+mod loop_tests;
 #[cfg(test)]
 mod tests;
 
-use crate::apply::{self, ApplyOptions};
+use crate::apply::ApplyOptions;
 use crate::catalog::Catalog;
-// Workers in the UI's language: their messages, such as the apply's
-// progress, reach the screen as text.
-use crate::i18n::spawn;
-use crate::node::{self, Locations};
+use crate::extras::PrivateRegistry;
+use crate::node::{Locations, NodeState};
+use crate::plan::Plan;
 use app::{App, Effect, Msg};
-use crossterm::event::{self, Event, KeyEventKind};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Receiver, Sender};
 
 pub struct WizardContext {
     pub locations: Locations,
@@ -37,6 +54,84 @@ pub struct WizardContext {
     pub probe: bool,
 }
 
+/// Everything the wizard does to the world, so that the loop runs under
+/// test with a fake (bandwhich's `OsInputOutput`). Long work runs on
+/// threads that report over `tx`; quick I/O returns its result.
+pub trait Host {
+    /// Detect the node: each tool, then the whole node, as messages.
+    fn detect(&self, tx: &Sender<Msg>);
+    /// Measure the catalog's mirrors; `false`: not measuring (--no-probe).
+    fn probes(&self, tx: &Sender<Msg>) -> bool;
+    /// Apply the plan: progress lines, then `Msg::ApplyDone`.
+    fn apply(&self, plan: Plan, tx: &Sender<Msg>);
+    /// Pull a small image through the node: `Msg::Verified`.
+    fn verify(&self, node: NodeState, tx: &Sender<Msg>);
+    /// Write the profile; where it went, or why not.
+    fn save_profile(&self, text: &str) -> Result<String, String>;
+    /// Read a private registry's CA/client files.
+    fn load_private_files(&self, r: PrivateRegistry) -> Result<Box<PrivateRegistry>, String>;
+    /// Give the terminal back, stop until continued, take it again.
+    fn suspend(&self);
+    /// Take the terminal again after being stopped from outside.
+    fn resume(&self);
+}
+
+/// Where the loop's messages come from: the channel the input thread and
+/// the workers send on and, for tests, a script of terminal events. A
+/// script step is taken only when no worker message is waiting (a user
+/// who waits for each answer), and the loop ends when the script does.
+pub struct Events {
+    tx: Sender<Msg>,
+    rx: Receiver<Msg>,
+    script: Option<VecDeque<Msg>>,
+}
+
+impl Events {
+    /// Messages from the threads only; waits for the next one.
+    pub fn live() -> Events {
+        let (tx, rx) = mpsc::channel();
+        Events {
+            tx,
+            rx,
+            script: None,
+        }
+    }
+
+    /// The workers' messages first, then `script`, then the end.
+    pub fn scripted(script: impl IntoIterator<Item = Msg>) -> Events {
+        Events {
+            script: Some(script.into_iter().collect()),
+            ..Events::live()
+        }
+    }
+
+    pub fn sender(&self) -> Sender<Msg> {
+        self.tx.clone()
+    }
+
+    fn next(&mut self) -> Option<Msg> {
+        match &mut self.script {
+            Some(script) => self.rx.try_recv().ok().or_else(|| script.pop_front()),
+            None => {
+                let msg = self.rx.recv().ok()?;
+                panic_for_tests(&msg);
+                Some(msg)
+            }
+        }
+    }
+}
+
+/// Why the loop ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit.
+    Quit,
+    /// A scripted run used up its script.
+    EventsEnded,
+    /// A terminating signal (its number) came.
+    Signal(i32),
+}
+
 pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut app = App::new(
@@ -47,67 +142,77 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     if !ctx.locations.root.is_host() {
         app.root_prefix = Some(ctx.locations.root.dir().to_path_buf());
     }
-    app.can_verify = ctx.locations.root.is_host();
-    let (tx, rx) = mpsc::channel::<Msg>();
+    app.done.can_verify = ctx.locations.root.is_host();
+    let host = runtime::RealHost { ctx };
+    let mut events = Events::live();
 
     // ratatui::init enables raw mode and the alternate screen and installs
     // a panic hook that restores the terminal before the panic message.
     let mut terminal = ratatui::init();
-    let result = (|| -> anyhow::Result<()> {
-        let size = terminal.size()?;
-        app.size = (size.width, size.height);
-        spawn_input(tx.clone());
-        spawn_detect(ctx.locations.clone(), tx.clone());
-        if ctx.probe {
-            app.probing = true;
-            spawn_probes(&ctx.catalog, tx.clone());
-        }
-        terminal.draw(|f| view::draw(f, &app))?;
-        // Wait for messages; draw after each one. No message, no frame.
-        while let Ok(msg) = rx.recv() {
-            panic_for_tests(&msg);
-            for effect in app::update(&mut app, msg) {
-                match effect {
-                    Effect::Quit => return Ok(()),
-                    Effect::Apply(plan) => match &ctx.apply {
-                        Ok(opts) => spawn_apply(*plan, opts.clone(), tx.clone()),
-                        Err(why) => {
-                            let _ = tx.send(Msg::ApplyDone(Err(why.clone())));
-                        }
-                    },
-                    Effect::Verify => {
-                        if let Some(node) = app.node.clone() {
-                            spawn_verify(node, ctx.locations.address.clone(), tx.clone());
-                        }
-                    }
-                    Effect::AddPrivate(r) => {
-                        // Reading the CA/client files is I/O: here, not in update.
-                        let mut r = *r;
-                        let result = r
-                            .load_files()
-                            .map(|_| Box::new(r))
-                            .map_err(|e| e.to_string());
-                        let _ = tx.send(Msg::PrivateReady(result));
-                    }
-                    Effect::SaveProfile(text) => {
-                        let path = ctx.profile_path.clone();
-                        let r = save_profile(&path, &text)
-                            .map(|_| path.display().to_string())
-                            .map_err(|e| e.to_string());
-                        let _ = tx.send(Msg::ProfileSaved(r));
+    runtime::spawn_input(events.sender());
+    let signals = signals::install(events.sender());
+    let result = run_with(&mut terminal, &mut app, &mut events, &host);
+    runtime::leave_terminal();
+    drop(signals);
+    if let Exit::Signal(sig) = result? {
+        signals::die(sig);
+    }
+    Ok(())
+}
+
+/// The loop: draw, wait for a message, update, carry out the effects,
+/// draw again. No message, no frame.
+pub fn run_with<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    events: &mut Events,
+    host: &dyn Host,
+) -> std::io::Result<Exit> {
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    let tx = events.sender();
+    host.detect(&tx);
+    if host.probes(&tx) {
+        app.probes.running = true;
+    }
+    terminal.draw(|f| view::draw(f, app))?;
+    while let Some(msg) = events.next() {
+        for effect in app::update(app, msg) {
+            match effect {
+                Effect::Quit => return Ok(Exit::Quit),
+                Effect::Terminate(sig) => return Ok(Exit::Signal(sig)),
+                Effect::Suspend => {
+                    host.suspend();
+                    terminal.clear()?;
+                }
+                Effect::Resume => {
+                    host.resume();
+                    terminal.clear()?;
+                }
+                Effect::Apply(plan) => host.apply(*plan, &tx),
+                Effect::Verify => {
+                    if let Some(node) = app.node.clone() {
+                        host.verify(node, &tx);
                     }
                 }
+                Effect::AddPrivate(r) => {
+                    let _ = tx.send(Msg::PrivateReady(host.load_private_files(*r)));
+                }
+                Effect::SaveProfile(text) => {
+                    let _ = tx.send(Msg::ProfileSaved(host.save_profile(&text)));
+                }
             }
-            terminal.draw(|f| view::draw(f, &app))?;
         }
-        Ok(())
-    })();
-    ratatui::restore();
-    result
+        terminal.draw(|f| view::draw(f, app))?;
+    }
+    Ok(Exit::EventsEnded)
 }
 
 /// `CTRWIZ_TEST_PANIC_KEY=!` makes that key panic inside the wizard, so a
 /// pseudo-terminal test can prove the terminal is restored on a panic.
+/// Debug builds only (the ones the tests run), and only on the live event
+/// source: release builds carry no test hook.
+#[cfg(debug_assertions)]
 fn panic_for_tests(msg: &Msg) {
     if let (Msg::Key(k), Some(want)) = (msg, std::env::var("CTRWIZ_TEST_PANIC_KEY").ok()) {
         if k.code == crossterm::event::KeyCode::Char(want.chars().next().unwrap_or('\0')) {
@@ -116,99 +221,5 @@ fn panic_for_tests(msg: &Msg) {
     }
 }
 
-fn spawn_input(tx: mpsc::Sender<Msg>) {
-    spawn(move || loop {
-        let msg = match event::read() {
-            Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
-            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-            Ok(_) => continue,
-            Err(_) => return,
-        };
-        if tx.send(msg).is_err() {
-            return;
-        }
-    });
-}
-
-/// Tools report one by one, then the files and service complete the node.
-fn spawn_detect(loc: Locations, tx: mpsc::Sender<Msg>) {
-    spawn(move || {
-        let rx = node::tools::spawn_probes(&loc.root, loc.probe_timeout);
-        let mut tools = Vec::new();
-        for t in rx {
-            let _ = tx.send(Msg::Tool(t.clone()));
-            tools.push(t);
-        }
-        let _ = tx.send(Msg::Detected(Box::new(node::assemble(&loc, tools))));
-    });
-}
-
-/// Every catalog mirror, measured at once; results stream in.
-fn spawn_probes(catalog: &Catalog, tx: mpsc::Sender<Msg>) {
-    let Ok(candidates) = crate::probe::candidates(catalog, &[], None) else {
-        return;
-    };
-    spawn(move || {
-        let opts = crate::probe::ProbeOptions::new(std::time::Duration::from_secs(3));
-        for r in crate::probe::spawn(candidates, opts) {
-            if tx.send(Msg::Probe(r)).is_err() {
-                return;
-            }
-        }
-        let _ = tx.send(Msg::ProbesDone);
-    });
-}
-
-fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: mpsc::Sender<Msg>) {
-    // CTRWIZ_VERIFY_IMAGE picks another small image (a private one, say).
-    let image = std::env::var("CTRWIZ_VERIFY_IMAGE")
-        .unwrap_or_else(|_| crate::verify::DEFAULT_IMAGE.to_string());
-    spawn(move || {
-        // The node as it is after the apply: re-read its hosts dir.
-        let mut node = node;
-        node.hosts_dir = crate::node::files::read_hosts_dir_at(
-            &crate::root::Root::default(),
-            &node.hosts_dir.path.clone(),
-        );
-        let cri = node
-            .tool(crate::node::ToolName::Ctr)
-            .and_then(|t| t.path.clone())
-            .and_then(|ctr| {
-                crate::process::run(
-                    std::process::Command::new(ctr)
-                        .arg("--address")
-                        .arg(&socket)
-                        .args(["plugins", "ls"]),
-                    std::time::Duration::from_secs(10),
-                )
-                .ok()
-            });
-        let cri_loaded =
-            cri.is_some_and(|d| d.success() && apply::health::cri_failures(&d.stdout).is_empty());
-        let report = crate::verify::run(
-            &node,
-            &socket,
-            cri_loaded,
-            &image,
-            std::time::Duration::from_secs(120),
-        );
-        let _ = tx.send(Msg::Verified(Box::new(report)));
-    });
-}
-
-fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, tx: mpsc::Sender<Msg>) {
-    spawn(move || {
-        let progress_tx = tx.clone();
-        let result = apply::run(&plan, &opts, &mut |step| {
-            let _ = progress_tx.send(Msg::ApplyStep(step.to_string()));
-        });
-        let _ = tx.send(Msg::ApplyDone(result.map_err(|e| e.to_string())));
-    });
-}
-
-fn save_profile(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, text)
-}
+#[cfg(not(debug_assertions))]
+fn panic_for_tests(_: &Msg) {}

@@ -1,8 +1,9 @@
 //! `update()` for every step and key, and TestBackend snapshots of every
 //! step at 80×24 (with and without detection results).
 
-use super::app::{update, App, ApplyState, ChooserOption, Editor, Effect, Msg, Step};
-use super::{keys, view};
+use super::app::{update, App, ApplyState, Effect, Msg, Overlay, PlanState, Step};
+use super::editor::{ChooserOption, Editor};
+use super::{keys, view, widgets};
 use crate::apply::Report;
 use crate::catalog::Catalog;
 use crate::i18n::Lang;
@@ -15,7 +16,7 @@ use ratatui::Terminal;
 use std::path::PathBuf;
 
 /// The demo node, detected for real once (tools are shell stand-ins).
-fn demo_node() -> (tempfile::TempDir, NodeState) {
+pub(super) fn demo_node() -> (tempfile::TempDir, NodeState) {
     let dir = tempfile::tempdir().unwrap();
     let root = crate::demo::create(dir.path()).unwrap();
     let state = node::detect(&Locations {
@@ -63,7 +64,7 @@ fn a_newcomer_is_done_in_five_keys() {
     let (_d, mut a) = detected();
     let effects = keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
     assert_eq!(a.step, Step::Apply);
-    assert_eq!(a.apply_state, ApplyState::Running);
+    assert_eq!(a.apply.state, ApplyState::Running);
     let [Effect::Apply(plan)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -176,11 +177,8 @@ fn a_preset_that_needs_your_id_asks_for_it_instead_of_failing_at_review() {
         ]))
     );
     keys(&mut a, &[Enter, Enter]);
-    let Some(Ok(plan)) = &a.plan else {
-        panic!(
-            "the plan fails: {:?}",
-            a.plan.as_ref().map(|p| p.as_ref().err())
-        )
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!("the plan fails: {:?}", a.review.plan)
     };
     let docker = plan
         .changes
@@ -256,9 +254,9 @@ fn quitting_asks_first_when_changes_are_not_applied() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter, Enter]);
     assert!(key(&mut a, Char('q')).is_empty());
-    assert!(a.confirm_quit);
+    assert_eq!(a.overlay, Overlay::ConfirmQuit);
     assert!(key(&mut a, Char('n')).is_empty());
-    assert!(!a.confirm_quit);
+    assert_ne!(a.overlay, Overlay::ConfirmQuit);
     key(&mut a, Char('q'));
     assert_eq!(key(&mut a, Char('y')), vec![Effect::Quit]);
 }
@@ -281,7 +279,7 @@ fn ctrl_c_quits_from_anywhere() {
 fn quitting_while_the_apply_runs_asks_to_wait_and_a_second_ctrl_c_leaves() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
-    assert_eq!(a.apply_state, ApplyState::Running);
+    assert_eq!(a.apply.state, ApplyState::Running);
     let ctrl_c = || Msg::Key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL));
     assert_eq!(key(&mut a, Char('q')), vec![]);
     assert!(screen(&a).contains("Still applying"), "{}", screen(&a));
@@ -290,7 +288,7 @@ fn quitting_while_the_apply_runs_asks_to_wait_and_a_second_ctrl_c_leaves() {
     update(&mut a, Msg::ApplyDone(Err("x".into())));
     key(&mut a, Esc);
     keys(&mut a, &[Enter, Char('y')]);
-    assert_eq!(a.apply_state, ApplyState::Running);
+    assert_eq!(a.apply.state, ApplyState::Running);
     assert!(!screen(&a).contains("Still applying"));
     assert_eq!(update(&mut a, ctrl_c()), vec![]);
     assert!(screen(&a).contains("Still applying"));
@@ -337,7 +335,7 @@ fn a_failed_apply_is_shown_and_esc_returns_to_review() {
             "containerd did not come back healthy\n  rolled back".into()
         )),
     );
-    assert!(matches!(a.apply_state, ApplyState::Failed(_)));
+    assert!(matches!(a.apply.state, ApplyState::Failed(_)));
     key(&mut a, Esc);
     assert_eq!(a.step, Step::Review);
 }
@@ -393,18 +391,73 @@ fn the_footer_and_help_come_from_one_key_table() {
     let (_d, mut a) = detected();
     for step in Step::ALL {
         a.step = step;
-        let footer = keys::footer(step).join("  ");
+        let footer = keys::footer(keys::Mode::Step(step), &a.key_context()).join("  ");
         assert!(screen(&a).contains(&footer), "{step:?}");
     }
     a.step = Step::Registries;
     key(&mut a, Char('?'));
-    assert!(a.help);
+    assert_eq!(a.overlay, Overlay::Help);
     let s = screen(&a);
-    for (k, h) in keys::help(Step::Registries) {
+    for (k, h) in keys::help(keys::Mode::Step(Step::Registries), &a.key_context()) {
         assert!(s.contains(&k) && s.contains(h), "{k} {h}\n{s}");
     }
     key(&mut a, Char('x'));
-    assert!(!a.help, "any key closes help");
+    assert_eq!(a.overlay, Overlay::None, "any key closes help");
+}
+
+#[test]
+fn an_open_editor_shows_its_own_keys_in_the_footer_and_help() {
+    use keys::{EditorKind, Mode};
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Char(' ')]);
+    assert_eq!(a.key_mode(), Mode::Editor(EditorKind::Chooser));
+    let footer = keys::footer(a.key_mode(), &a.key_context()).join("  ");
+    let s = screen(&a);
+    assert!(s.contains(&footer), "{s}");
+    assert!(!s.contains(crate::t!("wizard.footer.add")), "{s}");
+    // `?` in the chooser: its keys, and the chooser is still open after.
+    key(&mut a, Char('?'));
+    assert_eq!(a.overlay, Overlay::Help);
+    let s = screen(&a);
+    for (k, h) in keys::help(a.key_mode(), &a.key_context()) {
+        assert!(s.contains(&k) && s.contains(h), "{k} {h}\n{s}");
+    }
+    key(&mut a, Char('x'));
+    assert!(matches!(a.editor, Some(Editor::Chooser { .. })));
+    // In a text box `?` is text; F1 is the help there.
+    key(&mut a, Esc);
+    key(&mut a, Char('a'));
+    key(&mut a, Char('?'));
+    assert!(matches!(&a.editor, Some(Editor::AddRegistry { input, .. }) if input == "?"));
+    key(&mut a, KeyCode::F(1));
+    assert_eq!(a.overlay, Overlay::Help);
+    key(&mut a, Esc);
+    assert!(matches!(&a.editor, Some(Editor::AddRegistry { input, .. }) if input == "?"));
+    // The private form offers Space only on the transport field.
+    key(&mut a, Esc);
+    keys(&mut a, &[Enter, Down, Down, Down, Down, Down, Char(' ')]);
+    assert_eq!(a.key_mode(), Mode::Editor(EditorKind::Private));
+    let transport = crate::t!("wizard.footer.transport");
+    assert!(!screen(&a).contains(transport));
+    for _ in 0..5 {
+        key(&mut a, KeyCode::Tab);
+    }
+    assert!(screen(&a).contains(transport), "{}", screen(&a));
+}
+
+#[test]
+fn verify_is_neither_offered_nor_run_where_it_cannot_work() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    update(&mut a, Msg::ApplyDone(Ok(Report::default())));
+    let verify = crate::t!("wizard.footer.verify");
+    assert!(!screen(&a).contains(verify));
+    assert_eq!(
+        keys::action(Step::Done, &KeyEvent::from(Char('v')), &a.key_context()),
+        None
+    );
+    a.done.can_verify = true;
+    assert!(screen(&a).contains(verify));
 }
 
 #[test]
@@ -442,7 +495,7 @@ fn probe(
 fn probes_show_latencies_and_move_defaults_to_the_fastest_working_mirror() {
     use crate::probe::ProbeStatus::{Denied, Ok as Fine, Unreachable};
     let (_d, mut a) = detected();
-    a.probing = true;
+    a.probes.running = true;
     keys(&mut a, &[Enter]);
     update(
         &mut a,
@@ -526,8 +579,8 @@ fn troubleshoot_fixes_go_through_review() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Char('t'), Char('f')]);
     assert_eq!(a.step, Step::Review);
-    let Some(Ok(plan)) = &a.plan else {
-        panic!("{:?}", a.plan.as_ref().map(|p| p.as_ref().err()))
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!("{:?}", a.review.plan)
     };
     let docker = plan
         .changes
@@ -565,7 +618,7 @@ fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
         while x < buf.area.width {
             let sym = buf[(x, y)].symbol();
             line.push_str(sym);
-            x += (view::width(sym) as u16).max(1);
+            x += (widgets::width(sym) as u16).max(1);
         }
         out.push_str(line.trim_end());
         out.push('\n');
@@ -718,7 +771,7 @@ fn chinese_screens_are_chinese_and_fit_the_terminal() {
         );
         for line in text.lines() {
             assert!(
-                view::width(line) <= buf.area.width as usize,
+                widgets::width(line) <= buf.area.width as usize,
                 "{name}: a line wider than {}: {line:?}",
                 buf.area.width
             );
@@ -733,7 +786,7 @@ fn chinese_screens_are_chinese_and_fit_the_terminal() {
 fn worker_threads_take_the_spawning_threads_language() {
     let _zh = crate::i18n::scoped(Lang::Zh);
     let (tx, rx) = std::sync::mpsc::channel();
-    super::spawn(move || {
+    crate::i18n::spawn(move || {
         let _ = tx.send(crate::i18n::lang());
     });
     assert_eq!(rx.recv().unwrap(), Lang::Zh);
@@ -818,7 +871,9 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
     );
     key(&mut a, Enter);
     assert_eq!(a.step, Step::Review);
-    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!()
+    };
     let cfg = plan.changes[0].after_text().unwrap();
     assert!(
         cfg.contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\""),
@@ -843,7 +898,7 @@ fn done_offers_verify_on_the_live_node_only() {
     update(&mut a, Msg::ApplyDone(Ok(Report::default())));
     assert!(key(&mut a, Char('v')).is_empty(), "not on --root / --demo");
     assert!(screen(&a).contains("ctrwiz verify"));
-    a.can_verify = true;
+    a.done.can_verify = true;
     assert_eq!(key(&mut a, Char('v')), vec![Effect::Verify]);
     assert!(key(&mut a, Char('v')).is_empty(), "one at a time");
     assert!(screen(&a).contains("verifying"));
@@ -926,7 +981,9 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
     );
     assert!(screen(&a).contains("[x] harbor.corp:8443"));
     key(&mut a, Enter);
-    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!()
+    };
     let paths: Vec<String> = plan
         .changes
         .iter()
@@ -992,7 +1049,9 @@ fn proxy_no_proxy_list_removal_and_a_custom_pause_image() {
         Some("harbor.corp/k8s/pause:3.8")
     );
     key(&mut a, Enter);
-    let Some(Ok(plan)) = &a.plan else { panic!() };
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!()
+    };
     assert!(
         plan.changes
             .iter()
@@ -1022,7 +1081,7 @@ fn wrapping_by_display_width_never_overflows_or_loses_text() {
     let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     for text in &texts {
         for width in [12u16, 33, 57, 80] {
-            let rows = view::wrap_lines(text.lines().map(|l| Line::raw(l.to_string())), width);
+            let rows = widgets::wrap_lines(text.lines().map(|l| Line::raw(l.to_string())), width);
             let mut joined = String::new();
             for r in &rows {
                 let s: String = r.spans.iter().map(|s| s.content.as_ref()).collect();
@@ -1034,7 +1093,49 @@ fn wrapping_by_display_width_never_overflows_or_loses_text() {
     }
     // A break goes at a space or between Chinese characters, never before
     // a closing mark.
-    let rows = view::wrap_lines([Line::raw("配置文件，不变")], 8);
+    let rows = widgets::wrap_lines([Line::raw("配置文件，不变")], 8);
     let rows: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
     assert_eq!(rows, ["配置文", "件，不变"]);
+}
+
+/// One rule, one message: the wizard's fields give the engine's verdict on
+/// the same bad values the CLI and profiles are refused for
+/// (tests/integration/hostile.rs feeds them through a flag and a profile).
+#[test]
+fn bad_values_get_the_engines_message_in_the_wizard_too() {
+    use super::editor::{Editor, EditorCtx, EditorOutcome};
+    let catalog = crate::catalog::Catalog::builtin();
+    let selection = crate::selection::Selection::default();
+    let ctx = EditorCtx {
+        catalog: &catalog,
+        selection: &selection,
+        node: None,
+    };
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    let engine_image = crate::extras::sandbox_image("bad image no tag").unwrap_err();
+    let EditorOutcome::Stay(Editor::PauseImage { error, .. }) = (Editor::PauseImage {
+        input: "bad image no tag".into(),
+        error: None,
+    })
+    .key(enter, &ctx) else {
+        panic!("a bad image is not accepted")
+    };
+    assert_eq!(error.as_deref(), Some(engine_image.as_str()));
+
+    let inject = "http://p:3128 x\"\nExecStartPre=/bin/sh";
+    let (_, why) =
+        crate::extras::Proxy::parse("http://p:3128", Some(&["x\"".into()]), &[]).unwrap_err();
+    let EditorOutcome::Stay(Editor::Proxy { error, .. }) = (Editor::Proxy {
+        input: inject.into(),
+        error: None,
+    })
+    .key(enter, &ctx) else {
+        panic!("an injected NO_PROXY is not accepted")
+    };
+    let error = error.unwrap();
+    assert_eq!(
+        error,
+        format!("{}: {why}", crate::t!("wizard.extras.proxy"))
+    );
+    assert!(!error.contains("--proxy"), "{error}");
 }

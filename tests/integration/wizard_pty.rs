@@ -77,13 +77,43 @@ impl Tmux {
     }
 
     fn alternate_screen_on(&self) -> bool {
-        String::from_utf8_lossy(
-            &self
-                .tmux(&["display", "-p", "-t", "w", "#{alternate_on}"])
-                .stdout,
-        )
-        .trim()
-            == "1"
+        self.display("#{alternate_on}") == "1"
+    }
+
+    fn cursor_visible(&self) -> bool {
+        self.display("#{cursor_flag}") == "1"
+    }
+
+    fn display(&self, format: &str) -> String {
+        String::from_utf8_lossy(&self.tmux(&["display", "-p", "-t", "w", format]).stdout)
+            .trim()
+            .to_string()
+    }
+
+    /// The pid of the wizard: the pane's shell's child named ctrwiz.
+    fn wizard_pid(&self) -> u32 {
+        let shell: u32 = self.display("#{pane_pid}").parse().unwrap();
+        let start = Instant::now();
+        loop {
+            for e in fs::read_dir("/proc").unwrap().flatten() {
+                let Ok(stat) = fs::read_to_string(e.path().join("stat")) else {
+                    continue;
+                };
+                // pid (comm) state ppid …
+                let Some((head, rest)) = stat.rsplit_once(") ") else {
+                    continue;
+                };
+                let ppid = rest.split(' ').nth(1).and_then(|p| p.parse::<u32>().ok());
+                if ppid == Some(shell) && head.ends_with("(ctrwiz") {
+                    return e.file_name().to_string_lossy().parse().unwrap();
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "no ctrwiz under {shell}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -179,6 +209,11 @@ fn a_chinese_locale_gets_the_chinese_wizard_and_the_same_files() {
 
 #[test]
 fn a_panic_inside_the_wizard_leaves_the_terminal_usable() {
+    // The panic key is a debug-build hook (release binaries carry none).
+    if !cfg!(debug_assertions) {
+        eprintln!("skipping: CTRWIZ_TEST_PANIC_KEY exists in debug builds only");
+        return;
+    }
     let dir = node();
     let Some(t) = Tmux::start(
         "panic",
@@ -199,6 +234,101 @@ fn a_panic_inside_the_wizard_leaves_the_terminal_usable() {
         "raw mode is off: {s}"
     );
     assert!(!t.alternate_screen_on(), "main screen back");
+}
+
+#[test]
+fn sigterm_sighup_and_sigint_give_the_terminal_back_and_exit_128_plus_signo() {
+    for (name, signo) in [("TERM", 15), ("HUP", 1), ("INT", 2)] {
+        let dir = node();
+        let root = dir.path();
+        let stty = |f: &str| root.join(f).display().to_string();
+        // A plain `sh -c`: no job-control shell resets the terminal after us.
+        let cmd = format!(
+            "stty -a > {before}; CTRWIZ_CONFIG_DIR={root}/user-config {bin} --no-probe --root {root}; echo EXIT=$?; stty -a > {after}; sleep 60",
+            before = stty("stty.before"),
+            after = stty("stty.after"),
+            bin = env!("CARGO_BIN_EXE_ctrwiz"),
+            root = root.display()
+        );
+        let Some(t) = Tmux::start(&format!("sig{name}"), &cmd) else {
+            return;
+        };
+        t.wait_for("Installed tools", Duration::from_secs(10));
+        t.keys(&["Enter"]);
+        t.wait_for("[Preset]", Duration::from_secs(5));
+        assert!(t.alternate_screen_on() && !t.cursor_visible());
+        let pid = t.wizard_pid().to_string();
+        let killed = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let s = t.wait_for("EXIT=", Duration::from_secs(5));
+        assert!(
+            s.contains(&format!("EXIT={}", 128 + signo)),
+            "SIG{name}: dies of the signal: {s}"
+        );
+        assert!(!t.alternate_screen_on(), "SIG{name}: main screen back");
+        assert!(t.cursor_visible(), "SIG{name}: cursor shown");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !root.join("stty.after").exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            fs::read_to_string(root.join("stty.after")).unwrap(),
+            fs::read_to_string(root.join("stty.before")).unwrap(),
+            "SIG{name}: the terminal's modes are as before"
+        );
+    }
+}
+
+#[test]
+fn ctrl_z_gives_the_shell_the_terminal_and_fg_redraws_the_step() {
+    let dir = node();
+    let root = dir.path();
+    // An interactive shell with job control, as a user has.
+    let Some(t) = Tmux::start("suspend", "env PS1='$ ' bash --norc --noprofile -i") else {
+        return;
+    };
+    t.wait_for("$", Duration::from_secs(5));
+    t.text(&format!(
+        "CTRWIZ_CONFIG_DIR={root}/user-config {bin} --no-probe --root {root}",
+        bin = env!("CARGO_BIN_EXE_ctrwiz"),
+        root = root.display()
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for("Installed tools", Duration::from_secs(10));
+    t.keys(&["Enter"]);
+    t.wait_for("[Preset]", Duration::from_secs(5));
+    t.keys(&["C-z"]);
+    let s = t.wait_for("Stopped", Duration::from_secs(5));
+    assert!(
+        !t.alternate_screen_on(),
+        "the shell has the main screen: {s}"
+    );
+    assert!(t.cursor_visible());
+    t.text("fg");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("[Preset]", Duration::from_secs(5));
+    assert!(t.alternate_screen_on());
+    assert!(
+        s.contains("Which mirrors should this node use?") && s.contains("Enter next"),
+        "the whole step is drawn again: {s}"
+    );
+    // Still working: keys go on, and quitting gives a sane terminal.
+    t.keys(&["Enter"]);
+    t.wait_for("[Registries]", Duration::from_secs(5));
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while t.alternate_screen_on() {
+        assert!(Instant::now() < deadline, "the wizard did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.text("echo EXIT=$?; stty -a | grep -o -- '-\\?icanon'");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("EXIT=0", Duration::from_secs(5));
+    assert!(s.contains("icanon") && !s.contains("-icanon"), "{s}");
 }
 
 #[test]

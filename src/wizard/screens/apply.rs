@@ -4,17 +4,19 @@
 use crate::plan::ChangeKind;
 use crate::t;
 use crate::wizard::app::{App, ApplyState};
-use crate::wizard::view::{fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{fit, pad, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines: Vec<Line> = vec![];
-    let Some(Ok(plan)) = &app.plan else { return };
-    match &app.apply_state {
+    let Some(plan) = app.review.plan.ready() else {
+        return;
+    };
+    match &app.apply.state {
         ApplyState::Confirm => {
-            if let Some(why) = &app.cannot_apply {
+            if let Some(why) = &app.apply.cannot_apply {
                 lines.push(Line::styled(t!("wizard.apply.needs_root"), theme.bad()));
                 lines.push(Line::raw(""));
                 lines.push(Line::raw(why.clone()));
@@ -46,14 +48,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         ApplyState::Running | ApplyState::Failed(_) => {
             lines.push(Line::styled(t!("wizard.apply.running"), theme.accent()));
-            for l in &app.apply_log {
+            for l in &app.apply.log {
                 lines.push(Line::raw(format!("  ✓ {l}")));
             }
-            if app.apply_state == ApplyState::Running && app.quit_during_apply {
+            if app.apply.state == ApplyState::Running && app.apply.quit_asked {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(t!("wizard.apply.wait"), theme.warn()));
             }
-            if let ApplyState::Failed(e) = &app.apply_state {
+            if let ApplyState::Failed(e) = &app.apply.state {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(t!("wizard.apply.failed"), theme.bad()));
                 for l in e.lines() {

@@ -2,15 +2,15 @@
 //! `s` to save the choices as a profile for other nodes.
 
 use crate::t;
-use crate::wizard::app::App;
-use crate::wizard::view::{fit, wrapped, Theme};
+use crate::wizard::app::{App, VerifyState};
+use crate::wizard::widgets::{fit, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines = vec![Line::styled(t!("wizard.done.title"), theme.good())];
-    if let Some(report) = &app.report {
+    if let Some(report) = &app.apply.report {
         lines.push(Line::raw(report.message.clone()));
         lines.push(Line::raw(""));
         // A long list would push the checks off the screen: show a few.
@@ -61,16 +61,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         54,
         t!("wizard.done.look_for_mirror"),
     )));
-    match (&app.verify, app.can_verify) {
+    match (&app.done.verify, app.done.can_verify) {
         (_, false) => lines.push(Line::raw(command(
             // i18n: a command to type
             "ctrwiz verify",
             54,
             t!("wizard.done.live_node"),
         ))),
-        (None, true) => lines.push(Line::raw(t!("wizard.done.verify_now"))),
-        (Some(None), true) => lines.push(Line::styled(t!("wizard.done.verifying"), theme.dim())),
-        (Some(Some(r)), true) => {
+        (VerifyState::NotRun, true) => lines.push(Line::raw(t!("wizard.done.verify_now"))),
+        (VerifyState::Running, true) => {
+            lines.push(Line::styled(t!("wizard.done.verifying"), theme.dim()))
+        }
+        (VerifyState::Done(r), true) => {
             let (mark, style) = if r.ok() {
                 ("✓", theme.good())
             } else {
@@ -80,7 +82,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     lines.push(Line::raw(""));
-    match &app.saved {
+    match &app.done.saved {
         None => lines.push(Line::styled(t!("wizard.done.save_hint"), theme.dim())),
         Some(Ok(path)) => lines.push(Line::styled(
             fit(&t!("wizard.done.saved", path = path), 80),

@@ -3,9 +3,10 @@
 
 use crate::extras::Proxy;
 use crate::t;
-use crate::wizard::app::{transport_label, App, Editor, Extra, PrivateForm};
-use crate::wizard::screens::registries::input_box;
-use crate::wizard::view::{fit, pad, wrapped, Theme};
+use crate::wizard::app::App;
+use crate::wizard::editor::{Editor, PrivateField, PrivateForm};
+use crate::wizard::extras_step::Extra;
+use crate::wizard::widgets::{fit, input_box, pad, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -101,8 +102,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 },
             ),
         };
-        let cursor = if i == app.extras_cursor { "›" } else { " " };
-        let style = if i == app.extras_cursor {
+        let cursor = if i == app.extras.cursor { "›" } else { " " };
+        let style = if i == app.extras.cursor {
             theme.selected()
         } else {
             Style::new()
@@ -114,7 +115,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::styled(format!("    {why}"), theme.dim()));
     }
     frame.render_widget(wrapped(lines, area.width), area);
-    if let Some(e) = &app.private_error {
+    if let Some(e) = &app.extras.private_error {
         let r = Rect {
             y: area.y + area.height.saturating_sub(1),
             height: 1,
@@ -156,30 +157,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme) {
-    let r = crate::wizard::view::centered(area, 76, 12);
-    let field = |i: usize, label: &str, value: &str| {
-        let cursor = if form.field == i { "›" } else { " " };
-        let caret = if form.field == i && i < 5 { "_" } else { "" };
+    let r = crate::wizard::widgets::centered(area, 76, 12);
+    let field = |f: PrivateField, label: &str| {
+        let here = form.field == f;
+        let cursor = if here { "›" } else { " " };
+        let (value, caret) = match form.text(f) {
+            Some(text) => (text, if here { "_" } else { "" }),
+            None => (form.transport.label(), ""),
+        };
         Line::styled(
             format!("{cursor} {} {value}{caret}", pad(label, 18)),
-            if form.field == i {
-                theme.selected()
-            } else {
-                Style::new()
-            },
+            if here { theme.selected() } else { Style::new() },
         )
     };
     let lines = vec![
-        field(0, t!("wizard.private.host"), &form.host),
-        field(1, t!("wizard.private.ca"), &form.ca),
-        field(2, t!("wizard.private.client_cert"), &form.client_cert),
-        field(3, t!("wizard.private.client_key"), &form.client_key),
-        field(4, t!("wizard.private.auth"), &form.auth),
-        field(
-            5,
-            t!("wizard.private.transport"),
-            transport_label(form.transport),
-        ),
+        field(PrivateField::Host, t!("wizard.private.host")),
+        field(PrivateField::Ca, t!("wizard.private.ca")),
+        field(PrivateField::ClientCert, t!("wizard.private.client_cert")),
+        field(PrivateField::ClientKey, t!("wizard.private.client_key")),
+        field(PrivateField::Auth, t!("wizard.private.auth")),
+        field(PrivateField::Transport, t!("wizard.private.transport")),
         Line::raw(""),
         match &form.error {
             Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
@@ -188,7 +185,7 @@ fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme
         },
         Line::styled(t!("wizard.private.hint"), theme.dim()),
     ];
-    crate::wizard::view::clear(frame, r);
+    crate::wizard::widgets::clear(frame, r);
     frame.render_widget(
         Paragraph::new(lines).block(
             ratatui::widgets::Block::default()

@@ -4,7 +4,7 @@ use crate::doctor::Status;
 use crate::node::{ServiceManager, ToolName};
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};

@@ -2,7 +2,7 @@
 
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::view::{column, fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{column, fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -17,8 +17,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let cursor = if i == app.preset_cursor { "›" } else { " " };
         let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
         let mut text = format!("{cursor} {}", column(p.display_name(), 32));
-        if app.probing || !app.probes.is_empty() {
-            let measured = crate::wizard::app::preset_probe_summary(app, p).unwrap_or_default();
+        if app.probes.running || !app.probes.results.is_empty() {
+            let measured = app.probes.preset_summary(p).unwrap_or_default();
             text.push(' ');
             text.push_str(&pad(&measured, 12));
         }

@@ -3,11 +3,12 @@
 
 use crate::selection::Choice;
 use crate::t;
-use crate::wizard::app::{target_mirrors, App, ChooserOption, Editor};
-use crate::wizard::view::{centered, clear, column, fit, wrap_lines, wrapped, Theme};
+use crate::wizard::app::App;
+use crate::wizard::editor::{ChooserOption, Editor};
+use crate::wizard::widgets::{centered, clear, column, fit, input_box, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
@@ -34,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Some(Choice::Remove) => t!("wizard.registries.none").into(),
         };
         let mirrors = if app.choice_of(r).is_some() {
-            target_mirrors(app, r)
+            app.target_mirrors(r)
         } else {
             t!("wizard.registries.left_as_is").into()
         };
@@ -52,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         lines.push(Line::styled(fit(&text, table.width as usize), style));
     }
-    if app.probing {
+    if app.probes.running {
         lines.push(Line::styled(t!("wizard.registries.measuring"), theme.dim()));
     }
     frame.render_widget(Paragraph::new(lines), table);
@@ -181,43 +182,4 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
             );
         }
     }
-}
-
-pub fn input_box(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    title: &str,
-    input: &str,
-    error: Option<&str>,
-    hint: &str,
-) {
-    let status = match error {
-        Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
-        None if input.is_empty() => Line::raw(""),
-        None => Line::styled(t!("wizard.input.valid"), theme.good()),
-    };
-    let lines = vec![
-        Line::from(vec![
-            Span::raw("> "),
-            Span::raw(input.to_string()),
-            Span::styled("_", theme.accent()),
-        ]),
-        status,
-        Line::styled(hint, theme.dim()),
-    ];
-    // As tall as its wrapped text (a long error or a Chinese hint takes
-    // two rows), so nothing is cut off.
-    let width = area.width.min(74);
-    let body = wrap_lines(lines, width.saturating_sub(2));
-    let r = centered(area, width, body.len() as u16 + 2);
-    clear(frame, r);
-    frame.render_widget(
-        Paragraph::new(body).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title.to_string()),
-        ),
-        r,
-    );
 }

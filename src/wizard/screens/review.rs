@@ -3,8 +3,9 @@
 
 use crate::plan::ChangeKind;
 use crate::t;
-use crate::wizard::app::{change_counts, App, Focus};
-use crate::wizard::view::{fit, pad, wrapped, Theme};
+use crate::wizard::app::{App, Focus, PlanState};
+use crate::wizard::derive::change_counts;
+use crate::wizard::widgets::{fit, pad, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -12,20 +13,20 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let plan = match &app.plan {
-        None => {
+    let plan = match &app.review.plan {
+        PlanState::Waiting => {
             frame.render_widget(
                 Paragraph::new(t!("wizard.review.waiting")).style(theme.dim()),
                 area,
             );
             return;
         }
-        Some(Err(e)) => {
+        PlanState::Failed(e) => {
             let text = t!("wizard.review.cannot_plan", error = e);
             frame.render_widget(wrapped(text, area.width).style(theme.bad()), area);
             return;
         }
-        Some(Ok(p)) => p,
+        PlanState::Ready(p) => p,
     };
     let list_h = (plan.changes.len() as u16 + 1).min(8);
     let notes_h = if plan.notes.is_empty() { 0 } else { 2 };
@@ -55,7 +56,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         head,
     );
     let visible = list_h as usize;
-    let start = app.file_cursor.saturating_sub(visible.saturating_sub(1));
+    let start = app
+        .review
+        .file_cursor
+        .saturating_sub(visible.saturating_sub(1));
     let lines: Vec<Line> = plan
         .changes
         .iter()
@@ -70,8 +74,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ChangeKind::Unchanged => t!("wizard.review.unchanged"),
             };
             let mark = pad(&format!("[{mark}]"), 11);
-            let cursor = if i == app.file_cursor { "›" } else { " " };
-            let style = if i == app.file_cursor && app.focus == Focus::Files {
+            let cursor = if i == app.review.file_cursor {
+                "›"
+            } else {
+                " "
+            };
+            let style = if i == app.review.file_cursor && app.review.focus == Focus::Files {
                 theme.selected()
             } else {
                 Style::new()
@@ -107,14 +115,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Line::styled(l.to_string(), style)
         })
         .collect();
-    let focus = if app.focus == Focus::Diff {
+    let focus = if app.review.focus == Focus::Diff {
         t!("wizard.review.scrolling")
     } else {
         ""
     };
     frame.render_widget(
         Paragraph::new(diff_lines)
-            .scroll((app.diff_scroll, 0))
+            .scroll((app.review.diff_scroll, 0))
             .block(
                 Block::default()
                     .borders(Borders::TOP)

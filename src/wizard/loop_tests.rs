@@ -1,0 +1,306 @@
+//! The real loop (`run_with`) on a TestBackend, with a scripted event
+//! source and a fake host that records what the wizard asked of the world.
+
+use super::app::{App, ApplyState, Msg, Overlay, Signal, Step};
+use super::tests::demo_node;
+use super::{run_with, Events, Exit, Host};
+use crate::apply::Report;
+use crate::catalog::Catalog;
+use crate::extras::PrivateRegistry;
+use crate::node::NodeState;
+use crate::plan::Plan;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::cell::RefCell;
+use std::sync::mpsc::Sender;
+
+/// What the wizard asked the host to do, in order.
+#[derive(Debug)]
+enum Call {
+    Detect,
+    Probes,
+    Apply(Box<Plan>),
+    Verify,
+    Save(String),
+    LoadFiles(String),
+    Suspend,
+    Resume,
+}
+
+/// Answers at once, on the channel or as a return value.
+struct FakeHost {
+    node: NodeState,
+    apply: Result<Report, String>,
+    calls: RefCell<Vec<Call>>,
+}
+
+impl FakeHost {
+    fn new(node: NodeState) -> FakeHost {
+        FakeHost {
+            node,
+            apply: Ok(Report::default()),
+            calls: RefCell::new(vec![]),
+        }
+    }
+
+    fn record(&self, c: Call) {
+        self.calls.borrow_mut().push(c);
+    }
+}
+
+impl Host for FakeHost {
+    fn detect(&self, tx: &Sender<Msg>) {
+        self.record(Call::Detect);
+        tx.send(Msg::Detected(Box::new(self.node.clone()))).unwrap();
+    }
+
+    fn probes(&self, _: &Sender<Msg>) -> bool {
+        self.record(Call::Probes);
+        false
+    }
+
+    fn apply(&self, plan: Plan, tx: &Sender<Msg>) {
+        self.record(Call::Apply(Box::new(plan)));
+        tx.send(Msg::ApplyStep("step".into())).unwrap();
+        tx.send(Msg::ApplyDone(self.apply.clone())).unwrap();
+    }
+
+    fn verify(&self, _: NodeState, _: &Sender<Msg>) {
+        self.record(Call::Verify);
+    }
+
+    fn save_profile(&self, text: &str) -> Result<String, String> {
+        self.record(Call::Save(text.to_string()));
+        Ok("/tmp/profile.toml".into())
+    }
+
+    fn load_private_files(&self, r: PrivateRegistry) -> Result<Box<PrivateRegistry>, String> {
+        self.record(Call::LoadFiles(r.host.to_string()));
+        Ok(Box::new(r))
+    }
+
+    fn suspend(&self) {
+        self.record(Call::Suspend);
+    }
+
+    fn resume(&self) {
+        self.record(Call::Resume);
+    }
+}
+
+fn press(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn script(codes: &[KeyCode]) -> Vec<Msg> {
+    codes.iter().map(|c| press(*c)).collect()
+}
+
+/// Runs the loop to its end; the app, the last frame, how it ended.
+fn drive(host: &FakeHost, msgs: Vec<Msg>) -> (App, String, Exit) {
+    drive_app(App::new(Catalog::builtin(), None, false), host, msgs)
+}
+
+fn drive_app(mut app: App, host: &FakeHost, msgs: Vec<Msg>) -> (App, String, Exit) {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut events = Events::scripted(msgs);
+    let exit = run_with(&mut terminal, &mut app, &mut events, host).unwrap();
+    let buf = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            text.push_str(buf[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    (app, text, exit)
+}
+
+use KeyCode::{Char, Enter, Esc};
+
+#[test]
+fn the_newcomer_path_reaches_done_through_the_loop_and_the_host_applies_once() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let (app, screen, exit) = drive(
+        &host,
+        script(&[Enter, Enter, Enter, Enter, Char('y'), Char('s'), Enter]),
+    );
+    // Enter on Done quits.
+    assert_eq!(exit, Exit::Quit);
+    assert_eq!(app.step, Step::Done);
+    assert!(screen.contains(crate::t!("wizard.done.title")), "{screen}");
+    let calls = host.calls.borrow();
+    assert!(matches!(calls[0], Call::Detect) && matches!(calls[1], Call::Probes));
+    let applies: Vec<&Plan> = calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::Apply(p) => Some(&**p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(applies.len(), 1, "{calls:?}");
+    assert!(!applies[0].is_noop());
+    let saved = calls.iter().find_map(|c| match c {
+        Call::Save(text) => Some(text),
+        _ => None,
+    });
+    assert!(
+        saved.is_some_and(|t| t.contains("preset = \"daocloud\"")),
+        "{calls:?}"
+    );
+    assert_eq!(app.done.saved, Some(Ok("/tmp/profile.toml".into())));
+}
+
+#[test]
+fn quitting_with_unapplied_changes_asks_and_n_stays() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let (app, screen, exit) = drive(&host, script(&[Enter, Enter, Enter, Enter, Char('q')]));
+    // Still running: it asks first.
+    assert_eq!(exit, Exit::EventsEnded);
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    let first = crate::t!("wizard.frame.quit_confirm")
+        .lines()
+        .next()
+        .unwrap();
+    assert!(screen.contains(first), "{screen}");
+
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let keys = [Enter, Enter, Enter, Enter, Char('q'), Char('n')];
+    let (app, _, exit) = drive(&host, script(&keys));
+    assert_eq!(exit, Exit::EventsEnded);
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.step, Step::Review);
+
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let keys = [Enter, Enter, Enter, Enter, Char('q'), Char('y')];
+    let (_, _, exit) = drive(&host, script(&keys));
+    assert_eq!(exit, Exit::Quit);
+    assert!(!host
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| matches!(c, Call::Apply(_))));
+}
+
+#[test]
+fn a_failed_apply_reported_by_the_host_is_shown_and_esc_goes_back() {
+    let (_d, node) = demo_node();
+    let mut host = FakeHost::new(node);
+    // i18n: test data, an error the host reports
+    host.apply = Err("containerd did not come back\n  rolled back".into());
+    let (app, screen, _) = drive(&host, script(&[Enter, Enter, Enter, Enter, Char('y')]));
+    assert!(matches!(app.apply.state, ApplyState::Failed(_)));
+    assert!(
+        screen.contains(crate::t!("wizard.apply.failed")),
+        "{screen}"
+    );
+    let rolled = "rolled back"; // i18n: the host's error above
+    assert!(screen.contains(rolled), "{screen}");
+
+    let (_d, node) = demo_node();
+    let mut host = FakeHost::new(node);
+    host.apply = Err("x".into());
+    let ctrl_c = Msg::Key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL));
+    let mut msgs = script(&[Enter, Enter, Enter, Enter, Char('y'), Esc]);
+    msgs.push(ctrl_c);
+    let (app, _, exit) = drive(&host, msgs);
+    assert_eq!(app.step, Step::Review);
+    // Ctrl-C leaves.
+    assert_eq!(exit, Exit::Quit);
+}
+
+#[test]
+fn private_registry_files_are_read_by_the_host_then_added() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let mut keys = vec![Enter, Enter, Enter];
+    keys.extend([KeyCode::Down; 5]);
+    keys.push(Char(' '));
+    keys.extend("harbor.corp".chars().map(Char));
+    keys.push(Enter);
+    let (app, screen, _) = drive(&host, script(&keys));
+    assert!(
+        matches!(&host.calls.borrow()[..], [.., Call::LoadFiles(h)] if h == "harbor.corp"),
+        "{:?}",
+        host.calls.borrow()
+    );
+    assert_eq!(app.selection.extras.private[0].host.as_str(), "harbor.corp");
+    assert!(screen.contains("[x] harbor.corp"), "{screen}");
+}
+
+#[test]
+fn verify_goes_to_the_host_only_on_a_live_node() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let keys = [Enter, Enter, Enter, Enter, Char('y'), Char('v'), Char('v')];
+    drive(&host, script(&keys));
+    let verifies = |h: &FakeHost| {
+        h.calls
+            .borrow()
+            .iter()
+            .filter(|c| matches!(c, Call::Verify))
+            .count()
+    };
+    // Not on --root / --demo.
+    assert_eq!(verifies(&host), 0);
+
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let mut live = App::new(Catalog::builtin(), None, false);
+    live.done.can_verify = true;
+    let (app, _, _) = drive_app(live, &host, script(&keys));
+    // One at a time.
+    assert_eq!(verifies(&host), 1);
+    assert_eq!(app.done.verify, super::app::VerifyState::Running);
+}
+
+#[test]
+fn a_terminating_signal_ends_the_loop_with_its_number() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let mut msgs = script(&[Enter, Enter, Enter, Enter]);
+    msgs.push(Msg::Signal(Signal::Terminate(15)));
+    msgs.extend(script(&[Char('y')]));
+    let (_, _, exit) = drive(&host, msgs);
+    assert_eq!(exit, Exit::Signal(15));
+    // Even with changes unapplied: nothing asks, nothing is applied.
+    assert!(!host
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| matches!(c, Call::Apply(_))));
+}
+
+#[test]
+fn ctrl_z_and_sigtstp_suspend_sigcont_resumes_and_the_step_is_redrawn() {
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let ctrl_z = Msg::Key(KeyEvent::new(Char('z'), KeyModifiers::CONTROL));
+    let mut msgs = script(&[Enter, Enter, Char(' ')]);
+    msgs.extend([
+        ctrl_z,
+        Msg::Signal(Signal::Stop),
+        Msg::Signal(Signal::Continue),
+    ]);
+    let (app, screen, exit) = drive(&host, msgs);
+    assert_eq!(exit, Exit::EventsEnded);
+    let calls: Vec<String> = host
+        .calls
+        .borrow()
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect();
+    assert_eq!(calls[2..], ["Suspend", "Suspend", "Resume"], "{calls:?}");
+    // Ctrl-Z is not a key for the open chooser: it is still there, drawn.
+    assert!(matches!(
+        app.editor,
+        Some(super::editor::Editor::Chooser { .. })
+    ));
+    let title = crate::t!("wizard.registries.chooser_title", registry = "docker.io");
+    assert!(screen.contains(title.trim()), "{screen}");
+}

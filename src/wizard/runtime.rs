@@ -1,0 +1,196 @@
+//! The real edges of the wizard: the terminal's input, and the workers
+//! that detect, measure, apply and verify on threads and report over the
+//! channel. `RealHost` is what `run` hands `run_with`; tests use a fake.
+
+use super::app::Msg;
+use super::{Host, WizardContext};
+use crate::apply::{self, ApplyOptions};
+use crate::catalog::Catalog;
+// Workers in the UI's language: their messages, such as the apply's
+// progress, reach the screen as text.
+use crate::i18n::spawn;
+use crate::node::{self, Locations};
+use crossterm::event::{self, Event, KeyEventKind};
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+
+/// The host the binary runs on: threads, files, the terminal.
+pub struct RealHost {
+    pub ctx: WizardContext,
+}
+
+impl Host for RealHost {
+    fn detect(&self, tx: &Sender<Msg>) {
+        spawn_detect(self.ctx.locations.clone(), tx.clone());
+    }
+
+    fn probes(&self, tx: &Sender<Msg>) -> bool {
+        if self.ctx.probe {
+            spawn_probes(&self.ctx.catalog, tx.clone());
+        }
+        self.ctx.probe
+    }
+
+    fn apply(&self, plan: crate::plan::Plan, tx: &Sender<Msg>) {
+        match &self.ctx.apply {
+            Ok(opts) => spawn_apply(plan, opts.clone(), tx.clone()),
+            Err(why) => {
+                let _ = tx.send(Msg::ApplyDone(Err(why.clone())));
+            }
+        }
+    }
+
+    fn verify(&self, node: crate::node::NodeState, tx: &Sender<Msg>) {
+        spawn_verify(node, self.ctx.locations.address.clone(), tx.clone());
+    }
+
+    fn save_profile(&self, text: &str) -> Result<String, String> {
+        let path = &self.ctx.profile_path;
+        save_profile(path, text)
+            .map(|_| path.display().to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    fn load_private_files(
+        &self,
+        mut r: crate::extras::PrivateRegistry,
+    ) -> Result<Box<crate::extras::PrivateRegistry>, String> {
+        // Reading the CA/client files is I/O: here, not in update.
+        r.load_files()
+            .map(|_| Box::new(r))
+            .map_err(|e| e.to_string())
+    }
+
+    fn suspend(&self) {
+        if !super::signals::job_control() {
+            return;
+        }
+        leave_terminal();
+        super::signals::stop_self();
+        enter_terminal();
+    }
+
+    fn resume(&self) {
+        enter_terminal();
+    }
+}
+
+/// The terminal as the shell wants it: cooked mode, main screen, cursor.
+pub fn leave_terminal() {
+    use crossterm::{cursor, execute, terminal};
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+/// The terminal as the wizard wants it again (after a stop): raw mode,
+/// alternate screen. Raw mode is set afresh: the shell may have reset the
+/// terminal while crossterm still thinks it is raw.
+pub fn enter_terminal() {
+    use crossterm::{execute, terminal};
+    let _ = terminal::disable_raw_mode();
+    let _ = terminal::enable_raw_mode();
+    let _ = execute!(std::io::stdout(), terminal::EnterAlternateScreen);
+}
+
+pub fn spawn_input(tx: Sender<Msg>) {
+    spawn(move || loop {
+        let msg = match event::read() {
+            Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
+            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+            Ok(_) => continue,
+            Err(_) => return,
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    });
+}
+
+/// Tools report one by one, then the files and service complete the node.
+fn spawn_detect(loc: Locations, tx: Sender<Msg>) {
+    spawn(move || {
+        let rx = node::tools::spawn_probes(&loc.root, loc.probe_timeout);
+        let mut tools = Vec::new();
+        for t in rx {
+            let _ = tx.send(Msg::Tool(t.clone()));
+            tools.push(t);
+        }
+        let _ = tx.send(Msg::Detected(Box::new(node::assemble(&loc, tools))));
+    });
+}
+
+/// Every catalog mirror, measured at once; results stream in.
+fn spawn_probes(catalog: &Catalog, tx: Sender<Msg>) {
+    let Ok(candidates) = crate::probe::candidates(catalog, &[], None) else {
+        return;
+    };
+    spawn(move || {
+        let opts = crate::probe::ProbeOptions::new(std::time::Duration::from_secs(3));
+        for r in crate::probe::spawn(candidates, opts) {
+            if tx.send(Msg::Probe(r)).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(Msg::ProbesDone);
+    });
+}
+
+fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: Sender<Msg>) {
+    // CTRWIZ_VERIFY_IMAGE picks another small image (a private one, say).
+    let image = std::env::var("CTRWIZ_VERIFY_IMAGE")
+        .unwrap_or_else(|_| crate::verify::DEFAULT_IMAGE.to_string());
+    spawn(move || {
+        // The node as it is after the apply: re-read its hosts dir.
+        let mut node = node;
+        node.hosts_dir = crate::node::files::read_hosts_dir_at(
+            &crate::root::Root::default(),
+            &node.hosts_dir.path.clone(),
+        );
+        let cri = node
+            .tool(crate::node::ToolName::Ctr)
+            .and_then(|t| t.path.clone())
+            .and_then(|ctr| {
+                crate::process::run(
+                    std::process::Command::new(ctr)
+                        .arg("--address")
+                        .arg(&socket)
+                        .args(["plugins", "ls"]),
+                    std::time::Duration::from_secs(10),
+                )
+                .ok()
+            });
+        let cri_loaded =
+            cri.is_some_and(|d| d.success() && apply::health::cri_failures(&d.stdout).is_empty());
+        let report = crate::verify::run(
+            &node,
+            &socket,
+            cri_loaded,
+            &image,
+            std::time::Duration::from_secs(120),
+        );
+        let _ = tx.send(Msg::Verified(Box::new(report)));
+    });
+}
+
+fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, tx: Sender<Msg>) {
+    spawn(move || {
+        let progress_tx = tx.clone();
+        let result = apply::run(&plan, &opts, &mut |step| {
+            let _ = progress_tx.send(Msg::ApplyStep(step.to_string()));
+        });
+        let _ = tx.send(Msg::ApplyDone(result.map_err(|e| e.to_string())));
+    });
+}
+
+/// 0600 from the first byte: a profile can hold a registry password.
+fn save_profile(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let keep = crate::apply::files::with_mode(path, 0o600);
+    crate::apply::files::write_atomic(path, text.as_bytes(), Some(keep), 0o600)
+}

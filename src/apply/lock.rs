@@ -40,8 +40,37 @@ pub fn acquire(state_dir: &Path) -> Result<Lock> {
     Ok(Lock { _file: file })
 }
 
+/// The node's own lock, whatever the state dir: an flock on the directory
+/// that holds config.toml (a directory can be flocked; nothing is
+/// created in it), so two applies with different `--state-dir`s still
+/// never write one node at once.
+pub fn acquire_node(config_dir: &Path) -> Result<Lock> {
+    fs::create_dir_all(config_dir).map_err(|e| Error::io(config_dir, e))?;
+    let file = fs::File::open(config_dir).map_err(|e| Error::io(config_dir, e))?;
+    // SAFETY: flock on a valid, open descriptor.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(Error::LockHeld {
+            path: config_dir.to_path_buf(),
+            holder: String::new(),
+        });
+    }
+    Ok(Lock { _file: file })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn two_state_dirs_still_share_the_nodes_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let first = super::acquire_node(d.path()).unwrap();
+        let err = super::acquire_node(d.path())
+            .err()
+            .expect("held")
+            .to_string();
+        assert!(err.contains("another ctrwiz apply is running"), "{err}");
+        drop(first);
+    }
+
     #[test]
     fn a_second_writer_is_refused_until_the_first_is_done() {
         let d = tempfile::tempdir().unwrap();

@@ -119,6 +119,8 @@ pub struct Report {
 
 pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
     let _lock = lock::acquire(&opts.state_dir)?;
+    let config_dir = plan.config.parent().unwrap_or(std::path::Path::new("/"));
+    let _node_lock = lock::acquire_node(&opts.root.join(config_dir))?;
     let mut report = run_locked(plan, opts, progress)?;
     let docker_changed = plan.effective().any(|c| c.purpose == Purpose::DockerDaemon);
     if docker_changed {

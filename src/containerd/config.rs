@@ -19,7 +19,62 @@ pub const DEFAULT_PATH: &str = "/etc/containerd/config.toml";
 #[derive(Clone, Debug)]
 pub struct ContainerdConfig {
     doc: DocumentMut,
+    /// The file's line ending and byte-order mark, given back on render:
+    /// a one-line edit of a CRLF file stays a one-line diff.
+    crlf: bool,
+    bom: bool,
 }
+
+/// Tables ctrwiz reads or writes under: if one is there as another type
+/// (`plugins = "x"`, an array of tables), containerd would refuse the file
+/// and an edit would silently replace the user's value.
+const TABLE_PATHS: &[&[&str]] = &[
+    &["plugins"],
+    &["plugins", "cri"],
+    &["plugins", "cri", "registry"],
+    &["plugins", "cri", "containerd"],
+    &["plugins", CRI_V2],
+    &["plugins", CRI_V2, "registry"],
+    &["plugins", CRI_V2, "registry", "mirrors"],
+    &["plugins", CRI_V2, "registry", "configs"],
+    &["plugins", CRI_V2, "containerd"],
+    &["plugins", CRI_V2, "containerd", "runtimes"],
+    &["plugins", CRI_V2, "containerd", "runtimes", "runc"],
+    &[
+        "plugins",
+        CRI_V2,
+        "containerd",
+        "runtimes",
+        "runc",
+        "options",
+    ],
+    &["plugins", CRI_IMAGES_V3],
+    &["plugins", CRI_IMAGES_V3, "registry"],
+    &["plugins", CRI_IMAGES_V3, "pinned_images"],
+    &["plugins", "io.containerd.cri.v1.runtime"],
+    &["plugins", "io.containerd.cri.v1.runtime", "containerd"],
+    &[
+        "plugins",
+        "io.containerd.cri.v1.runtime",
+        "containerd",
+        "runtimes",
+    ],
+    &[
+        "plugins",
+        "io.containerd.cri.v1.runtime",
+        "containerd",
+        "runtimes",
+        "runc",
+    ],
+    &[
+        "plugins",
+        "io.containerd.cri.v1.runtime",
+        "containerd",
+        "runtimes",
+        "runc",
+        "options",
+    ],
+];
 
 /// `registry.configs."host".tls` of a version-2 file (removed in 2.x and
 /// refused by CRI together with `config_path`).
@@ -37,6 +92,9 @@ pub struct ConfigEdit(pub String);
 
 impl ContainerdConfig {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let bom = text.starts_with('\u{feff}');
+        let text = text.trim_start_matches('\u{feff}');
+        let crlf = text.contains("\r\n");
         // ImDocument keeps spans, so type errors can name line and column.
         let im = toml_edit::ImDocument::parse(text)
             .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
@@ -58,8 +116,24 @@ impl ContainerdConfig {
                 }
             }
         }
+        for keys in TABLE_PATHS {
+            let mut item = im.as_item();
+            for (depth, key) in keys.iter().enumerate() {
+                let Some(next) = item.get(key) else {
+                    break;
+                };
+                if !next.is_table_like() {
+                    let msg =
+                        crate::t!("plan.config.not_a_table", table = keys[..=depth].join("."));
+                    return Err(Error::toml(path, text, at(next), &msg));
+                }
+                item = next;
+            }
+        }
         let cfg = ContainerdConfig {
             doc: im.clone().into_mut(),
+            crlf,
+            bom,
         };
         // containerd refuses a config_path that is not a string (facts §3.3).
         let plugin = cfg.images_plugin();
@@ -437,7 +511,14 @@ impl ContainerdConfig {
     }
 
     pub fn render(&self) -> String {
-        self.doc.to_string()
+        let mut out = self.doc.to_string();
+        if self.crlf {
+            out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+        }
+        if self.bom {
+            out.insert(0, '\u{feff}');
+        }
+        out
     }
 }
 
@@ -560,6 +641,46 @@ mod tests {
 
     fn parse(s: &str) -> ContainerdConfig {
         ContainerdConfig::parse(Path::new("/etc/containerd/config.toml"), s).unwrap()
+    }
+
+    #[test]
+    fn crlf_and_a_bom_survive_an_edit_as_a_one_line_change() {
+        let text = format!("\u{feff}{}", V2_DEFAULT_EXCERPT.replace('\n', "\r\n"));
+        let mut cfg = parse(&text);
+        cfg.set_config_path("/etc/containerd/certs.d").unwrap();
+        let out = cfg.render();
+        assert!(out.starts_with('\u{feff}'));
+        assert!(
+            !out.replace("\r\n", "").contains('\n'),
+            "only CRLF line ends"
+        );
+        let changed = text
+            .lines()
+            .zip(out.lines())
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(changed, 1, "{out}");
+    }
+
+    #[test]
+    fn a_wrong_typed_table_is_refused_at_its_line_not_replaced() {
+        for (text, at) in [
+            ("version = 2\nplugins = \"x\"\n", "2:11"),
+            (
+                "version = 2\n[plugins]\n\"io.containerd.grpc.v1.cri\" = [1, 2]\n",
+                "3:31",
+            ),
+            (
+                "version = 2\n[[plugins.\"io.containerd.grpc.v1.cri\".registry]]\nx = 1\n",
+                "2:1",
+            ),
+        ] {
+            let e = ContainerdConfig::parse(Path::new("/c.toml"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(&format!("/c.toml:{at}:")), "{e}");
+            assert!(e.contains("must be a table"), "{e}");
+        }
     }
 
     const V2_DEFAULT_EXCERPT: &str = r#"# my node: keep this comment

@@ -348,16 +348,20 @@ impl BackupSet {
         out
     }
 
-    fn restore_one(&self, root: &Root, entry: &Entry) -> Result<()> {
-        if !trusted_node_path(&entry.path) {
-            return Err(Error::Invalid {
-                path: self.dir.join("manifest.json"),
-                message: crate::t!(
-                    "apply.backup.untrusted",
-                    name = entry.path.display().to_string()
-                ),
-            });
+    /// A node path from this set's manifest, refused unless absolute and
+    /// without `..` (the manifest may come from an untrusted tree).
+    fn check_node_path(&self, path: &Path) -> Result<()> {
+        if trusted_node_path(path) {
+            return Ok(());
         }
+        Err(Error::Invalid {
+            path: self.dir.join("manifest.json"),
+            message: crate::t!("apply.backup.untrusted", name = path.display().to_string()),
+        })
+    }
+
+    fn restore_one(&self, root: &Root, entry: &Entry) -> Result<()> {
+        self.check_node_path(&entry.path)?;
         let real = root.join(&entry.path);
         // Set-id bits never come from a manifest.
         let safe = |o: Ownership| Ownership {
@@ -387,15 +391,7 @@ impl BackupSet {
     pub fn restore_plan(&self, root: &Root, hosts_dir: PathBuf, config: PathBuf) -> Result<Plan> {
         let mut changes = Vec::new();
         for entry in &self.manifest.entries {
-            if !trusted_node_path(&entry.path) {
-                return Err(Error::Invalid {
-                    path: self.dir.join("manifest.json"),
-                    message: crate::t!(
-                        "apply.backup.untrusted",
-                        name = entry.path.display().to_string()
-                    ),
-                });
-            }
+            self.check_node_path(&entry.path)?;
             let current = crate::node::read::optional(root, &entry.path, MAX_FILE)
                 .map_err(|e| Error::io(&entry.path, e))?;
             changes.push(FileChange {

@@ -3,7 +3,7 @@
 //! Pure core: [`node`] reads a node into a [`node::NodeState`], [`catalog`]
 //! and [`selection`] say what the user wants, [`plan::make`] turns both into
 //! a [`plan::Plan`]. Effects live at the edges: [`apply`] writes, restarts
-//! and rolls back; [`cli`] and [`tui`] only drive these.
+//! and rolls back; [`cli`] and [`wizard`] only drive these.
 
 pub mod apply;
 pub mod catalog;

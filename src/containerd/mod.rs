@@ -1,3 +1,4 @@
 //! The two kinds of file containerd reads for registry settings.
 pub mod config;
+pub mod gates;
 pub mod hosts;

@@ -1082,6 +1082,53 @@ fn field(label: &str) -> String {
 }
 
 fn print_node(node: &NodeState) {
+    use crate::node::daemon::VersionSource;
+    let d = &node.containerd;
+    match (d.version, d.source) {
+        (Some(v), Some(source)) => {
+            let from = match source {
+                VersionSource::Socket => t!(
+                    "cli.detect.from_socket",
+                    address = node.service.address.display()
+                ),
+                VersionSource::Service => t!(
+                    "cli.detect.from_service",
+                    binary = d
+                        .binary
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new("?"))
+                        .display()
+                ),
+                VersionSource::Path => t!(
+                    "cli.detect.from_path",
+                    binary = d
+                        .binary
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new("?"))
+                        .display()
+                ),
+            };
+            say!("{}{v} ({from})", field(t!("cli.detect.runs")));
+        }
+        _ => say!(
+            "{}{}",
+            field(t!("cli.detect.runs")),
+            t!("cli.detect.runs_unknown")
+        ),
+    }
+    if let (Some(daemon), Some(binary), Some(path)) = (d.version, d.binary_version, &d.binary) {
+        if daemon != binary {
+            say!(
+                "  {}",
+                t!(
+                    "cli.detect.binary_differs",
+                    binary = path.display(),
+                    version = binary,
+                    daemon = daemon
+                )
+            );
+        }
+    }
     say!("{}", t!("cli.detect.tools"));
     for t in &node.tools {
         let version = t

@@ -1,6 +1,7 @@
-//! A minimal CRI client: unary gRPC calls to containerd's `runtime.v1`
-//! image service over its unix socket — the path kubelet and crictl use
-//! (crictl is not packaged in Debian 12). Only the few messages ctrwiz
+//! A minimal gRPC client for containerd's socket: unary calls to the CRI
+//! `runtime.v1` image service — the path kubelet and crictl use (crictl is
+//! not packaged in Debian 12) — and to containerd's own version service,
+//! which names the daemon that really runs. Only the few messages ctrwiz
 //! needs are encoded, by hand: an `ImageSpec` is one string field.
 
 use bytes::Bytes;
@@ -9,6 +10,16 @@ use std::time::Duration;
 
 const PULL: &str = "/runtime.v1.ImageService/PullImage";
 const REMOVE: &str = "/runtime.v1.ImageService/RemoveImage";
+/// `containerd.services.version.v1.Version/Version(Empty) -> VersionResponse
+/// { string version = 1; string revision = 2; }` (api/services/version/v1,
+/// the same in 1.6 and 2.x; it needs no namespace).
+const VERSION: &str = "/containerd.services.version.v1.Version/Version";
+
+/// The version string the daemon on `socket` reports (`v1.7.24`, `1.6.20~ds1`).
+pub fn server_version(socket: &Path, timeout: Duration) -> Result<String, String> {
+    let reply = unary(socket, VERSION, &[], timeout)?;
+    first_string_field(&reply).ok_or_else(|| crate::t!("verify.cri.no_version").to_string())
+}
 
 /// Pulls `image` through CRI; returns the image ref containerd reports.
 pub fn pull_image(socket: &Path, image: &str, timeout: Duration) -> Result<String, String> {

@@ -4,6 +4,7 @@
 //! Pure over the node state; live facts (`ctr plugins ls`) come in as input.
 
 use crate::containerd::config::{ContainerdConfig, CRI_IMAGES_V3, CRI_V2};
+use crate::containerd::gates::Gate;
 use crate::containerd::hosts;
 use crate::node::{NodeState, ToolName};
 use crate::registry::RegistryName;
@@ -63,7 +64,7 @@ pub struct LiveFacts {
 /// containerd 1.6.x and 1.7.0–1.7.31 ignore a hosts.toml without `[host]`
 /// (containerd#10027, fixed in 1.7.32).
 fn needs_host_table(v: Option<Version>) -> bool {
-    v.is_none_or(|v| v.major < 2 && v < Version::new(1, 7, 32))
+    v.is_none_or(|v| !Gate::ServerWithoutHost.holds(v))
 }
 
 pub fn run(node: &NodeState, live: &LiveFacts) -> Vec<Check> {
@@ -77,7 +78,7 @@ pub fn run(node: &NodeState, live: &LiveFacts) -> Vec<Check> {
         .and_then(|t| ContainerdConfig::parse(&node.containerd_config.path, t).ok());
     config_path_checks(node, cfg.as_ref(), version, live, &mut out);
     hosts_checks(node, version, &mut out);
-    client_checks(node, cfg.as_ref(), &mut out);
+    client_checks(node, &mut out);
     mirror_checks(live, &mut out);
     out
 }
@@ -222,12 +223,12 @@ fn containerd_checks(
     ));
     let schema = c.schema_version.unwrap_or(1);
     let check = match (schema, version) {
-        (3 | 4, Some(v)) if v.major < 2 => {
+        (3 | 4, Some(v)) if !Gate::ConfigV3.holds(v) => {
             let msg = crate::t!("doctor.config.too_new", schema = schema, version = v);
             Check::new("config.version", Status::Fail, msg)
                 .fix(crate::t!("doctor.config.too_new_fix"))
         }
-        (4, Some(v)) if v < Version::new(2, 3, 0) => {
+        (4, Some(v)) if !Gate::ConfigV4.holds(v) => {
             let msg = crate::t!("doctor.config.version_4", version = v);
             Check::new("config.version", Status::Fail, msg)
                 .fix(crate::t!("doctor.config.version_4_fix"))
@@ -307,7 +308,9 @@ fn config_path_checks(
                     .repair(repair_all()),
             );
         }
-        Some(p) if p.contains(':') && version.is_none_or(|v| v >= Version::new(2, 1, 0)) => {
+        Some(p)
+            if p.contains(':') && Gate::TransferPulls.on(version) && !cfg.forces_local_pull() =>
+        {
             let msg = crate::t!("doctor.config_path.list", path = format!("{p:?}"));
             let fix = crate::t!("doctor.config_path.list_fix");
             out.push(
@@ -437,18 +440,32 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
                 push(Check::new(id("scheme"), Status::Warn, msg));
             }
             if h.url.starts_with("http://") && (h.skip_verify || h.has_ca) {
-                let msg = crate::t!("doctor.hosts.http_tls", url = h.url);
+                // 1.7+ sends a TLS ClientHello first; 1.6.20 speaks plain
+                // HTTP first (both seen here on loopback listeners).
+                let msg = if Gate::HttpTriesTlsFirst.on(version) {
+                    crate::t!("doctor.hosts.http_tls", url = h.url)
+                } else {
+                    crate::t!("doctor.hosts.http_tls_ignored", url = h.url)
+                };
                 push(Check::new(id("http_tls"), Status::Warn, msg));
             }
             let caps = h.capabilities.clone().unwrap_or_default();
-            if let Some(bad) = caps.iter().find(|c| {
-                !matches!(
-                    c.to_ascii_lowercase().as_str(),
-                    "pull" | "resolve" | "push" | "referrers"
-                )
-            }) {
-                let bad = format!("{bad:?}");
-                let msg = crate::t!("doctor.hosts.capability", url = h.url, capability = bad);
+            let referrers = Gate::ReferrersCapability.on(version);
+            let known = |c: &str| match c.to_ascii_lowercase().as_str() {
+                "pull" | "resolve" | "push" => true,
+                "referrers" => referrers,
+                _ => false,
+            };
+            if let Some(bad) = caps.iter().find(|c| !known(c)) {
+                let msg = match version {
+                    Some(v) if bad.eq_ignore_ascii_case("referrers") => {
+                        crate::t!("doctor.hosts.referrers", url = h.url, version = v)
+                    }
+                    _ => {
+                        let bad = format!("{bad:?}");
+                        crate::t!("doctor.hosts.capability", url = h.url, capability = bad)
+                    }
+                };
                 push(Check::new(id("capability"), Status::Fail, msg));
             }
             if caps.iter().any(|c| c.eq_ignore_ascii_case("push"))
@@ -470,7 +487,7 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
     }
 }
 
-fn client_checks(node: &NodeState, cfg: Option<&ContainerdConfig>, out: &mut Vec<Check>) {
+fn client_checks(node: &NodeState, out: &mut Vec<Check>) {
     if node.tool(ToolName::Ctr).is_some() {
         let msg = crate::t!("doctor.clients.ctr", dir = node.hosts_dir.path.display());
         out.push(Check::new("clients.ctr", Status::Ok, msg));
@@ -487,9 +504,7 @@ fn client_checks(node: &NodeState, cfg: Option<&ContainerdConfig>, out: &mut Vec
         let fix = crate::t!("doctor.runtime.runc_fix");
         out.push(Check::new("runtime.runc", Status::Fail, msg).fix(fix));
     }
-    let bin_dirs = cfg
-        .map(ContainerdConfig::cni_bin_dirs)
-        .unwrap_or_else(|| vec!["/opt/cni/bin".into()]);
+    let bin_dirs = node.cni_bin_dirs();
     match &node.cni_dir {
         None => {
             let msg = crate::t!("doctor.cni.missing");

@@ -3,6 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::containerd::config::{ContainerdConfig, LegacyTls};
+use crate::containerd::gates::Gate;
 use crate::containerd::hosts::{self, HostSpec, HostsSpec};
 use crate::endpoint::{Endpoint, Scheme};
 use crate::error::{Error, Result};
@@ -284,11 +285,12 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         (Some(t), _) => t.clone(),
         (None, Some(d)) => d.clone(),
         (None, None) => {
-            let v2x = node.containerd_version().is_some_and(|v| v.major >= 2);
-            ContainerdConfig::minimal(if v2x { 3 } else { 2 })
+            let v3 = Gate::ConfigV3.on(node.containerd_version());
+            ContainerdConfig::minimal(if v3 { 3 } else { 2 })
         }
     };
     let mut cfg = ContainerdConfig::parse(&cfg_state.path, &base)?;
+    refuse_unreadable_version(node, &cfg_state.path, &base, &cfg)?;
     let mut edits = Vec::new();
     if before_cfg.is_none() {
         edits.push(crate::t!(
@@ -301,7 +303,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     // On 1.x an imported plugin table replaces config.toml's whole table
     // (facts §3.3): imports holding the CRI table get the same edits, or
     // config_path would silently vanish. 2.x merges tables deeply.
-    let one_x = node.containerd_version().is_none_or(|v| v.major < 2);
+    let one_x = !Gate::ImportsMergeDeep.on(node.containerd_version());
     let mut imports: Vec<(PathBuf, String, ContainerdConfig)> = Vec::new();
     if one_x {
         for (path, text) in &cfg_state.imported {
@@ -524,7 +526,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     }
     let old_default = node
         .containerd_version()
-        .is_some_and(|v| v < crate::version::Version::new(1, 6, 17));
+        .is_some_and(|v| !Gate::DefaultHostsDir.holds(v));
     if old_default && targets.iter().any(|t| t.registry().is_default_namespace()) {
         notes.push(crate::t!("plan.note.default_too_old").into());
     }
@@ -660,4 +662,39 @@ fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<String>) -> bool {
             .push((cert.clone(), t.key_file.clone().unwrap_or_default()));
     }
     true
+}
+
+/// A config version the node's containerd cannot start with (`version =
+/// 3` on 1.x, `version = 4` before 2.3) is refused before anything is
+/// written: an apply would fail the restart and roll back.
+fn refuse_unreadable_version(
+    node: &NodeState,
+    path: &Path,
+    text: &str,
+    cfg: &ContainerdConfig,
+) -> Result<()> {
+    let (Some(v), schema) = (node.containerd_version(), cfg.schema_version()) else {
+        return Ok(());
+    };
+    let (gate, reads) = match schema {
+        3 => (Gate::ConfigV3, "2.0"),
+        4 => (Gate::ConfigV4, "2.3"),
+        _ => return Ok(()),
+    };
+    if gate.holds(v) {
+        return Ok(());
+    }
+    let offset = text.match_indices("version").map(|(i, _)| i).find(|&i| {
+        text[..i]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty())
+    });
+    let msg = crate::t!(
+        "plan.error.version_unsupported",
+        schema = schema,
+        reads = reads,
+        version = v
+    );
+    Err(Error::toml(path, text, offset, &msg))
 }

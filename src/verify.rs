@@ -3,8 +3,12 @@
 //!
 //! `ctr --debug images pull --hosts-dir …` goes through the same hosts.toml
 //! resolution as the CRI plugin and logs `msg=resolved … host="…"` and one
-//! `fetch response received … host="…"` line per fetched object.
+//! `fetch response received … host="…"` line per fetched object. On 2.x
+//! ctr pulls through the daemon's transfer service and logs none of that,
+//! so there it pulls with `--local` and resolves itself, from the same
+//! files (checked on 2.1.9: the registry log and ctr's lines agree).
 
+use crate::containerd::gates::Gate;
 use crate::containerd::hosts;
 use crate::node::{NodeState, ToolName};
 use crate::process;
@@ -118,16 +122,16 @@ pub fn run(
         report.message = crate::t!("verify.pull.no_ctr").into();
         return report;
     };
-    let done = process::run(
-        Command::new(ctr)
-            .arg("--address")
-            .arg(socket)
-            .arg("--debug")
-            .args(["images", "pull", "--hosts-dir"])
-            .arg(&node.hosts_dir.path)
-            .arg(&full),
-        timeout,
-    );
+    let mut cmd = Command::new(ctr);
+    cmd.arg("--address")
+        .arg(socket)
+        .arg("--debug")
+        .args(["images", "pull"]);
+    if Gate::CtrTransferPull.on(node.containerd_version()) {
+        cmd.arg("--local");
+    }
+    cmd.arg("--hosts-dir").arg(&node.hosts_dir.path).arg(&full);
+    let done = process::run(&mut cmd, timeout);
     let done = match done {
         Ok(d) => d,
         Err(e) => {
@@ -197,10 +201,13 @@ fn configured_mirrors(node: &NodeState, registry: &str) -> Vec<String> {
         .and_then(|u| crate::endpoint::Endpoint::parse(&u).ok())
         .map(|e| e.authority)
         .unwrap_or_default();
+    // `server` is a mirror too when it is not the registry itself.
     parsed
         .hosts
         .iter()
-        .filter_map(|h| crate::endpoint::Endpoint::parse(&h.url).ok())
+        .map(|h| h.url.as_str())
+        .chain(parsed.server.as_deref())
+        .filter_map(|u| crate::endpoint::Endpoint::parse(u).ok())
         .map(|e| e.authority)
         .filter(|a| *a != upstream && a != registry)
         .collect()

@@ -14,6 +14,9 @@ use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
 
 pub const CRI_V2: &str = "io.containerd.grpc.v1.cri";
 pub const CRI_IMAGES_V3: &str = "io.containerd.cri.v1.images";
+/// runc's shim, the runtime type every containerd 1.6–2.x default config
+/// gives `runtimes.runc`.
+pub const RUNC_RUNTIME_TYPE: &str = "io.containerd.runc.v2";
 pub const DEFAULT_PATH: &str = "/etc/containerd/config.toml";
 
 #[derive(Clone, Debug)]
@@ -201,8 +204,49 @@ impl ContainerdConfig {
         registry.get("config_path")?.as_str().map(str::to_string)
     }
 
-    /// Where the CRI plugin looks for CNI plugins (`bin_dir`, or 2.1+'s
-    /// `bin_dirs`); containerd's default is /opt/cni/bin.
+    /// Settings that make 2.1+'s CRI pull locally instead of through the
+    /// transfer service (then a colon list in `config_path` works): the
+    /// checks of `CheckLocalImagePullConfigs`, internal/cri/config/config.go
+    /// (v2.1.0 … v2.3.4): `use_local_image_pull`, `discard_unpacked_layers`,
+    /// `max_concurrent_downloads` other than 3, `disable_snapshot_annotations
+    /// = false`, `image_pull_with_sync_fs`, and any legacy mirrors, configs
+    /// or auths.
+    pub fn forces_local_pull(&self) -> bool {
+        let Some(images) = self
+            .doc
+            .get("plugins")
+            .and_then(Item::as_table_like)
+            .and_then(|p| p.get(self.images_plugin()))
+            .and_then(Item::as_table_like)
+        else {
+            return false;
+        };
+        let flag = |k: &str| images.get(k).and_then(Item::as_bool);
+        let registry_has = |k: &str| {
+            images
+                .get("registry")
+                .and_then(Item::as_table_like)
+                .and_then(|r| r.get(k))
+                .and_then(Item::as_table_like)
+                .is_some_and(|t| !t.is_empty())
+        };
+        flag("use_local_image_pull") == Some(true)
+            || flag("discard_unpacked_layers") == Some(true)
+            || flag("image_pull_with_sync_fs") == Some(true)
+            || flag("disable_snapshot_annotations") == Some(false)
+            || images
+                .get("max_concurrent_downloads")
+                .and_then(Item::as_integer)
+                .is_some_and(|n| n != 3)
+            || ["mirrors", "configs", "auths"]
+                .into_iter()
+                .any(registry_has)
+    }
+
+    /// Where this file tells the CRI plugin to look for CNI plugins
+    /// (`bin_dir`, or 2.1+'s `bin_dirs`); empty when it does not say, and
+    /// then the binary's built-in default applies, which differs by build
+    /// (`NodeState::cni_bin_dirs`).
     pub fn cni_bin_dirs(&self) -> Vec<String> {
         let plugin = match self.schema_version() {
             1 => "cri",
@@ -222,9 +266,6 @@ impl ContainerdConfig {
             dirs.push(d.to_string());
         }
         dirs.retain(|d| !d.is_empty());
-        if dirs.is_empty() {
-            dirs.push("/opt/cni/bin".into());
-        }
         dirs
     }
 
@@ -504,6 +545,25 @@ impl ContainerdConfig {
             Value::from(on),
             indent,
         );
+        // A runc table without `runtime_type` (created here, or the
+        // guides' options-only snippet) gives `runtime_type = ""` in
+        // `config dump` on 1.6.20 and 1.7.24, and every RunPodSandbox then
+        // fails with "container.Runtime.Name must be set".
+        let runc = &path[..path.len() - 1];
+        let runc_indent = header_indent(&self.doc, runc);
+        let table = ensure_table(&mut self.doc, runc);
+        let typed = table
+            .get("runtime_type")
+            .and_then(Item::as_str)
+            .is_some_and(|t| !t.is_empty());
+        if !typed {
+            set_string_keep_decor(table, "runtime_type", RUNC_RUNTIME_TYPE, runc_indent);
+            return Some(ConfigEdit(crate::t!(
+                "plan.config.systemd_cgroup_typed",
+                value = on,
+                runtime_type = RUNC_RUNTIME_TYPE
+            )));
+        }
         Some(ConfigEdit(crate::t!(
             "plan.config.systemd_cgroup",
             value = on
@@ -638,6 +698,53 @@ fn set_value_keep_decor(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn systemd_cgroup_on_a_file_without_a_runc_table_gives_runc_its_type() {
+        for (text, table) in [
+            ("version = 2\n", "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]"),
+            ("version = 3\n", "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc]"),
+            // The guides' options-only snippet.
+            ("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n  SystemdCgroup = false\n", "runtimes.runc]"),
+        ] {
+            let mut cfg = ContainerdConfig::parse(Path::new("c.toml"), text).unwrap();
+            assert!(cfg.set_systemd_cgroup(true).is_some());
+            let out = cfg.render();
+            assert!(out.contains(table), "{out}");
+            let doc: toml::Value = toml::from_str(&out).unwrap();
+            let cri = if text.starts_with("version = 3") { "io.containerd.cri.v1.runtime" } else { "io.containerd.grpc.v1.cri" };
+            let runc = &doc["plugins"][cri]["containerd"]["runtimes"]["runc"];
+            assert_eq!(runc["runtime_type"].as_str(), Some(RUNC_RUNTIME_TYPE), "{out}");
+            assert_eq!(runc["options"]["SystemdCgroup"].as_bool(), Some(true), "{out}");
+        }
+        // A typed table keeps its type and gets no second edit.
+        let mut typed = ContainerdConfig::parse(Path::new("c.toml"), "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runsc.v1\"\n").unwrap();
+        typed.set_systemd_cgroup(true);
+        assert!(typed
+            .render()
+            .contains("runtime_type = \"io.containerd.runsc.v1\""));
+    }
+
+    #[test]
+    fn settings_that_force_local_pulls_are_seen_at_the_files_own_table() {
+        let cfg = |t: &str| ContainerdConfig::parse(Path::new("c.toml"), t).unwrap();
+        let v3 = "version = 3\n[plugins.'io.containerd.cri.v1.images']\n";
+        assert!(!cfg(v3).forces_local_pull());
+        assert!(!cfg(&format!("{v3}  max_concurrent_downloads = 3\n")).forces_local_pull());
+        for line in [
+            "  use_local_image_pull = true\n",
+            "  discard_unpacked_layers = true\n",
+            "  max_concurrent_downloads = 5\n",
+            "  disable_snapshot_annotations = false\n",
+        ] {
+            assert!(cfg(&format!("{v3}{line}")).forces_local_pull(), "{line}");
+        }
+        let mirrors = format!("{v3}[plugins.'io.containerd.cri.v1.images'.registry.mirrors.'docker.io']\n  endpoint = ['https://m']\n");
+        assert!(cfg(&mirrors).forces_local_pull());
+        // The same key at a table this file's version does not read.
+        let wrong = "version = 3\n[plugins.'io.containerd.grpc.v1.cri']\n  discard_unpacked_layers = true\n";
+        assert!(!cfg(wrong).forces_local_pull());
+    }
 
     fn parse(s: &str) -> ContainerdConfig {
         ContainerdConfig::parse(Path::new("/etc/containerd/config.toml"), s).unwrap()

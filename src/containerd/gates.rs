@@ -21,8 +21,9 @@ pub enum Gate {
     /// hosts.toml capability `"referrers"`; before 2.2 the whole file is
     /// rejected ("unknown capability referrers") and pulls go upstream.
     ReferrersCapability,
-    /// A hosts.toml with `server` and no `[host]` table works (the bug of
-    /// 1.6.x where it did not was fixed in 1.7.0; 1.6.39 still has it).
+    /// A hosts.toml with `server` and no `[host]` table works (before, the
+    /// whole file is rejected: "invalid `host` tree"; fixed in 1.7.32 and
+    /// 2.0, never on 1.6).
     ServerWithoutHost,
     /// CRI pulls go through the transfer service by default, which takes
     /// one hosts dir: a colon list in `config_path` is ignored unless a
@@ -43,6 +44,9 @@ pub enum Gate {
     /// 2.3.0–2.3.4 (and 2.4.0-beta.0) exit when an imported drop-in has a
     /// higher `version` than the root file.
     DropInVersionCrash,
+    /// The `_default` hosts dir is the fallback for every registry without
+    /// its own (1.6.17 and 1.7.0+).
+    DefaultHostsDir,
     /// 2.x merges imported tables key by key; 1.x replaces whole top-level
     /// tables.
     ImportsMergeDeep,
@@ -69,84 +73,91 @@ pub const TABLE: &[Row] = &[
         from: v(2, 0, 0),
         until: None,
         backport: None,
-        source: "containerd 2.0 release notes; 1.7.24 here: `unsupported config version 3`",
+        source: "1.6.20 here: `unsupported config version 3`; 1.7.24: `the max version is 2`", // i18n: a source for developers
     },
     Row {
         gate: Gate::ConfigV4,
         from: v(2, 3, 0),
         until: None,
         backport: None,
-        source: "serviceMigrate in cmd/containerd/server/config/config.go v2.3.0",
+        source: "serviceMigrate in cmd/containerd/server/config/config.go v2.3.0; 2.1.9 here: `equal to or less than 3, got 4`", // i18n: a source for developers
     },
     Row {
         gate: Gate::DialTimeout,
         from: v(2, 1, 0),
         until: None,
         backport: Some(v(2, 0, 7)),
-        source: "hosts.go toml tags; backport b50cbbc98 (PR #12136) in v2.0.7",
+        source: "hosts.go toml tags; backport b50cbbc98 (PR #12136) in v2.0.7", // i18n: a source for developers
     },
     Row {
         gate: Gate::ReferrersCapability,
         from: v(2, 2, 0),
         until: None,
         backport: None,
-        source: "hosts.go v2.2.0; 1.6.20, 1.7.24, 2.1.9 here reject the file",
+        source: "hosts.go v2.2.0; 1.6.20, 1.7.24, 2.1.9 here reject the file", // i18n: a source for developers
     },
     Row {
         gate: Gate::ServerWithoutHost,
-        from: v(1, 7, 0),
+        from: v(2, 0, 0),
         until: None,
-        backport: None,
-        source: "remotes/docker/config/hosts.go L533 at v1.6.39 (containerd-facts.md §1.5)",
+        backport: Some(v(1, 7, 32)),
+        source: "containerd#10028 (24007441d) in v1.7.32; 1.6.20 and 1.7.24 here ignore such a file, 2.1.9 reads it", // i18n: a source for developers
     },
     Row {
         gate: Gate::TransferPulls,
         from: v(2, 1, 0),
         until: None,
         backport: None,
-        source: "CRI use_local_image_pull default false from v2.1.0; 2.1.9 here ignores a colon list",
+        source: "CRI use_local_image_pull default false from v2.1.0; 2.1.9 here ignores a colon list", // i18n: a source for developers
     },
     Row {
         gate: Gate::CtrTransferPull,
         from: v(2, 0, 0),
         until: None,
         backport: None,
-        source: "cmd/ctr/commands/images/pull.go v2.0.0 (--local); 2.1.9 here prints no resolver lines",
+        source: "cmd/ctr/commands/images/pull.go v2.0.0 (--local); 2.1.9 here prints no resolver lines", // i18n: a source for developers
     },
     Row {
         gate: Gate::HttpTriesTlsFirst,
         from: v(1, 7, 0),
         until: None,
         backport: None,
-        source: "1.6.20 here: plain HTTP first; 1.7.24 here: TLS ClientHello first",
+        source: "1.6.20 here: plain HTTP first; 1.7.24 here: TLS ClientHello first", // i18n: a source for developers
     },
     Row {
         gate: Gate::HeadersToTokenRealm,
         from: v(2, 1, 0),
         until: None,
         backport: None,
-        source: "10b4eb4a9 (PR #11092), absent in v2.0.11 and v1.7.34",
+        source: "10b4eb4a9 (PR #11092), absent in v2.0.11 and v1.7.34", // i18n: a source for developers
     },
     Row {
         gate: Gate::ResponseHeaderTimeout,
         from: v(2, 3, 0),
         until: None,
         backport: None,
-        source: "574a60700, DefaultHTTPTransport in core/remotes/docker/registry.go",
+        source: "574a60700, DefaultHTTPTransport in core/remotes/docker/registry.go", // i18n: a source for developers
     },
     Row {
         gate: Gate::DropInVersionCrash,
         from: v(2, 3, 0),
         until: Some(v(2, 4, 0)),
         backport: None,
-        source: "PR #12891 (21248d007) in v2.3.0–v2.3.4; reverted a8ed54668 (NVIDIA/aicr#1688)",
+        source: "PR #12891 (21248d007) in v2.3.0–v2.3.4; reverted a8ed54668 (NVIDIA/aicr#1688)", // i18n: a source for developers
     },
     Row {
         gate: Gate::ImportsMergeDeep,
         from: v(2, 0, 0),
         until: None,
         backport: None,
-        source: "containerd-facts.md §2 (imports); 2.1.9 here merges a drop-in's registry table",
+        source: "containerd-facts.md §2 (imports); 2.1.9 here merges a drop-in's registry table", // i18n: a source for developers
+    },
+    Row {
+        gate: Gate::DefaultHostsDir,
+        from: v(1, 7, 0),
+        until: None,
+        backport: Some(v(1, 6, 17)),
+        source: "f0bf9e7f8 \"Support default hosts.toml configuration\"; 1.6.20 here serves quay.io from _default", // i18n: a source for developers
     },
 ];
 
@@ -206,7 +217,9 @@ mod tests {
             (Gate::ReferrersCapability, v(2, 1, 9), false),
             (Gate::ReferrersCapability, v(2, 2, 0), true),
             (Gate::ServerWithoutHost, v(1, 6, 39), false),
-            (Gate::ServerWithoutHost, v(1, 7, 24), true),
+            (Gate::ServerWithoutHost, v(1, 7, 24), false),
+            (Gate::ServerWithoutHost, v(1, 7, 32), true),
+            (Gate::ServerWithoutHost, v(2, 0, 0), true),
             (Gate::TransferPulls, v(2, 0, 11), false),
             (Gate::TransferPulls, v(2, 1, 9), true),
             (Gate::HttpTriesTlsFirst, v(1, 6, 20), false),
@@ -214,6 +227,8 @@ mod tests {
             (Gate::DropInVersionCrash, v(2, 3, 4), true),
             (Gate::DropInVersionCrash, v(2, 4, 0), false),
             (Gate::ImportsMergeDeep, v(1, 7, 24), false),
+            (Gate::DefaultHostsDir, v(1, 6, 16), false),
+            (Gate::DefaultHostsDir, v(1, 6, 17), true),
         ];
         for &(gate, version, want) in cases {
             assert_eq!(gate.holds(version), want, "{gate:?} on {version}");

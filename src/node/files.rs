@@ -22,7 +22,10 @@ pub struct ConfigState {
     pub error: Option<String>,
     #[serde(skip)]
     pub text: Option<String>,
-    /// `containerd config default`, read only when the file is missing.
+    /// `containerd config default` of the daemon's own binary: the
+    /// starting point for a missing file and the built-in defaults (CNI
+    /// dirs differ between builds: 1.6.20 /opt/cni/bin, Debian's 1.7.24
+    /// /usr/lib/cni, 2.1.9 both).
     #[serde(skip)]
     pub default_text: Option<String>,
     /// Files named by `imports` (globs resolved), in order: node path, text.
@@ -65,6 +68,7 @@ pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
             b.map(|b| super::read::utf8(&loc.config, b).map_err(|e| e.to_string()))
                 .transpose()
         });
+    st.default_text = containerd.and_then(default_config);
     match read {
         Ok(Some(text)) => {
             st.exists = true;
@@ -80,9 +84,7 @@ pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
             }
             st.text = Some(text);
         }
-        Ok(None) => {
-            st.default_text = containerd.and_then(default_config);
-        }
+        Ok(None) => {}
         Err(e) => {
             st.exists = true;
             st.error = Some(e);

@@ -1,6 +1,7 @@
 //! Reading a node: tools and versions, containerd's config.toml, the hosts
 //! dir, the service manager. Never writes anything.
 
+pub mod daemon;
 pub mod files;
 pub mod read;
 pub mod service;
@@ -48,6 +49,8 @@ impl Default for Locations {
 #[derive(Clone, Debug, Serialize)]
 pub struct NodeState {
     pub tools: Vec<Tool>,
+    /// The containerd this node runs: the daemon on the socket first.
+    pub containerd: daemon::Containerd,
     /// The directory the CNI plugins were found in.
     pub cni_dir: Option<PathBuf>,
     pub containerd_config: ConfigState,
@@ -78,8 +81,33 @@ impl NodeState {
             .find(|t| t.name == name && t.path.is_some())
     }
 
+    /// Where the CRI plugin looks for CNI plugins: what config.toml says,
+    /// else what the daemon's binary defaults to (`config default`), else
+    /// upstream's default.
+    pub fn cni_bin_dirs(&self) -> Vec<String> {
+        let parse = |t: &str| {
+            crate::containerd::config::ContainerdConfig::parse(Path::new("config.toml"), t).ok()
+        };
+        let from = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(parse)
+                .map(|c| c.cni_bin_dirs())
+                .unwrap_or_default()
+        };
+        let mut dirs = from(&self.containerd_config.text);
+        if dirs.is_empty() {
+            dirs = from(&self.containerd_config.default_text);
+        }
+        if dirs.is_empty() {
+            dirs.push("/opt/cni/bin".into());
+        }
+        dirs
+    }
+
+    /// The one version every version-dependent decision reads: the
+    /// daemon's on the socket, else the service's binary, else PATH's.
     pub fn containerd_version(&self) -> Option<crate::version::Version> {
-        self.tool(ToolName::Containerd).and_then(|t| t.version)
+        self.containerd.version
     }
 }
 
@@ -94,11 +122,13 @@ pub fn detect(loc: &Locations) -> NodeState {
 pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
     let service = service::detect(&loc.root, &loc.address);
     found.sort_by_key(|t| t.name);
-    let containerd = found
-        .iter()
-        .find(|t| t.name == ToolName::Containerd)
-        .and_then(|t| t.path.clone());
-    let config = files::read_config(loc, containerd.as_deref());
+    let containerd = daemon::identify(&loc.root, &loc.address, &found, loc.probe_timeout);
+    // Only the daemon's own binary speaks for its defaults.
+    let binary = containerd
+        .binary_matches()
+        .then(|| containerd.binary.clone())
+        .flatten();
+    let config = files::read_config(loc, binary.as_deref());
     let hosts_dir = files::read_hosts_dir(loc, &config);
     // Node path (without the --root prefix): compared with containerd's bin_dir.
     let cni_dir = found
@@ -123,6 +153,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
     let proxy_drop_in = small(crate::extras::PROXY_DROP_IN);
     NodeState {
         tools: found,
+        containerd,
         cni_dir,
         containerd_config: config,
         hosts_dir,

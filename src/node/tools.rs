@@ -112,9 +112,14 @@ pub fn spawn_probes(root: &Root, timeout: Duration) -> mpsc::Receiver<Tool> {
 }
 
 pub fn probe(root: &Root, name: ToolName, timeout: Duration) -> Tool {
-    let Some(path) = locate(root, name) else {
-        return Tool::absent(name);
-    };
+    match locate(root, name) {
+        Some(path) => probe_path(name, path, timeout),
+        None => Tool::absent(name),
+    }
+}
+
+/// Asks the program at `path` (a real path) for its version.
+pub fn probe_path(name: ToolName, path: PathBuf, timeout: Duration) -> Tool {
     let mut cmd = Command::new(&path);
     if name == ToolName::CniPlugins {
         // With no CNI_COMMAND a plugin prints its "about" line to stderr.
@@ -158,12 +163,15 @@ pub fn locate(root: &Root, name: ToolName) -> Option<PathBuf> {
             })
             .find(|p| is_executable(p));
     }
-    let mut dirs: Vec<PathBuf> = BIN_DIRS.iter().map(|d| root.join(d)).collect();
+    // On the host, $PATH first (what a shell and the user's scripts run),
+    // then the standard dirs; in a --root tree only the standard dirs.
+    let mut dirs: Vec<PathBuf> = Vec::new();
     if root.is_host() {
         if let Some(path) = std::env::var_os("PATH") {
             dirs.extend(std::env::split_paths(&path));
         }
     }
+    dirs.extend(BIN_DIRS.iter().map(|d| root.join(d)));
     let paths = std::env::join_paths(dirs).ok()?;
     which::which_in(name.as_str(), Some(paths), root.dir()).ok()
 }

@@ -1,7 +1,10 @@
-//! The shared end-to-end harness: one real containerd (Debian's package,
-//! its own config with root, state and socket in a temp dir) and one real
+//! The shared end-to-end harness: one real containerd per version of the
+//! matrix (Debian 12's 1.6.20 from the system, 1.7.24 from trixie and
+//! 2.1.9 from sid, unpacked by `scripts/containerd-versions`), each with
+//! its own config, root, state and socket in a temp dir, and its own real
 //! registry (`docker-registry` on 127.0.0.1) holding an image built here.
-//! Tests take the harness through a mutex, reset it, and use it in turn.
+//! Tests take a harness through its mutex, reset it, and use it in turn;
+//! the three versions run side by side.
 
 use std::fs;
 use std::io::Write;
@@ -16,9 +19,72 @@ pub const IMAGE_TAG: &str = "1";
 /// What kubelet would ask for: Docker Hub's name for the test image.
 pub const HUB_IMAGE: &str = "docker.io/library/ctrwiz-e2e:1";
 
+/// The containerd versions every live test of the matrix runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Daemon {
+    /// Debian 12's package, installed on the system by `scripts/test`.
+    V1_6,
+    /// Debian trixie's package, unpacked into the cache.
+    V1_7,
+    /// Debian sid's package, unpacked into the cache.
+    V2_1,
+}
+
+impl Daemon {
+    pub fn version(self) -> &'static str {
+        match self {
+            Daemon::V1_6 => "1.6.20",
+            Daemon::V1_7 => "1.7.24",
+            Daemon::V2_1 => "2.1.9",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn is_2x(self) -> bool {
+        self == Daemon::V2_1
+    }
+
+    /// The directory holding this version's `containerd`, `ctr` and shim.
+    fn bin_dir(self) -> Result<PathBuf, String> {
+        let dir = match self {
+            Daemon::V1_6 => which("containerd")
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .ok_or("containerd is not installed (scripts/test installs it)")?,
+            _ => cache_dir().join(self.version()).join("usr/bin"),
+        };
+        for tool in ["containerd", "ctr", "containerd-shim-runc-v2"] {
+            if !dir.join(tool).is_file() {
+                return Err(format!(
+                    "containerd {} has no {tool} in {} (scripts/containerd-versions fetches it)",
+                    self.version(),
+                    dir.display()
+                ));
+            }
+        }
+        Ok(dir)
+    }
+}
+
+/// Where `scripts/containerd-versions` unpacks the daemons.
+fn cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("CTRWIZ_CONTAINERD_CACHE") {
+        return d.into();
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"),
+        PathBuf::from,
+    );
+    base.join("ctrwiz/containerd")
+}
+
 pub struct Live {
+    pub daemon: Daemon,
     pub dir: PathBuf,
     pub registry_port: u16,
+    bin: PathBuf,
     registry: Child,
     /// The config containerd was set up with (from `containerd config default`).
     pub pristine_config: String,
@@ -32,20 +98,20 @@ impl Drop for Live {
     }
 }
 
-/// Why the e2e tests cannot run here, if they cannot.
-fn missing() -> Option<String> {
+/// Why the e2e tests of `daemon` cannot run here, if they cannot.
+fn missing(daemon: Daemon) -> Option<String> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return Some("not root (containerd needs root)".into());
     }
-    for tool in ["containerd", "ctr", "docker-registry"] {
+    for tool in ["runc", "docker-registry"] {
         if which(tool).is_none() {
             return Some(format!(
                 "{tool} is not installed (scripts/test installs it)"
             ));
         }
     }
-    None
+    daemon.bin_dir().err()
 }
 
 fn which(tool: &str) -> Option<PathBuf> {
@@ -56,39 +122,74 @@ fn which(tool: &str) -> Option<PathBuf> {
     })
 }
 
-static LIVE: OnceLock<Option<Mutex<Live>>> = OnceLock::new();
+static LIVE: [OnceLock<Option<Mutex<Live>>>; 3] =
+    [OnceLock::new(), OnceLock::new(), OnceLock::new()];
 
-/// A static is never dropped: stop the daemons and remove the temp dir
+/// A static is never dropped: stop the daemons and remove the temp dirs
 /// when the test process exits, so nothing outlives the suite.
-static CLEANUP: OnceLock<(PathBuf, i32)> = OnceLock::new();
+static CLEANUP: Mutex<Vec<(PathBuf, i32)>> = Mutex::new(Vec::new());
 
 extern "C" fn cleanup_at_exit() {
-    if let Some((dir, registry)) = CLEANUP.get() {
+    let list = CLEANUP.lock().map(|l| l.clone()).unwrap_or_default();
+    for (dir, registry) in list {
         // SAFETY: signalling the registry this harness started.
-        unsafe { libc::kill(*registry, libc::SIGKILL) };
-        stop_containerd(dir);
-        let _ = fs::remove_dir_all(dir);
+        unsafe { libc::kill(registry, libc::SIGKILL) };
+        stop_containerd(&dir);
+        let _ = fs::remove_dir_all(&dir);
     }
 }
 
-/// The harness, exclusively, in its pristine state (containerd running on
-/// `containerd config default`, no certs.d, registry holding the image);
-/// `None` with a printed reason when this machine cannot run it, unless
-/// `CTRWIZ_REQUIRE_E2E=1`, which turns the reason into a failure.
+/// The 1.6 harness (Debian 12's own containerd), for the tests that are
+/// about ctrwiz rather than about a containerd version.
 pub fn live() -> Option<MutexGuard<'static, Live>> {
-    let cell = LIVE.get_or_init(|| match missing() {
+    live_at(Daemon::V1_6)
+}
+
+/// The harness of `daemon`, exclusively, in its pristine state
+/// (containerd running on its own `containerd config default`, no
+/// certs.d, registry holding the image); `None` with a printed reason when
+/// this machine cannot run it, unless `CTRWIZ_REQUIRE_E2E=1`, which turns
+/// the reason into a failure.
+pub fn live_at(daemon: Daemon) -> Option<MutexGuard<'static, Live>> {
+    let cell = LIVE[daemon.index()].get_or_init(|| match missing(daemon) {
         Some(why) => {
             if std::env::var_os("CTRWIZ_REQUIRE_E2E").is_some() {
-                panic!("CTRWIZ_REQUIRE_E2E=1 but the e2e tests cannot run: {why}");
+                panic!(
+                    "CTRWIZ_REQUIRE_E2E=1 but the e2e tests of containerd {} cannot run: {why}",
+                    daemon.version()
+                );
             }
-            eprintln!("skipping e2e: {why}");
+            eprintln!("skipping e2e on containerd {}: {why}", daemon.version());
             None
         }
-        None => Some(Mutex::new(Live::start())),
+        None => Some(Mutex::new(Live::start(daemon))),
     });
     let mut guard = cell.as_ref()?.lock().unwrap_or_else(|p| p.into_inner());
     guard.reset();
     Some(guard)
+}
+
+/// One test body run on every containerd of the matrix: each becomes a
+/// module with a test per version (`<name>::containerd_1_6` …).
+#[macro_export]
+macro_rules! on_every_containerd {
+    ($(#[test] fn $name:ident($h:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::live::Daemon;
+            fn run(daemon: Daemon) {
+                let Some($h) = $crate::live::live_at(daemon) else { return };
+                $body
+            }
+            #[test]
+            fn containerd_1_6() { run(Daemon::V1_6) }
+            #[test]
+            fn containerd_1_7() { run(Daemon::V1_7) }
+            #[test]
+            fn containerd_2_1() { run(Daemon::V2_1) }
+        }
+    )*};
 }
 
 fn free_port() -> u16 {
@@ -111,7 +212,8 @@ fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
 }
 
 impl Live {
-    fn start() -> Live {
+    fn start(daemon: Daemon) -> Live {
+        let bin = daemon.bin_dir().expect("checked by missing()");
         // Unix socket paths are limited to 108 bytes: keep the dir short.
         let dir = tempfile::Builder::new()
             .prefix("cw")
@@ -121,22 +223,89 @@ impl Live {
         let registry_port = free_port();
         let registry = start_registry(&dir, registry_port);
 
-        let default = run_ok(Command::new("containerd").args(["config", "default"]));
+        let default = run_ok(Command::new(bin.join("containerd")).args(["config", "default"]));
         let pristine_config = harness_config(&String::from_utf8_lossy(&default.stdout), &dir);
         fs::write(dir.join("config.toml"), &pristine_config).unwrap();
-        write_restart_script(&dir);
-        let _ = CLEANUP.set((dir.clone(), registry.id() as i32));
-        // SAFETY: registering a plain extern "C" fn; it runs once at exit.
-        unsafe { libc::atexit(cleanup_at_exit) };
+        write_restart_script(&dir, &bin);
+        let mut cleanup = CLEANUP.lock().unwrap();
+        if cleanup.is_empty() {
+            // SAFETY: registering a plain extern "C" fn; it runs once at exit.
+            unsafe { libc::atexit(cleanup_at_exit) };
+        }
+        cleanup.push((dir.clone(), registry.id() as i32));
+        drop(cleanup);
         let live = Live {
+            daemon,
             dir,
             registry_port,
+            bin,
             registry,
             pristine_config,
         };
         live.start_containerd();
+        let server = live.server_version();
+        assert_eq!(
+            server.as_deref(),
+            Some(daemon.version()),
+            "the harness runs the containerd it was asked for"
+        );
         live.push_test_image();
         live
+    }
+
+    /// The version the daemon on the socket reports (`ctr version`).
+    pub fn server_version(&self) -> Option<String> {
+        let out = self.ctr(&["version"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let server = text.split("Server:").nth(1)?;
+        let line = server
+            .lines()
+            .find(|l| l.trim_start().starts_with("Version:"))?;
+        let v = line.split(':').nth(1)?.trim().trim_start_matches('v');
+        Some(v.split(['~', '+', '-']).next()?.to_string())
+    }
+
+    /// This version's own binaries.
+    pub fn bin(&self, tool: &str) -> PathBuf {
+        self.bin.join(tool)
+    }
+
+    /// `PATH` with this version's binaries first, as on a node that runs it.
+    pub fn path_env(&self) -> std::ffi::OsString {
+        let mut dirs = vec![self.bin.clone()];
+        if let Some(p) = std::env::var_os("PATH") {
+            dirs.extend(std::env::split_paths(&p));
+        }
+        std::env::join_paths(dirs).unwrap()
+    }
+
+    /// The CRI registry table's path in this version's config
+    /// (`version = 2` on 1.x, `version = 3` on 2.x).
+    pub fn registry_table(&self) -> [&'static str; 3] {
+        if self.daemon.is_2x() {
+            ["plugins", "io.containerd.cri.v1.images", "registry"]
+        } else {
+            ["plugins", "io.containerd.grpc.v1.cri", "registry"]
+        }
+    }
+
+    /// The pristine config with `edit` applied to its CRI registry table.
+    pub fn pristine_with(&self, edit: impl FnOnce(&mut toml_edit::Table)) -> String {
+        let mut doc: toml_edit::DocumentMut = self.pristine_config.parse().unwrap();
+        let [a, b, c] = self.registry_table();
+        let table = doc[a][b][c].as_table_mut().expect("the registry table");
+        edit(table);
+        doc.to_string()
+    }
+
+    /// The CRI registry's `config_path` in a config's text ("" when unset).
+    pub fn config_path_in(&self, config: &str) -> String {
+        let doc: toml_edit::DocumentMut = config.parse().unwrap();
+        let [a, b, c] = self.registry_table();
+        doc[a][b][c]["config_path"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn socket(&self) -> PathBuf {
@@ -194,7 +363,7 @@ impl Live {
 
     /// CRI keeps its images in the `k8s.io` namespace.
     pub fn ctr_in(&self, namespace: &str, args: &[&str]) -> Output {
-        Command::new("ctr")
+        Command::new(self.bin("ctr"))
             .arg("--address")
             .arg(self.socket())
             .args(["--connect-timeout", "2s", "--namespace", namespace])
@@ -203,15 +372,19 @@ impl Live {
             .unwrap()
     }
 
-    /// The `io.containerd.grpc.v1.cri` row of `ctr plugins ls` says `ok`.
+    /// The `io.containerd.grpc.v1 cri` row of `ctr plugins ls` says `ok`
+    /// (on 2.x also the images plugin, which holds the registry config).
     pub fn cri_loaded(&self) -> bool {
         let out = self.ctr(&["plugins", "ls"]);
-        String::from_utf8_lossy(&out.stdout).lines().any(|l| {
-            let c: Vec<&str> = l.split_whitespace().collect();
-            c.first() == Some(&"io.containerd.grpc.v1")
-                && c.get(1) == Some(&"cri")
-                && c.last() == Some(&"ok")
-        })
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let ok = |kind: &str, id: &str| {
+            text.lines().any(|l| {
+                let c: Vec<&str> = l.split_whitespace().collect();
+                c.first() == Some(&kind) && c.get(1) == Some(&id) && c.last() == Some(&"ok")
+            })
+        };
+        ok("io.containerd.grpc.v1", "cri")
+            && (!self.daemon.is_2x() || ok("io.containerd.cri.v1", "images"))
     }
 
     /// How many times ctrwiz ran the restart command since the reset.
@@ -257,6 +430,7 @@ impl Live {
     pub fn ctrwiz_restarting_with(&self, restart_cmd: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
             .env("LC_ALL", "C.UTF-8")
+            .env("PATH", self.path_env())
             .arg("--config")
             .arg(self.config())
             .arg("--hosts-dir")
@@ -277,9 +451,10 @@ impl Live {
     /// The same invocation as a shell command line (for the wizard in tmux).
     pub fn ctrwiz_command_line(&self, args: &[&str]) -> String {
         format!(
-            "LC_ALL=C.UTF-8 CTRWIZ_CONFIG_DIR={d}/user-config {bin} --config {d}/config.toml --hosts-dir {d}/certs.d --address {d}/c.sock --state-dir {d}/state-ctrwiz --restart-cmd 'sh {d}/restart.sh' --health-timeout 30 {}",
+            "PATH={path} LC_ALL=C.UTF-8 CTRWIZ_CONFIG_DIR={d}/user-config {bin} --config {d}/config.toml --hosts-dir {d}/certs.d --address {d}/c.sock --state-dir {d}/state-ctrwiz --restart-cmd 'sh {d}/restart.sh' --health-timeout 30 {}",
             args.join(" "),
             d = self.dir.display(),
+            path = self.path_env().to_string_lossy(),
             bin = env!("CARGO_BIN_EXE_ctrwiz")
         )
     }
@@ -301,12 +476,23 @@ impl Live {
             "ctr import: {}",
             String::from_utf8_lossy(&import.stderr)
         );
-        let push = self.ctr(&["images", "push", "--plain-http", &local]);
+        // Also as library/busybox:latest, the image ctrwiz's probe and
+        // doctor ask a docker.io mirror for: this registry is a mirror.
+        let busybox = format!("127.0.0.1:{}/library/busybox:latest", self.registry_port);
+        let tag = self.ctr(&["images", "tag", &local, &busybox]);
         assert!(
-            push.status.success(),
-            "ctr push: {}",
-            String::from_utf8_lossy(&push.stderr)
+            tag.status.success(),
+            "ctr tag: {}",
+            String::from_utf8_lossy(&tag.stderr)
         );
+        for name in [&local, &busybox] {
+            let push = self.ctr(&["images", "push", "--plain-http", name]);
+            assert!(
+                push.status.success(),
+                "ctr push: {}",
+                String::from_utf8_lossy(&push.stderr)
+            );
+        }
     }
 }
 
@@ -358,26 +544,39 @@ fn harness_config(default: &str, dir: &Path) -> String {
     if doc.get("debug").is_some() {
         doc["debug"]["address"] = toml_edit::value("");
     }
-    // No CNI config dir of the host's, no stream server port clash.
-    let cri = &mut doc["plugins"]["io.containerd.grpc.v1.cri"];
-    cri["stream_server_port"] = toml_edit::value("0");
-    cri["cni"]["conf_dir"] = toml_edit::value(dir.join("net.d").to_str().unwrap());
+    // No CNI config dir of the host's, no stream server port clash, no
+    // NRI socket beside the host's (2.x enables NRI by default).
+    let plugins = &mut doc["plugins"];
+    plugins["io.containerd.grpc.v1.cri"]["stream_server_port"] = toml_edit::value("0");
+    let net_d = toml_edit::value(dir.join("net.d").to_str().unwrap());
+    if plugins.get("io.containerd.cri.v1.runtime").is_some() {
+        plugins["io.containerd.cri.v1.runtime"]["cni"]["conf_dir"] = net_d;
+    } else {
+        plugins["io.containerd.grpc.v1.cri"]["cni"]["conf_dir"] = net_d;
+    }
+    if plugins.get("io.containerd.nri.v1.nri").is_some() {
+        plugins["io.containerd.nri.v1.nri"]["socket_path"] =
+            toml_edit::value(dir.join("nri.sock").to_str().unwrap());
+    }
     doc.to_string()
 }
 
 /// The restart command ctrwiz runs: stop the daemon of this harness,
 /// start a new one detached, count the restart.
-fn write_restart_script(dir: &Path) {
+fn write_restart_script(dir: &Path, bin: &Path) {
     let d = dir.display();
+    let b = bin.display();
+    // The shim is found on PATH: this version's own first.
     let script = format!(
         "#!/bin/sh\n\
          echo restart >> {d}/restarts.log\n\
+         export PATH={b}:$PATH\n\
          if [ -f {d}/containerd.pid ]; then\n\
            pid=$(cat {d}/containerd.pid); kill $pid 2>/dev/null\n\
            i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
          fi\n\
          rm -f {d}/c.sock\n\
-         setsid containerd --config {d}/config.toml >> {d}/containerd.log 2>&1 < /dev/null &\n\
+         setsid {b}/containerd --config {d}/config.toml >> {d}/containerd.log 2>&1 < /dev/null &\n\
          echo $! > {d}/containerd.pid\n"
     );
     fs::write(dir.join("restart.sh"), script).unwrap();

@@ -395,9 +395,14 @@ fn the_wizard_against_the_real_containerd_ends_in_a_pull_served_by_the_mirror() 
         .any(|r| r.ends_with("?ns=docker.io")));
     // The Done step's verify pulls through the new files too.
     t.keys(&["v"]);
-    t.wait_for(
-        &format!("served by the mirror 127.0.0.1:{}", h.registry_port),
-        Duration::from_secs(60),
+    let screen = t.wait_for("served by the mirror", Duration::from_secs(60));
+    let one_line = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        one_line.contains(&format!(
+            "served by the mirror 127.0.0.1:{}",
+            h.registry_port
+        )),
+        "{screen}"
     );
     t.keys(&["q"]);
     t.wait_for("EXIT=0", Duration::from_secs(5));

@@ -24,7 +24,7 @@ description:
   - The module reads ctrwiz's JSON by its stable codes and fields, never
     by its sentences, so O(lang) changes only the messages.
 author:
-  - ctrwiz contributors
+  - ctrwiz contributors (@ctrwiz)
 options:
   binary:
     description: Path of the ctrwiz binary on the node.
@@ -131,7 +131,7 @@ attributes:
     support: full
     description: Each changed file's unified diff, as ctrwiz shows it (secrets redacted).
 notes:
-  - Run with O(serial) and O(max_fail_percentage) so that a bad selection
+  - Run with C(serial) and C(max_fail_percentage) so that a bad selection
     stops after the first batch (see the role C(ctrwiz.containerd.node)).
   - Requires the ctrwiz binary on the node; the role C(ctrwiz.containerd.node) installs it.
 """

@@ -107,6 +107,8 @@ pub enum Command {
         yes: bool,
         #[arg(long)]
         restart_docker: bool,
+        #[arg(long)]
+        json: bool,
     },
     Probe {
         registries: Vec<String>,
@@ -127,6 +129,12 @@ pub enum Command {
         timeout: u64,
         #[arg(long)]
         json: bool,
+    },
+    Export {
+        #[command(flatten)]
+        selection: SelectionArgs,
+        #[arg(long, value_enum, value_name = "k3s|kubespray")]
+        format: crate::export::Format,
     },
     Completions {
         shell: clap_complete::Shell,
@@ -744,6 +752,13 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             selection,
             yes,
             restart_docker,
+            json: true,
+        }) => apply_json(g, selection, *yes, *restart_docker),
+        Some(Command::Apply {
+            selection,
+            yes,
+            restart_docker,
+            json: false,
         }) => {
             // The node may change while the user reads the plan (another
             // apply finishing): apply refuses a stale plan, and the plan is
@@ -861,6 +876,12 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             }
             Ok(if report.ok() { 0 } else { 1 })
         }
+        Some(Command::Export { selection, format }) => {
+            let sel = selection.to_selection(&g.root())?;
+            let catalog = Catalog::load(Catalog::user_file().as_deref())?;
+            say_inline!("{}", crate::export::export(*format, &catalog, &sel)?);
+            Ok(0)
+        }
         Some(Command::Completions { shell }) => {
             let mut cmd = command();
             clap_complete::generate(*shell, &mut cmd, "ctrwiz", &mut std::io::stdout());
@@ -926,6 +947,42 @@ pub fn make_plan(g: &Global, selection: &SelectionArgs) -> Result<(NodeState, Pl
     let node = node::detect(&g.locations());
     let plan = plan::make(&node, &catalog, &sel)?;
     Ok((node, plan))
+}
+
+/// `apply --json`: one JSON object on stdout whatever happens (see
+/// `apply::outcome`); the error also goes to stderr, exit code as usual.
+fn apply_json(g: &Global, selection: &SelectionArgs, yes: bool, docker: bool) -> Result<i32> {
+    let fail = |e: Error| {
+        say!("{}", apply::outcome::before_plan(&e));
+        eprintln!("ctrwiz: {e}");
+        Ok(e.exit_code())
+    };
+    if !yes {
+        return fail(Error::Usage(t!("fleet.apply_json_needs_yes").into()));
+    }
+    let (node, plan) = match make_plan(g, selection) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let plan = apply::with_pending_restart(plan, &g.state_dir());
+    let opts = ApplyOptions {
+        docker_restart: docker.then(|| docker_restart_command(&node)),
+        ..g.apply_options(&node)
+    };
+    let mut steps = Vec::new();
+    let result = apply::run(&plan, &opts, &mut |s| steps.push(s));
+    say!(
+        "{}",
+        serde_json::to_string_pretty(&apply::outcome::build(&plan, &steps, &result))
+            .expect("outcomes serialise")
+    );
+    match result {
+        Ok(_) => Ok(0),
+        Err(e) => {
+            eprintln!("ctrwiz: {e}");
+            Ok(e.exit_code())
+        }
+    }
 }
 
 fn execute(plan: &Plan, opts: &ApplyOptions) -> Result<i32> {

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod doctor;
 pub mod endpoint;
 pub mod error;
+pub mod export;
 pub mod extras;
 pub mod i18n;
 pub mod node;

@@ -14,6 +14,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod codes;
+pub use codes::{coded, joined, ChangeNote, Note, Reason};
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Purpose {
@@ -51,7 +54,7 @@ pub struct FileChange {
     pub before: Option<Vec<u8>>,
     pub after: Option<Vec<u8>>,
     /// Why this file is worth a look (e.g. it did not parse).
-    pub note: Option<String>,
+    pub note: Option<ChangeNote>,
     /// Forced permissions (0600 for secrets); `None` keeps the file's own,
     /// or 0644 for a new file.
     pub mode: Option<u32>,
@@ -166,19 +169,28 @@ pub fn redact(text: &str) -> String {
     out
 }
 
-/// Why containerd must restart: each config.toml edit, in words.
+/// Why containerd must restart: each config.toml edit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Restart {
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     /// A systemd unit drop-in changed: `systemctl daemon-reload` first.
     pub daemon_reload: bool,
 }
 
 impl Restart {
+    /// `{reason, reasons: [{code, message, …}], daemon_reload}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "reason": self.reason(),
+            "reasons": self.reasons.iter().map(coded).collect::<Vec<_>>(),
+            "daemon_reload": self.daemon_reload,
+        })
+    }
+
     pub fn reason(&self) -> String {
         crate::t!(
             "plan.restart.reason",
-            reasons = self.reasons.join(crate::t!("plan.restart.separator"))
+            reasons = joined(&self.reasons, crate::t!("plan.restart.separator"))
         )
     }
 }
@@ -189,7 +201,7 @@ pub struct Plan {
     pub changes: Vec<FileChange>,
     pub restart: Option<Restart>,
     /// Warnings and facts the user should read before applying.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     pub hosts_dir: PathBuf,
     pub config: PathBuf,
 }
@@ -227,23 +239,24 @@ impl Plan {
                     "old": c.before.as_ref().map(|_| c.shown(c.before.as_deref())),
                     "new": c.after.as_ref().map(|_| c.shown(c.after.as_deref())),
                     "diff": c.diff(),
-                    "note": c.note,
+                    "note": c.note.as_ref().map(coded),
                 })
             })
             .collect();
         serde_json::json!({
             "config": self.config,
             "hosts_dir": self.hosts_dir,
+            "changed": !self.is_noop(),
             "changes": changes,
-            "restart": self.restart.as_ref().map(|r| serde_json::json!({"reason": r.reason(), "reasons": r.reasons})),
-            "notes": self.notes,
+            "restart": self.restart.as_ref().map(Restart::to_json),
+            "notes": self.notes.iter().map(coded).collect::<Vec<_>>(),
         })
     }
 }
 
 /// The registry edits every file holding the CRI table gets: extras, no
 /// legacy mirrors/TLS, one config_path.
-fn edit_config(cfg: &mut ContainerdConfig, selection: &Selection, hosts_dir: &str) -> Vec<String> {
+fn edit_config(cfg: &mut ContainerdConfig, selection: &Selection, hosts_dir: &str) -> Vec<Reason> {
     let mut edits = Vec::new();
     if let Some(image) = &selection.extras.sandbox_image {
         edits.extend(cfg.set_sandbox_image(image).map(|e| e.0));
@@ -293,10 +306,9 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     refuse_unreadable_version(node, &cfg_state.path, &base, &cfg)?;
     let mut edits = Vec::new();
     if before_cfg.is_none() {
-        edits.push(crate::t!(
-            "plan.edit.created",
-            path = cfg_state.path.display()
-        ));
+        edits.push(Reason::ConfigCreated {
+            path: cfg_state.path.clone(),
+        });
     }
     edits.extend(cfg.ensure_versioned().map(|e| e.0));
 
@@ -338,7 +350,9 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             })?
         };
         if chosen.contains(&registry) {
-            notes.push(crate::t!("plan.note.legacy_replaced", registry = registry));
+            notes.push(Note::LegacyReplaced {
+                registry: registry.to_string(),
+            });
             continue;
         }
         if node
@@ -347,11 +361,10 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             .get(&registry.dir_name())
             .is_some_and(Option::is_some)
         {
-            notes.push(crate::t!(
-                "plan.note.legacy_dropped",
-                registry = registry,
-                endpoints = endpoints.join(", ")
-            ));
+            notes.push(Note::LegacyDropped {
+                registry: registry.to_string(),
+                endpoints,
+            });
             continue;
         }
         let eps = endpoints
@@ -379,7 +392,9 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             )));
         }
         if p.skip_verify {
-            notes.push(crate::t!("plan.note.skip_verify", registry = p.host));
+            notes.push(Note::SkipVerify {
+                registry: p.host.to_string(),
+            });
         }
         targets.push(Target::Write(p.hosts_spec()));
     }
@@ -387,20 +402,20 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     let after_cfg = cfg.render();
     let mut import_changes = Vec::new();
     for (path, text, mut imported) in imports {
-        let mut e: Vec<String> = imported
+        let mut e: Vec<Reason> = imported
             .ensure_versioned()
             .map(|e| e.0)
             .into_iter()
             .collect();
         e.extend(edit_config(&mut imported, selection, &hosts_dir_str));
         if !e.is_empty() {
-            edits.push(crate::t!("plan.edit.imported", path = path.display()));
+            edits.push(Reason::ImportEdited { path: path.clone() });
         }
         import_changes.push(FileChange {
             before: Some(text.into_bytes()),
             after: Some(imported.render().into_bytes()),
             purpose: Purpose::Config,
-            note: Some(crate::t!("plan.change.imported").into()),
+            note: Some(ChangeNote::Imported),
             mode: None,
             path,
         });
@@ -430,10 +445,9 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             if p.has_auth() {
                 // The header holds a password.
                 change.mode = Some(0o600);
-                notes.push(crate::t!(
-                    "plan.note.password",
-                    path = change.path.display()
-                ));
+                notes.push(Note::Password {
+                    path: change.path.clone(),
+                });
             }
             for (name, text) in &p.files {
                 let path = hosts_dir.join(p.host.dir_name()).join(name);
@@ -475,9 +489,9 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         if change.kind() != ChangeKind::Unchanged {
             notes.push(
                 if crate::extras::docker_live_restore(before_text.as_deref()) {
-                    crate::t!("plan.note.docker_live_restore").into()
+                    Note::DockerLiveRestore
                 } else {
-                    crate::t!("plan.note.docker_stops").into()
+                    Note::DockerStops
                 },
             );
         }
@@ -499,36 +513,33 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
                     daemon_reload: false,
                 });
                 r.reasons.push(match proxy {
-                    crate::extras::Proxy::Set { url, .. } => {
-                        crate::t!("plan.edit.proxy_set", url = url)
-                    }
-                    crate::extras::Proxy::Remove => crate::t!("plan.edit.proxy_removed").into(),
+                    crate::extras::Proxy::Set { url, .. } => Reason::ProxySet { url: url.clone() },
+                    crate::extras::Proxy::Remove => Reason::ProxyRemoved,
                 });
                 r.daemon_reload = true;
             }
             changes.push(change);
         } else {
-            notes.push(crate::t!("plan.note.no_systemd_proxy").into());
+            notes.push(Note::NoSystemdProxy);
         }
     }
 
     if cfg.cri_disabled() {
-        notes.push(crate::t!("plan.note.cri_disabled").into());
+        notes.push(Note::CriDisabled);
     }
     if !cfg.imports().is_empty() && one_x {
-        notes.push(crate::t!(
-            "plan.note.imports",
-            imports = cfg.imports().join(", ")
-        ));
+        notes.push(Note::Imports {
+            imports: cfg.imports(),
+        });
     }
     if node.tool(crate::node::ToolName::Containerd).is_none() {
-        notes.push(crate::t!("plan.note.not_installed").into());
+        notes.push(Note::NotInstalled);
     }
     let old_default = node
         .containerd_version()
         .is_some_and(|v| !Gate::DefaultHostsDir.holds(v));
     if old_default && targets.iter().any(|t| t.registry().is_default_namespace()) {
-        notes.push(crate::t!("plan.note.default_too_old").into());
+        notes.push(Note::DefaultTooOld);
     }
 
     // A FIFO, a device or an oversized file where a target is: never
@@ -555,7 +566,7 @@ fn hosts_change(
     node: &NodeState,
     hosts_dir: &Path,
     target: &Target,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> FileChange {
     let registry = target.registry();
     let path = hosts_file(hosts_dir, registry);
@@ -568,12 +579,14 @@ fn hosts_change(
         .flatten();
     let mut note = None;
     match (&before, &text) {
-        (Some(_), None) => note = Some(crate::t!("plan.change.not_utf8").into()),
+        (Some(_), None) => note = Some(ChangeNote::NotUtf8),
         (_, Some(text)) => {
             if let Err(e) = hosts::parse(&path, text) {
-                note = Some(crate::t!("plan.change.unparsable", error = e));
+                note = Some(ChangeNote::Unparsable {
+                    error: e.to_string(),
+                });
             } else if !hosts::is_managed(text) {
-                note = Some(crate::t!("plan.change.foreign").into());
+                note = Some(ChangeNote::Foreign);
             }
         }
         (None, None) => {}
@@ -581,11 +594,10 @@ fn hosts_change(
     // containerd looks up host_port_ before host:port; an old host:port
     // directory is shadowed by ours.
     if registry.as_str().contains(':') && node.hosts_dir.files.contains_key(registry.as_str()) {
-        notes.push(crate::t!(
-            "plan.note.shadowed",
-            old = format!("{}/{registry}", hosts_dir.display()),
-            new = registry.dir_name()
-        ));
+        notes.push(Note::Shadowed {
+            old: format!("{}/{registry}", hosts_dir.display()),
+            new: registry.dir_name(),
+        });
     }
     let after = match target {
         Target::Write(spec) => Some(spec.render().into_bytes()),
@@ -617,7 +629,7 @@ fn legacy_endpoint(url: &str) -> std::result::Result<Endpoint, crate::endpoint::
 fn apply_legacy_tls(
     targets: &mut Vec<Target>,
     tls: BTreeMap<String, LegacyTls>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> Result<()> {
     for (host, t) in tls {
         let mut placed = false;
@@ -649,10 +661,12 @@ fn apply_legacy_tls(
     Ok(())
 }
 
-fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<String>) -> bool {
+fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<Note>) -> bool {
     if h.endpoint.scheme == Scheme::Http {
         // TLS options on http:// make containerd try HTTPS first (facts §1.4).
-        notes.push(crate::t!("plan.note.tls_on_http", url = h.endpoint.url()));
+        notes.push(Note::TlsOnHttp {
+            url: h.endpoint.url(),
+        });
         return true;
     }
     h.skip_verify |= t.insecure_skip_verify;

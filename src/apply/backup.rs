@@ -410,7 +410,9 @@ impl BackupSet {
             daemon_reload: changes
                 .iter()
                 .any(|c| c.purpose == Purpose::ProxyDropIn && c.before != c.after),
-            reasons: vec![crate::t!("apply.backup.restored", id = self.manifest.id)],
+            reasons: vec![crate::plan::Reason::BackupRestored {
+                id: self.manifest.id.clone(),
+            }],
         });
         Ok(Plan {
             changes,

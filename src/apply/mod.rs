@@ -6,6 +6,7 @@ pub mod backup;
 pub mod files;
 pub mod health;
 pub mod lock;
+pub mod outcome;
 
 use crate::error::{Error, Result};
 use crate::plan::{ChangeKind, Plan, Purpose};
@@ -58,20 +59,50 @@ pub struct ApplyOptions {
     pub docker_restart: Option<String>,
 }
 
-/// One line of progress.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One line of progress. `apply --json` lists them as `{code, message,
+/// …}`; fields that hold a sentence are in the message only.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 pub enum Step {
-    BackedUp { dir: PathBuf, files: usize },
-    Wrote { path: PathBuf, kind: ChangeKind },
-    Restarting { command: String },
-    RestartSkipped { why: String },
-    Healthy { detail: String },
-    Unhealthy { why: String },
-    RolledBack { files: usize },
-    NotRestored { path: PathBuf, why: String },
-    RestartedAfterRollback { healthy: bool },
+    BackedUp {
+        dir: PathBuf,
+        files: usize,
+    },
+    Wrote {
+        path: PathBuf,
+        kind: ChangeKind,
+    },
+    Restarting {
+        command: String,
+    },
+    RestartSkipped {
+        #[serde(skip)]
+        why: String,
+    },
+    Healthy {
+        #[serde(skip)]
+        detail: String,
+    },
+    Unhealthy {
+        #[serde(skip)]
+        why: String,
+    },
+    RolledBack {
+        files: usize,
+    },
+    NotRestored {
+        path: PathBuf,
+        #[serde(skip)]
+        why: String,
+    },
+    RestartedAfterRollback {
+        healthy: bool,
+    },
     DockerRestarted,
-    DockerNotRestarted { why: String },
+    DockerNotRestarted {
+        #[serde(skip)]
+        why: String,
+    },
 }
 
 impl fmt::Display for Step {
@@ -194,7 +225,7 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
     // earlier apply changed it and died before restarting.
     let restart = plan.restart.clone().or_else(|| {
         pending.as_ref().map(|id| crate::plan::Restart {
-            reasons: vec![crate::t!("apply.pending_reason", id = id)],
+            reasons: vec![crate::plan::Reason::PendingRestart { id: id.clone() }],
             daemon_reload: true,
         })
     });
@@ -238,7 +269,7 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
             progress(Step::RestartSkipped { why: why.into() });
             report.message = crate::t!(
                 "apply.config_changed_no_restart",
-                reasons = restart.reasons.join("; "),
+                reasons = crate::plan::joined(&restart.reasons, "; "),
                 why = why
             );
             return Ok(report);
@@ -261,7 +292,7 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
             report.restarted = true;
             report.message = crate::t!(
                 "apply.restarted_healthy",
-                reasons = restart.reasons.join("; ")
+                reasons = crate::plan::joined(&restart.reasons, "; ")
             );
             Ok(report)
         }
@@ -292,7 +323,7 @@ pub fn with_pending_restart(mut plan: Plan, state_dir: &std::path::Path) -> Plan
     if plan.restart.is_none() {
         if let Some(id) = marker(state_dir, PENDING) {
             plan.restart = Some(crate::plan::Restart {
-                reasons: vec![crate::t!("apply.pending_reason", id = id)],
+                reasons: vec![crate::plan::Reason::PendingRestart { id }],
                 daemon_reload: true,
             });
         }

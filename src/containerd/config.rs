@@ -89,9 +89,10 @@ pub struct LegacyTls {
     pub insecure_skip_verify: bool,
 }
 
-/// One human-readable edit, used for the restart reason and the review.
+/// One edit, used for the restart reason and the review (rendered in the
+/// reader's language when shown).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ConfigEdit(pub String);
+pub struct ConfigEdit(pub crate::plan::Reason);
 
 impl ContainerdConfig {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
@@ -401,7 +402,7 @@ impl ContainerdConfig {
             }
         }
         self.doc.insert("version", toml_edit::value(2));
-        Some(ConfigEdit(crate::t!("plan.config.version_added").into()))
+        Some(ConfigEdit(crate::plan::Reason::VersionAdded))
     }
 
     /// Sets the one hosts directory, never a colon list (facts §7.4).
@@ -415,9 +416,11 @@ impl ContainerdConfig {
         let indent = header_indent(&self.doc, &path);
         let registry = ensure_table(&mut self.doc, &path);
         set_string_keep_decor(registry, "config_path", dir, indent);
-        Some(ConfigEdit(match old.as_deref() {
-            None | Some("") => crate::t!("plan.config.config_path_set", dir = dir),
-            Some(o) => crate::t!("plan.config.config_path_changed", old = o, dir = dir),
+        let dir = dir.to_string();
+        Some(ConfigEdit(match old {
+            None => crate::plan::Reason::ConfigPathSet { dir },
+            Some(o) if o.is_empty() => crate::plan::Reason::ConfigPathSet { dir },
+            Some(old) => crate::plan::Reason::ConfigPathChanged { old, dir },
         }))
     }
 
@@ -436,10 +439,9 @@ impl ContainerdConfig {
         {
             mirrors.clear();
         }
-        Some(ConfigEdit(crate::t!(
-            "plan.config.legacy_mirrors_removed",
-            registries = names.join(", ")
-        )))
+        Some(ConfigEdit(crate::plan::Reason::LegacyMirrorsRemoved {
+            registries: names,
+        }))
     }
 
     /// Removes `registry.configs."host".tls` (version 1/2 files), keeping
@@ -464,10 +466,7 @@ impl ContainerdConfig {
                 }
             }
         }
-        Some(ConfigEdit(crate::t!(
-            "plan.config.legacy_tls_removed",
-            hosts = hosts.join(", ")
-        )))
+        Some(ConfigEdit(crate::plan::Reason::LegacyTlsRemoved { hosts }))
     }
 
     /// Table path and key of the pause image for this file's version:
@@ -518,13 +517,10 @@ impl ContainerdConfig {
         let (path, key) = self.sandbox_location();
         let indent = header_indent(&self.doc, &path);
         set_string_keep_decor(ensure_table(&mut self.doc, &path), key, image, indent);
-        Some(ConfigEdit(crate::t!(
-            "plan.config.pause_image",
-            image = image,
-            old = old
-                .as_deref()
-                .unwrap_or(crate::t!("plan.config.default_value"))
-        )))
+        Some(ConfigEdit(crate::plan::Reason::PauseImage {
+            image: image.to_string(),
+            old,
+        }))
     }
 
     pub fn systemd_cgroup(&self) -> Option<bool> {
@@ -556,18 +552,14 @@ impl ContainerdConfig {
             .get("runtime_type")
             .and_then(Item::as_str)
             .is_some_and(|t| !t.is_empty());
-        if !typed {
+        let runtime_type = (!typed).then(|| {
             set_string_keep_decor(table, "runtime_type", RUNC_RUNTIME_TYPE, runc_indent);
-            return Some(ConfigEdit(crate::t!(
-                "plan.config.systemd_cgroup_typed",
-                value = on,
-                runtime_type = RUNC_RUNTIME_TYPE
-            )));
-        }
-        Some(ConfigEdit(crate::t!(
-            "plan.config.systemd_cgroup",
-            value = on
-        )))
+            RUNC_RUNTIME_TYPE.to_string()
+        });
+        Some(ConfigEdit(crate::plan::Reason::SystemdCgroup {
+            value: on,
+            runtime_type,
+        }))
     }
 
     pub fn render(&self) -> String {
@@ -814,7 +806,10 @@ version = 2
         let mut c = parse(V2_DEFAULT_EXCERPT);
         assert_eq!(c.config_path().as_deref(), Some(""));
         let edit = c.set_config_path("/etc/containerd/certs.d").unwrap();
-        assert_eq!(edit.0, "config_path is set to /etc/containerd/certs.d");
+        assert_eq!(
+            edit.0.to_string(),
+            "config_path is set to /etc/containerd/certs.d"
+        );
         let out = c.render();
         let want = V2_DEFAULT_EXCERPT.replace(
             "config_path = \"\"   # set by ctrwiz later",

@@ -28,7 +28,7 @@ pub enum Capability {
 }
 
 impl Capability {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Capability::Pull => "pull",
             Capability::Resolve => "resolve",

@@ -1,7 +1,9 @@
 //! One integration-test binary: CLI tests on `--root` temp nodes, probe
 //! tests against local servers, reliability tests, and the end-to-end
 //! tests that share one real containerd + registry harness (`live`).
+mod ansible;
 mod cli;
+mod fleet;
 mod hostile;
 mod live;
 mod live_tests;

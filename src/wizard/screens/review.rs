@@ -133,7 +133,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if notes_h > 0 {
         frame.render_widget(
             wrapped(
-                t!("wizard.review.note", notes = plan.notes.join(" · ")),
+                t!(
+                    "wizard.review.note",
+                    notes = crate::plan::joined(&plan.notes, " · ")
+                ),
                 notes.width,
             )
             .style(theme.warn()),

@@ -706,6 +706,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 apply,
                 profile_path,
                 probe: !g.no_probe,
+                demo: g.demo,
             };
             crate::wizard::run(ctx)
                 .map_err(|e| Error::Other(t!("cli.wizard_failed", error = e)))?;

@@ -3,7 +3,7 @@
 
 use super::app::{App, ApplyState, Msg, Overlay, Signal, Step};
 use super::tests::demo_node;
-use super::{run_with, Events, Exit, Host};
+use super::{run_with, Events, Exit, Host, Saved};
 use crate::apply::Report;
 use crate::catalog::Catalog;
 use crate::extras::PrivateRegistry;
@@ -33,6 +33,8 @@ struct FakeHost {
     node: NodeState,
     apply: Result<Report, String>,
     calls: RefCell<Vec<Call>>,
+    /// A profile is already saved where `s` writes.
+    profile_there: bool,
 }
 
 impl FakeHost {
@@ -41,6 +43,7 @@ impl FakeHost {
             node,
             apply: Ok(Report::default()),
             calls: RefCell::new(vec![]),
+            profile_there: false,
         }
     }
 
@@ -70,9 +73,13 @@ impl Host for FakeHost {
         self.record(Call::Verify);
     }
 
-    fn save_profile(&self, text: &str) -> Result<String, String> {
+    fn save_profile(&self, text: &str, overwrite: bool) -> Result<Saved, String> {
+        let path = "/tmp/profile.toml".to_string();
+        if self.profile_there && !overwrite {
+            return Ok(Saved::Exists(path));
+        }
         self.record(Call::Save(text.to_string()));
-        Ok("/tmp/profile.toml".into())
+        Ok(Saved::Wrote(path))
     }
 
     fn load_private_files(&self, r: PrivateRegistry) -> Result<Box<PrivateRegistry>, String> {

@@ -926,6 +926,7 @@ fn done_offers_verify_on_the_live_node_only() {
         fetched_from: vec![],
         mirrors: vec!["docker.m.daocloud.io".into()],
         served_by_mirror: true,
+        refused_by: vec![],
         cri: None,
         message: "docker.io/library/busybox:latest was served by the mirror docker.m.daocloud.io"
             .into(),

@@ -44,6 +44,16 @@ impl Tmux {
             .unwrap()
     }
 
+    /// The pane with wrapped lines joined (what was printed, whole).
+    fn joined(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "w"])
+                .stdout,
+        )
+        .into_owned()
+    }
+
     fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "w"]).stdout).into_owned()
     }
@@ -185,6 +195,27 @@ fn enter_through_the_defaults_and_y_configures_the_node() {
         "canonical mode restored: {s}"
     );
     assert!(!t.alternate_screen_on(), "main screen back");
+    // What the user must keep outlives the alternate screen: the files,
+    // the backup, the undo command and the check commands, uncut.
+    let out = t.joined();
+    let backups = root.join("var/lib/ctrwiz/backups");
+    let backup = fs::read_dir(&backups)
+        .map(|d| d.flatten().next().unwrap().file_name())
+        .unwrap_or_else(|e| panic!("{}: {e}\n{out}", backups.display()));
+    for want in [
+        "ctrwiz: ✓ Done.".to_string(),
+        "wrote /etc/containerd/certs.d/docker.io/hosts.toml".into(),
+        format!(
+            "backup /var/lib/ctrwiz/backups/{}",
+            backup.to_string_lossy()
+        ),
+        format!("undo: ctrwiz --root {} rollback", root.display()),
+        "ctr images pull --hosts-dir /etc/containerd/certs.d docker.io/library/busybox:latest"
+            .into(),
+    ] {
+        assert!(out.contains(&want), "{want:?} not printed on exit:\n{out}");
+    }
+    assert!(!out.contains('…'), "nothing cut:\n{out}");
 }
 
 #[test]

@@ -383,7 +383,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             form.error = Some(e);
             app.editor = Some(Editor::Private(form));
         }
-        Msg::Verified(report) => app.done.verify = VerifyState::Done(*report),
+        Msg::Verified(report) => app.done.verify = VerifyState::Done(report),
         Msg::ProfileExists(path) => {
             app.overwrite_asked = true;
             app.notice = Some(crate::t!("guide.notice.profile_exists", path = path));

@@ -46,7 +46,7 @@ impl PlanState {
 pub enum VerifyState {
     NotRun,
     Running,
-    Done(crate::verify::Report),
+    Done(Box<crate::verify::Report>),
 }
 
 /// What covers the step, taking the next key.

@@ -311,3 +311,44 @@ fn ctrl_z_and_sigtstp_suspend_sigcont_resumes_and_the_step_is_redrawn() {
     let title = crate::t!("wizard.registries.chooser_title", registry = "docker.io");
     assert!(screen.contains(title.trim()), "{screen}");
 }
+
+/// `s` never overwrites a saved profile silently: the first press says
+/// where it is and asks, the second writes; the path is shown.
+#[test]
+fn saving_over_an_existing_profile_asks_first_and_shows_the_path() {
+    let (_dir, node) = demo_node();
+    let mut host = FakeHost::new(node);
+    host.profile_there = true;
+    let mut keys = script(&[KeyCode::Enter; 4]);
+    keys.extend(script(&[KeyCode::Char('y'), KeyCode::Char('s')]));
+    let (app, screen, _) = drive(&host, keys);
+    assert_eq!(app.step, Step::Done);
+    assert!(app.overwrite_asked);
+    assert!(
+        screen.contains("/tmp/profile.toml exists"),
+        "asks first:\n{screen}"
+    );
+    assert!(!host
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| matches!(c, Call::Save(_))));
+    let mut keys = script(&[KeyCode::Enter; 4]);
+    keys.extend(script(&[
+        KeyCode::Char('y'),
+        KeyCode::Char('s'),
+        KeyCode::Char('s'),
+    ]));
+    let host = FakeHost {
+        profile_there: true,
+        ..FakeHost::new(demo_node().1)
+    };
+    let (app, screen, _) = drive(&host, keys);
+    assert!(host
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| matches!(c, Call::Save(_))));
+    assert_eq!(app.done.saved, Some(Ok("/tmp/profile.toml".into())));
+    assert!(screen.contains("/tmp/profile.toml"), "{screen}");
+}

@@ -629,14 +629,25 @@ fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
 /// Every step, in the states a user meets, as rendered buffers, in `lang`
 /// (the whole journey runs in it: the node's findings too).
 fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> {
+    fixture_screens_at(lang, color, super::app::MIN_SIZE)
+}
+
+/// The same journey on a terminal of `size`.
+fn fixture_screens_at(
+    lang: Lang,
+    color: bool,
+    size: (u16, u16),
+) -> Vec<(&'static str, ratatui::buffer::Buffer)> {
     let _lang = crate::i18n::scoped(lang);
     let mut shots = Vec::new();
     let mut fresh = app();
     fresh.color = color;
+    fresh.size = size;
     shots.push(("1_node_detecting", render(&fresh)));
 
     let (_d, mut a) = detected();
     a.color = color;
+    a.size = size;
     let mut shot = |name: &'static str, a: &App| shots.push((name, render(a)));
     shot("1_node_detected", &a);
     key(&mut a, Char('t'));
@@ -1371,4 +1382,47 @@ fn troubleshoot_scrolls_with_the_usual_keys_and_says_there_is_more() {
             .next()
             .unwrap()
     ));
+}
+
+/// Nothing the user must read is cut: at 80×24 and 100×30, in English and
+/// Chinese, no screen of the journey shows a "…" where text was cut at
+/// the edge of the screen or of a box (text wraps or scrolls instead).
+/// A "…" that is part of the text ("measuring…") stands before a space.
+#[test]
+fn no_screen_cuts_text_at_an_edge() {
+    let mut cut = vec![];
+    for size in [(80, 24), (100, 30)] {
+        for lang in Lang::ALL {
+            for (name, buf) in fixture_screens_at(lang, false, size) {
+                if name == "too_small" {
+                    continue;
+                }
+                let w = buf.area.width;
+                for y in 0..buf.area.height {
+                    for x in 0..w {
+                        if buf[(x, y)].symbol() != "…" {
+                            continue;
+                        }
+                        let next = if x + 1 < w {
+                            buf[(x + 1, y)].symbol()
+                        } else {
+                            ""
+                        };
+                        if next.is_empty() || next == "│" || next == "┐" || next == "┘" {
+                            let row: String =
+                                (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+                            cut.push(format!(
+                                "{}×{} {} {name}: {}",
+                                size.0,
+                                size.1,
+                                lang.code(),
+                                row.trim_end()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(cut.is_empty(), "text cut at an edge:\n{}", cut.join("\n"));
 }

@@ -15,9 +15,6 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines = vec![Line::styled(t!("wizard.done.title"), theme.good())];
-    if app.demo {
-        lines.push(Line::styled(t!("guide.demo.done"), theme.warn()));
-    }
     let (report, checks) = report_and_checks(app);
     lines.extend(report.into_iter().map(Line::raw));
     lines.push(Line::raw(""));
@@ -67,9 +64,6 @@ pub fn summary(app: &App) -> Option<String> {
     app.apply.report.as_ref()?;
     let (report, checks) = report_and_checks(app);
     let mut out = vec![format!("ctrwiz: {}", t!("wizard.done.title"))];
-    if app.demo {
-        out.push(t!("guide.demo.done").to_string());
-    }
     out.extend(report);
     out.push(t!("wizard.done.check").to_string());
     out.extend(checks);
@@ -96,7 +90,13 @@ fn shown_path(app: &App, p: &std::path::Path) -> String {
 fn report_and_checks(app: &App) -> (Vec<String>, Vec<String>) {
     let mut report = vec![];
     if let Some(r) = &app.apply.report {
-        report.push(r.message.clone());
+        // The demo's --root is ctrwiz's own, not the user's: say what
+        // happened in the demo's words.
+        report.push(if app.demo {
+            t!("guide.demo.done").to_string()
+        } else {
+            r.message.clone()
+        });
         for p in &r.written {
             report.push(t!("wizard.done.wrote", path = p.display()));
         }

@@ -103,11 +103,8 @@ pub fn parse_ctr_refusals(log: &str) -> Vec<String> {
             .map(str::to_string)
     };
     let mut out: Vec<String> = Vec::new();
-    // i18n: ctr's log message
-    for l in log
-        .lines()
-        .filter(|l| l.contains("fetch response received"))
-    {
+    let received = "fetch response received"; // i18n: ctr's log message
+    for l in log.lines().filter(|l| l.contains(received)) {
         let (Some(host), Some(status)) = (field(l, "host"), field(l, "response.status")) else {
             continue;
         };

@@ -226,18 +226,37 @@ impl Catalog {
         Ok(())
     }
 
+    /// A preset by id; ids are matched without regard to case (`DaoCloud`
+    /// is `daocloud`). An unknown one gets the nearest id, or the hint
+    /// that a mirror URL needs its scheme.
     pub fn preset(&self, id: &str) -> Result<&Preset> {
+        let id = id.trim();
         self.presets
             .iter()
             .find(|p| p.id == id)
-            .ok_or_else(|| Error::UnknownPreset {
-                name: id.to_string(),
-                known: self
+            .or_else(|| self.presets.iter().find(|p| p.id.eq_ignore_ascii_case(id)))
+            .ok_or_else(|| {
+                let known = self
                     .presets
                     .iter()
                     .map(|p| p.id.as_str())
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join(", ");
+                let lower = id.to_ascii_lowercase();
+                let near = self
+                    .presets
+                    .iter()
+                    .map(|p| (edit_distance(&lower, &p.id), p.id.as_str()))
+                    .min()
+                    .filter(|(d, p)| *d <= 2.max(p.len() / 3));
+                let hint = match near {
+                    Some((_, p)) => crate::t!("errors.preset_hint.did_you_mean", id = p),
+                    None => crate::t!("errors.preset_hint.url", url = format!("https://{id}")),
+                };
+                Error::UnknownPreset {
+                    name: id.to_string(),
+                    known: format!("{known}{hint}"),
+                }
             })
     }
 
@@ -259,6 +278,23 @@ impl Catalog {
     }
 }
 
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
 #[cfg(test)]
 mod tests {
     #[test]
@@ -279,6 +315,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn preset_names_ignore_case_and_typos_get_the_nearest_or_a_url_hint() {
+        let c = Catalog::builtin();
+        assert_eq!(c.preset("DaoCloud").unwrap().id, "daocloud");
+        let e = c.preset("daocloub").unwrap_err().to_string();
+        assert!(e.contains("Did you mean daocloud?"), "{e}");
+        let e = c.preset("notaurl").unwrap_err().to_string();
+        assert!(e.contains("needs its scheme: https://notaurl"), "{e}");
+    }
 
     #[test]
     fn builtin_covers_the_seeds_registries() {

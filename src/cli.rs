@@ -113,7 +113,7 @@ pub enum Command {
     Probe {
         registries: Vec<String>,
         #[command(flatten)]
-        selection: SelectionArgs,
+        selection: ProbeSelection,
         #[arg(long, value_name = "MS", default_value_t = 3000)]
         timeout: u64,
         #[arg(long)]
@@ -147,6 +147,30 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+}
+
+/// What `probe` measures besides the catalog: only the mirror choices
+/// (the node-setup and private-registry flags mean nothing to it).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ProbeSelection {
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    #[arg(long = "mirror", value_name = "REGISTRY=SPEC")]
+    pub mirrors: Vec<String>,
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+}
+
+impl ProbeSelection {
+    fn to_selection_or_empty(&self, root: &Root) -> Result<Selection> {
+        SelectionArgs {
+            preset: self.preset.clone(),
+            mirrors: self.mirrors.clone(),
+            profile: self.profile.clone(),
+            ..SelectionArgs::default()
+        }
+        .to_selection_or_empty(root)
+    }
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -471,6 +495,8 @@ fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
                 Some("private_registry") => t!("cli.help.heading.private_registry"),
                 Some(other) => other.to_string().leak(),
                 None if a.is_positional() => t!("cli.help.heading.arguments"),
+                // Every subcommand's own options first, the shared ones apart.
+                None if a.is_global_set() => t!("guide.cli.global_heading"),
                 None => t!("cli.help.heading.options"),
             };
             let a = a.help_heading(heading);
@@ -714,6 +740,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 apply,
                 profile_path,
                 probe: !g.no_probe,
+                demo: g.demo,
             };
             crate::wizard::run(ctx)
                 .map_err(|e| Error::Other(t!("cli.wizard_failed", error = e)))?;
@@ -802,6 +829,10 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             let sel = selection.to_selection_or_empty(&g.root())?;
             let cands = crate::probe::candidates(&catalog, &regs, Some(&sel))?;
+            if g.no_probe {
+                crate::probe::print_unmeasured(&cands);
+                return Ok(0);
+            }
             let opts = crate::probe::ProbeOptions::new(Duration::from_millis(*timeout));
             let results = crate::probe::run(cands, opts);
             if *json {
@@ -812,7 +843,7 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             } else {
                 print_probe(&results);
             }
-            Ok(0)
+            Ok(crate::probe::exit_code(&results))
         }
         Some(Command::Doctor { json }) => {
             let node = node::detect(&g.locations());
@@ -1093,15 +1124,21 @@ fn print_checks(checks: &[doctor::Check]) {
         doctor::Status::Fail => (w, f + 1),
         doctor::Status::Ok => (w, f),
     });
-    say!(
-        "{}",
+    let summary = if warn == 1 {
+        t!(
+            "guide.cli.summary_one_warning",
+            count = checks.len(),
+            fail = fail
+        )
+    } else {
         t!(
             "cli.doctor.summary",
             count = checks.len(),
             fail = fail,
             warn = warn
         )
-    );
+    };
+    say!("{summary}");
 }
 
 fn kind_label(k: ChangeKind) -> &'static str {

@@ -439,6 +439,12 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
                 let msg = crate::t!("doctor.hosts.scheme", host = format!("{:?}", h.url));
                 push(Check::new(id("scheme"), Status::Warn, msg));
             }
+            // The README's first pitfall, as a mirror: docker.io's /v2/ is
+            // an HTML redirect, not a registry (containerd-facts.md §1.3).
+            if crate::endpoint::Endpoint::parse(&h.url).is_ok_and(|e| e.host() == "docker.io") {
+                let msg = crate::t!("doctor.hosts.docker_io_host", url = h.url);
+                push(Check::new(id("docker_io_host"), Status::Fail, msg));
+            }
             if h.url.starts_with("http://") && (h.skip_verify || h.has_ca) {
                 // 1.7+ sends a TLS ClientHello first; 1.6.20 speaks plain
                 // HTTP first (both seen here on loopback listeners).
@@ -624,7 +630,7 @@ mod tests {
 
     #[test]
     fn the_guides_mistakes_in_hosts_toml() {
-        let bad = "server = \"https://docker.io\"\n[host.\"docker.unsee.tech\"]\n  capabilities = [\"pull\", \"mirror\"]\n[host.\"http://10.0.0.5:5000\"]\n  skip_verify = true\n[host.\"https://quay.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n";
+        let bad = "server = \"https://docker.io\"\n[host.\"https://docker.io\"]\n[host.\"docker.unsee.tech\"]\n  capabilities = [\"pull\", \"mirror\"]\n[host.\"http://10.0.0.5:5000\"]\n  skip_verify = true\n[host.\"https://quay.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n";
         let files = [
             (CFG, V2_WITH_PATH),
             ("/etc/containerd/certs.d/docker.io/hosts.toml", bad),
@@ -632,6 +638,7 @@ mod tests {
         let checks = run_on(&files, &[C16]);
         for (id, want) in [
             ("hosts.docker.io.server", Status::Fail),
+            ("hosts.docker.io.docker_io_host", Status::Fail),
             ("hosts.docker.io.scheme", Status::Warn),
             ("hosts.docker.io.capability", Status::Fail),
             ("hosts.docker.io.http_tls", Status::Warn),

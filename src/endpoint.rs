@@ -82,9 +82,7 @@ impl Endpoint {
         if authority.is_empty() {
             return Err(err(crate::t!("errors.endpoint.no_host")));
         }
-        if !valid_authority(authority) {
-            return Err(err(crate::t!("errors.endpoint.host")));
-        }
+        check_authority(authority).map_err(err)?;
         let path = normalise_path(path);
         if path.split('/').any(|seg| seg == "..") {
             return Err(err(crate::t!("errors.endpoint.dotdot")));
@@ -101,20 +99,41 @@ impl Endpoint {
         })
     }
 
+    /// A mirror URL a user gives (`--mirror`, a profile, the wizard's
+    /// field): what `parse` reads, and not the mistakes ctrwiz itself
+    /// warns about. Files already on the node are read with `parse`.
+    pub fn parse_mirror(input: &str) -> Result<Self, EndpointError> {
+        let err = |reason| EndpointError {
+            input: input.to_string(),
+            reason,
+        };
+        let s = input.trim();
+        if s.eq_ignore_ascii_case("none") {
+            return Err(err(crate::t!("errors.endpoint.none_in_list")));
+        }
+        let e = Endpoint::parse(s)?;
+        // A bare word is a typo or a preset name, not a host: a mirror is
+        // a URL (`notaurl` would otherwise become https://notaurl).
+        let bare = !s.contains("://")
+            && !e.authority.contains(['.', ':', '['])
+            && e.path.is_empty()
+            && e.authority != "localhost";
+        if bare {
+            return Err(err(crate::t!("errors.endpoint.bare_word")));
+        }
+        // https://docker.io/v2/ is an HTML redirect, not Docker Hub's
+        // registry API (containerd-facts.md §1.3, pitfall 7.7).
+        if e.host() == "docker.io" {
+            return Err(err(crate::t!("errors.endpoint.docker_io")));
+        }
+        Ok(e)
+    }
+
     /// Mirror URLs tried in order (`--mirror R=A,B`, a profile's list, the
     /// wizard's field). `none` is a choice of its own, never a host.
     pub fn parse_list<S: AsRef<str>>(urls: &[S]) -> Result<Vec<Self>, EndpointError> {
         urls.iter()
-            .map(|u| {
-                let u = u.as_ref();
-                if u.trim().eq_ignore_ascii_case("none") {
-                    return Err(EndpointError {
-                        input: u.to_string(),
-                        reason: crate::t!("errors.endpoint.none_in_list"),
-                    });
-                }
-                Endpoint::parse(u)
-            })
+            .map(|u| Endpoint::parse_mirror(u.as_ref()))
             .collect()
     }
 
@@ -158,28 +177,47 @@ fn normalise_path(path: &str) -> String {
 }
 
 pub fn valid_authority(a: &str) -> bool {
+    check_authority(a).is_ok()
+}
+
+/// `host[:port]` (IPv6 in brackets), or why not: the port is named when
+/// it is the part that is wrong.
+pub fn check_authority(a: &str) -> Result<(), &'static str> {
+    let host_err = || crate::t!("errors.endpoint.host");
     if let Some(rest) = a.strip_prefix('[') {
         let Some((ip, tail)) = rest.split_once(']') else {
-            return false;
+            return Err(host_err());
         };
-        return ip.parse::<std::net::Ipv6Addr>().is_ok()
-            && (tail.is_empty() || valid_port(tail.strip_prefix(':')));
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(host_err());
+        }
+        return match tail {
+            "" => Ok(()),
+            t => check_port(t.strip_prefix(':').ok_or_else(host_err)?),
+        };
     }
     let (host, port) = match a.rsplit_once(':') {
         Some((h, p)) => (h, Some(p)),
         None => (a, None),
     };
-    if port.is_some() && !valid_port(port) {
-        return false;
-    }
-    !host.is_empty()
+    let host_ok = !host.is_empty()
         && host
             .split('.')
-            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !host_ok {
+        return Err(host_err());
+    }
+    port.map_or(Ok(()), check_port)
 }
 
-fn valid_port(p: Option<&str>) -> bool {
-    p.is_some_and(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
+fn check_port(p: &str) -> Result<(), &'static str> {
+    if p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) {
+        return Err(crate::t!("errors.endpoint.port_digits"));
+    }
+    match p.parse::<u32>() {
+        Ok(n) if (1..=65535).contains(&n) => Ok(()),
+        _ => Err(crate::t!("errors.endpoint.port_range")),
+    }
 }
 
 #[cfg(test)]
@@ -218,11 +256,41 @@ mod tests {
             ("https://mirror.example/?x=1", "query"),
             ("https://<id>.mirror.aliyuncs.com", "placeholder"),
             ("https://a..b", "host"),
-            ("https://host:99999", "host"),
+            ("https://host:99999", "port out of range"),
+            ("https://host:0", "port out of range"),
+            ("https://host:80a", "port"),
             ("https://host/../x", ".."),
         ] {
             let e = Endpoint::parse(bad).unwrap_err();
             assert!(e.reason.contains(why), "{bad}: {}", e.reason);
         }
+    }
+
+    /// One rule for every front end: `parse_list` is what `--mirror`, a
+    /// profile and the wizard's field all call.
+    #[test]
+    fn user_mirrors_refuse_what_ctrwiz_itself_calls_wrong() {
+        for (bad, why) in [
+            ("https://docker.io", "registry-1.docker.io"),
+            ("docker.io/", "registry-1.docker.io"),
+            ("http://DOCKER.IO:443", "registry-1.docker.io"),
+            ("notaurl", "https://"),
+            ("none", "none"),
+        ] {
+            let e = Endpoint::parse_list(&[bad]).unwrap_err();
+            assert!(e.reason.contains(why), "{bad}: {}", e.reason);
+        }
+        for good in [
+            "https://registry-1.docker.io",
+            "https://notaurl",
+            "mirror.example",
+            "localhost:5000",
+            "10.0.0.5:5000",
+            "https://[::1]:5000",
+        ] {
+            assert!(Endpoint::parse_list(&[good]).is_ok(), "{good}");
+        }
+        // Files on the node are still read as they are.
+        assert!(Endpoint::parse("https://docker.io").is_ok());
     }
 }

@@ -201,6 +201,30 @@ pub fn run(candidates: Vec<Candidate>, opts: ProbeOptions) -> Vec<ProbeResult> {
 
 /// The fastest working mirror of each registry (the registry itself only
 /// when no mirror works), in first-seen registry order.
+/// `probe`'s exit status: 1 when no mirror answered (only upstream did,
+/// or nothing), 0 when one works or only upstream was asked for.
+pub fn exit_code(results: &[ProbeResult]) -> i32 {
+    let mirrors: Vec<_> = results.iter().filter(|r| r.source != "upstream").collect();
+    let works = if mirrors.is_empty() {
+        results.iter().any(|r| r.status.works())
+    } else {
+        mirrors.iter().any(|r| r.status.works())
+    };
+    i32::from(!works)
+}
+
+/// `probe --no-probe`: the candidates that would be measured, unmeasured.
+pub fn print_unmeasured(cands: &[Candidate]) {
+    use std::io::Write as _;
+    // A closed pipe (`| head`) is not an error.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", crate::t!("guide.cli.not_probed"));
+    for c in cands {
+        let (r, u, s) = (c.registry.as_str(), c.endpoint.url(), &c.source);
+        let _ = writeln!(out, "{r:<24} {u:<52} {s}");
+    }
+}
+
 pub fn recommend(results: &[ProbeResult]) -> Vec<(String, Option<&ProbeResult>)> {
     let mut regs: Vec<&str> = Vec::new();
     for r in results {

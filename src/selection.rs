@@ -263,7 +263,7 @@ impl Selection {
             let preset = catalog.preset(id)?;
             for info in &catalog.registries {
                 if preset.covers(&info.name) {
-                    chosen.insert(info.name.clone(), Choice::Preset(id.clone()));
+                    chosen.insert(info.name.clone(), Choice::Preset(preset.id.clone()));
                 }
             }
         }
@@ -298,6 +298,8 @@ fn resolve_one(catalog: &Catalog, registry: &RegistryName, choice: &Choice) -> R
         }
         Choice::Preset(id) => {
             let preset = catalog.preset(id)?;
+            // The catalog's spelling (ids match without regard to case).
+            let id = &preset.id;
             if preset.is_upstream() {
                 return Ok(Target::Write(HostsSpec::upstream(
                     registry.clone(),

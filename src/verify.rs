@@ -32,6 +32,9 @@ pub struct Report {
     /// The hosts.toml's mirrors for this registry (authorities).
     pub mirrors: Vec<String>,
     pub served_by_mirror: bool,
+    /// Hosts that answered with an error, with the status (`host: 404 Not
+    /// Found`), so a failed pull says what the mirror said.
+    pub refused_by: Vec<String>,
     /// The CRI pull (kubelet's path): `Ok(image ref)` or the error;
     /// `None` when the CRI plugin is not loaded.
     pub cri: Option<Result<String, String>>,
@@ -93,6 +96,34 @@ pub fn parse_ctr_debug(log: &str) -> (Option<String>, Vec<String>) {
     (resolved, fetched)
 }
 
+/// Hosts that answered with an error status, from ctr's log: containerd's
+/// resolver logs every response as "fetch response received" with
+/// `response.status` (remotes/docker/resolver.go).
+pub fn parse_ctr_refusals(log: &str) -> Vec<String> {
+    let field = |line: &str, name: &str| {
+        line.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(str::to_string)
+    };
+    let mut out: Vec<String> = Vec::new();
+    let received = "fetch response received"; // i18n: ctr's log message
+    for l in log.lines().filter(|l| l.contains(received)) {
+        let (Some(host), Some(status)) = (field(l, "host"), field(l, "response.status")) else {
+            continue;
+        };
+        // 2xx, and the 401 that asks for a token first, are not refusals.
+        if status.starts_with('2') || status.starts_with("401") {
+            continue;
+        }
+        let entry = format!("{host}: {status}");
+        if !out.contains(&entry) {
+            out.push(entry);
+        }
+    }
+    out
+}
+
 /// Pulls `image` through CRI when its plugin is up (what kubelet does),
 /// then with `ctr --debug --hosts-dir` to see which host answers.
 pub fn run(
@@ -112,6 +143,7 @@ pub fn run(
         fetched_from: vec![],
         mirrors,
         served_by_mirror: false,
+        refused_by: vec![],
         cri: None,
         message: String::new(),
     };
@@ -146,6 +178,7 @@ pub fn run(
         .is_some_and(|h| report.mirrors.contains(h));
     report.resolved_by = resolved;
     report.fetched_from = fetched;
+    report.refused_by = parse_ctr_refusals(&done.stderr);
     let cri_note = match &report.cri {
         Some(Ok(r)) => crate::t!("verify.pull.cri_ok", image = r),
         Some(Err(e)) => crate::t!("verify.pull.cri_failed", error = e),
@@ -182,6 +215,12 @@ pub fn run(
             ],
         )
     };
+    if !report.refused_by.is_empty() && !report.served_by_mirror {
+        let answers = report.refused_by.join(", ");
+        report
+            .message
+            .push_str(&crate::t!("verify.answers.refused", answers = answers));
+    }
     report.message.push_str(&cri_note);
     report
 }
@@ -241,6 +280,15 @@ mod tests {
             normalise("127.0.0.1:5000/x/y"),
             ("127.0.0.1:5000".into(), "127.0.0.1:5000/x/y:latest".into())
         );
+    }
+
+    #[test]
+    fn a_mirror_that_answers_404_is_named_with_its_status() {
+        let log = r#"time="2026-11-22T15:17:18Z" level=debug msg="fetch response received" host="mirror.example" response.status="404 Not Found" url="https://mirror.example/v2/library/busybox/manifests/latest?ns=docker.io"
+time="2026-11-22T15:17:18Z" level=debug msg="fetch response received" host="registry-1.docker.io" response.status="401 Unauthorized"
+time="2026-11-22T15:17:19Z" level=debug msg="fetch response received" host="registry-1.docker.io" response.status="200 OK"
+"#;
+        assert_eq!(parse_ctr_refusals(log), ["mirror.example: 404 Not Found"]);
     }
 
     #[test]

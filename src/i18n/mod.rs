@@ -149,7 +149,8 @@ macro_rules! catalog_files {
     };
 }
 catalog_files!(
-    "common", "cli", "errors", "plan", "apply", "doctor", "verify", "probe", "wizard", "fleet"
+    "common", "cli", "errors", "plan", "apply", "doctor", "verify", "probe", "wizard", "fleet",
+    "guide"
 );
 
 type Catalog = HashMap<String, &'static str>;

@@ -36,6 +36,8 @@ pub enum Msg {
     ProbesDone,
     ApplyDone(Result<Report, String>),
     ProfileSaved(Result<String, String>),
+    /// A profile is already there (its path): `s` again overwrites it.
+    ProfileExists(String),
     /// A private registry with its files read (or why they could not be).
     PrivateReady(Result<Box<crate::extras::PrivateRegistry>, String>),
     /// `ctrwiz verify` from the Done step.
@@ -57,7 +59,11 @@ pub enum Signal {
 #[derive(Debug, PartialEq)]
 pub enum Effect {
     Apply(Box<Plan>),
-    SaveProfile(String),
+    /// Write the profile; over an existing file only when `overwrite`.
+    SaveProfile {
+        text: String,
+        overwrite: bool,
+    },
     /// Pull a small image through the new configuration.
     Verify,
     /// Read the private registry's CA/client files, then add it.
@@ -96,6 +102,19 @@ pub struct App {
     pub done: DoneStep,
     pub editor: Option<Editor>,
     pub overlay: Overlay,
+    /// One line about the last key: why it could not act, or what it did.
+    /// The next key clears it.
+    pub notice: Option<String>,
+    /// How far the step's long text (troubleshoot, Done) is scrolled.
+    pub scroll: (Step, u16),
+    /// `--demo`: a made-up node under a temporary directory.
+    pub demo: bool,
+    /// Where `s` saves the profile; set by the host.
+    pub profile_path: Option<std::path::PathBuf>,
+    /// `s` found a profile there: a second `s` overwrites it.
+    pub overwrite_asked: bool,
+    /// The farthest the current long text can scroll, as last drawn.
+    pub scroll_max: std::cell::Cell<u16>,
     pub size: (u16, u16),
     pub color: bool,
 }
@@ -146,6 +165,12 @@ impl App {
             },
             editor: None,
             overlay: Overlay::None,
+            notice: None,
+            scroll: (Step::Node, 0),
+            demo: false,
+            profile_path: None,
+            overwrite_asked: false,
+            scroll_max: std::cell::Cell::new(0),
             size: MIN_SIZE,
             color,
         }
@@ -189,6 +214,10 @@ impl App {
     pub fn key_context(&self) -> keys::Context {
         keys::Context {
             can_verify: self.done.can_verify,
+            plan_ready: matches!(self.step, Step::Review | Step::Apply)
+                && self.review.plan.ready().is_some_and(|p| !p.is_noop()),
+            applying: self.apply.state == ApplyState::Running,
+            scrollable: matches!(self.step, Step::Node | Step::Done) && self.scroll_max.get() > 0,
             ..self
                 .editor
                 .as_ref()
@@ -197,9 +226,36 @@ impl App {
         }
     }
 
-    /// Unapplied changes exist: quitting asks first.
+    /// Unapplied choices exist: quitting asks first. Past the preset step
+    /// the user has chosen something (the preset, at least); a Review with
+    /// nothing to change has nothing to lose.
     fn has_unapplied(&self) -> bool {
-        !self.apply.applied && self.review.plan.ready().is_some_and(|p| !p.is_noop())
+        if self.apply.applied {
+            return false;
+        }
+        match self.review.plan.ready() {
+            Some(p) if self.step >= Step::Review => !p.is_noop(),
+            _ => self.touched || self.step >= Step::Registries,
+        }
+    }
+
+    /// The scroll of the step's long text (0 on another step).
+    pub fn scroll_of(&self, step: Step) -> u16 {
+        if self.scroll.0 == step {
+            self.scroll.1
+        } else {
+            0
+        }
+    }
+
+    /// Rows of the Extras step: the fixed ones, then each private registry.
+    pub fn extras_rows(&self) -> usize {
+        Extra::ALL.len() + self.selection.extras.private.len()
+    }
+
+    /// A registry added with `a` (not in the catalog).
+    pub fn is_added(&self, r: &RegistryName) -> bool {
+        self.catalog.registry(r).is_none()
     }
 
     fn replan(&mut self) {
@@ -207,11 +263,28 @@ impl App {
             None => PlanState::Waiting,
             Some(n) => match plan::make(n, &self.catalog, &self.selection) {
                 Ok(p) => PlanState::Ready(p),
-                Err(e) => PlanState::Failed(e.to_string()),
+                Err(e) => PlanState::Failed {
+                    why: e.to_string(),
+                    fix: self.step_that_fixes(n),
+                },
             },
         };
         self.review.file_cursor = 0;
         self.review.diff_scroll = 0;
+    }
+
+    /// Which step's choices make the plan fail: without the extras it
+    /// plans, so the extras (a private registry, the proxy); else the
+    /// registries' mirrors.
+    fn step_that_fixes(&self, node: &NodeState) -> Step {
+        let without_extras = Selection {
+            extras: Default::default(),
+            ..self.selection.clone()
+        };
+        match plan::make(node, &self.catalog, &without_extras) {
+            Ok(_) => Step::Extras,
+            Err(_) => Step::Registries,
+        }
     }
 
     pub fn selected_change(&self) -> Option<&plan::FileChange> {
@@ -246,8 +319,9 @@ impl App {
                     registry: r,
                 });
             }
-            Edit::AddPrivate(r) => {
+            Edit::AddPrivate(r, form) => {
                 self.touched = true;
+                self.extras.pending_private = Some(*form);
                 return vec![Effect::AddPrivate(r)];
             }
         }
@@ -292,13 +366,32 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::ApplyDone(Err(e)) => app.apply.state = ApplyState::Failed(e),
         Msg::PrivateReady(Ok(r)) => {
             let r = *r;
-            app.selection.extras.private.retain(|x| x.host != r.host);
-            app.selection.extras.private.push(r);
-            app.extras.private_error = None;
+            let replaces = app.extras.pending_private.take().and_then(|f| f.replaces);
+            let private = &mut app.selection.extras.private;
+            // Edited in place: the row keeps its position.
+            let at = private
+                .iter()
+                .position(|x| Some(&x.host) == replaces.as_ref() || x.host == r.host);
+            private.retain(|x| x.host != r.host && Some(&x.host) != replaces.as_ref());
+            let at = at.unwrap_or(private.len()).min(private.len());
+            private.insert(at, r);
         }
-        Msg::PrivateReady(Err(e)) => app.extras.private_error = Some(e),
-        Msg::Verified(report) => app.done.verify = VerifyState::Done(*report),
-        Msg::ProfileSaved(r) => app.done.saved = Some(r),
+        Msg::PrivateReady(Err(e)) => {
+            // The form comes back as it was, on the field that failed.
+            let mut form = app.extras.pending_private.take().unwrap_or_default();
+            form.field = form.field_of_error(&e);
+            form.error = Some(e);
+            app.editor = Some(Editor::Private(form));
+        }
+        Msg::Verified(report) => app.done.verify = VerifyState::Done(report),
+        Msg::ProfileExists(path) => {
+            app.overwrite_asked = true;
+            app.notice = Some(crate::t!("guide.notice.profile_exists", path = path));
+        }
+        Msg::ProfileSaved(r) => {
+            app.overwrite_asked = false;
+            app.done.saved = Some(r)
+        }
         Msg::Signal(Signal::Terminate(sig)) => return vec![Effect::Terminate(sig)],
         Msg::Signal(Signal::Stop) => return vec![Effect::Suspend],
         Msg::Signal(Signal::Continue) => return vec![Effect::Resume],
@@ -308,6 +401,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    app.notice = None;
     // Raw mode reads Ctrl-Z as a key (no SIGTSTP): suspend as a shell would.
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('z') {
         return vec![Effect::Suspend];
@@ -365,8 +459,23 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         };
     }
     let Some(action) = action else {
+        if app.step == Step::Done && app.apply.applied && key.code == KeyCode::Char('v') {
+            // Offered only on the live node: say why here.
+            app.notice = Some(cannot_verify(app));
+        } else if app.step == Step::Review && key.code == KeyCode::Char('y') {
+            app.notice = Some(match &app.review.plan {
+                PlanState::Failed { fix, .. } => {
+                    crate::t!("guide.notice.no_plan", step = fix.title())
+                }
+                PlanState::Waiting => crate::t!("guide.notice.waiting").to_string(),
+                PlanState::Ready(_) => crate::t!("guide.notice.nothing_to_apply").to_string(),
+            });
+        }
         return vec![];
     };
+    if action != Action::Save {
+        app.overwrite_asked = false;
+    }
     on_action(app, action)
 }
 
@@ -384,13 +493,27 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Next => return next(app),
         Action::Up => move_cursor(app, -1),
         Action::Down => move_cursor(app, 1),
-        Action::PageUp => app.review.diff_scroll = app.review.diff_scroll.saturating_sub(10),
-        Action::PageDown => app.review.diff_scroll = app.review.diff_scroll.saturating_add(10),
+        Action::PageUp if app.step == Step::Review => {
+            app.review.diff_scroll = app.review.diff_scroll.saturating_sub(10)
+        }
+        Action::PageDown if app.step == Step::Review => {
+            app.review.diff_scroll = app.review.diff_scroll.saturating_add(10)
+        }
+        Action::PageUp => scroll(app, -10),
+        Action::PageDown => scroll(app, 10),
+        Action::Remove => remove(app),
         Action::Focus => {
             app.review.focus = match app.review.focus {
                 Focus::Files => Focus::Diff,
                 Focus::Diff => Focus::Files,
             };
+        }
+        Action::Change if app.step == Step::Extras && app.extras.cursor >= Extra::ALL.len() => {
+            // A private registry's row: its form, filled in, to edit.
+            let i = app.extras.cursor - Extra::ALL.len();
+            if let Some(r) = app.selection.extras.private.get(i) {
+                app.editor = Some(Editor::Private(editor::PrivateForm::editing(r)));
+            }
         }
         Action::Change if app.step == Step::Extras => {
             app.touched = true;
@@ -455,7 +578,12 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.apply.state = ApplyState::Confirm;
             }
         }
-        Action::Save => return vec![Effect::SaveProfile(app.selection.to_profile())],
+        Action::Save => {
+            return vec![Effect::SaveProfile {
+                text: app.selection.to_profile(),
+                overwrite: app.overwrite_asked,
+            }]
+        }
         Action::Verify => {
             if !app.done.can_verify || app.done.verify == VerifyState::Running || app.node.is_none()
             {
@@ -468,7 +596,83 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
     vec![]
 }
 
+/// Scrolls the step's long text (troubleshoot on Node, the Done screen);
+/// the screen clamps it to what there is.
+fn scroll(app: &mut App, delta: i32) {
+    let cur = app.scroll_of(app.step);
+    let max = app.scroll_max.get();
+    let next = (i32::from(cur) + delta).clamp(0, i32::from(max));
+    app.scroll = (app.step, next as u16);
+}
+
+/// `d` on a row: an added registry leaves the table, a catalog registry
+/// goes back to the preset, a private registry or an extra is taken out.
+fn remove(app: &mut App) {
+    match app.step {
+        Step::Registries => {
+            let Some(r) = app.registries.get(app.registry_cursor).cloned() else {
+                return;
+            };
+            if app.is_added(&r) {
+                app.registries.remove(app.registry_cursor);
+                app.selection.mirrors.remove(&r);
+                app.registry_cursor = app
+                    .registry_cursor
+                    .min(app.registries.len().saturating_sub(1));
+                app.notice = Some(crate::t!("guide.notice.removed", what = r));
+            } else if app.selection.mirrors.remove(&r).is_some() {
+                app.notice = Some(crate::t!("guide.notice.back_to_preset", registry = r));
+            } else {
+                app.notice = Some(crate::t!("guide.notice.cannot_remove", registry = r));
+            }
+            app.touched = true;
+        }
+        Step::Extras => {
+            let x = &mut app.selection.extras;
+            let i = app.extras.cursor;
+            if i >= Extra::ALL.len() {
+                let r = x.private.remove(i - Extra::ALL.len());
+                app.extras.cursor = i
+                    .min(Extra::ALL.len() + x.private.len())
+                    .saturating_sub(usize::from(i >= Extra::ALL.len() + x.private.len()));
+                app.notice = Some(crate::t!("guide.notice.removed", what = r.host));
+                app.touched = true;
+                return;
+            }
+            match Extra::ALL[i] {
+                Extra::SystemdCgroup => x.systemd_cgroup = None,
+                Extra::PauseImage => x.sandbox_image = None,
+                Extra::Proxy => x.proxy = None,
+                Extra::DockerMirror => x.docker_mirrors = None,
+                Extra::DefaultMirror => {
+                    if let Ok(d) = RegistryName::parse(crate::registry::DEFAULT_NAMESPACE) {
+                        app.selection.mirrors.remove(&d);
+                    }
+                }
+                Extra::PrivateRegistry => {
+                    app.notice = Some(crate::t!("guide.notice.pick_private").to_string());
+                    return;
+                }
+            }
+            app.touched = true;
+            app.notice = Some(crate::t!("guide.notice.extra_off").to_string());
+        }
+        _ => {}
+    }
+}
+
+fn cannot_verify(app: &App) -> String {
+    if app.demo {
+        crate::t!("guide.notice.no_verify_demo").to_string()
+    } else {
+        crate::t!("guide.notice.no_verify_root").to_string()
+    }
+}
+
 fn yes(app: &mut App) -> Vec<Effect> {
+    if app.review.plan.ready().is_none_or(|p| p.is_noop()) {
+        return vec![];
+    }
     if app.apply.state != ApplyState::Confirm || app.apply.cannot_apply.is_some() {
         if app.step == Step::Review && app.apply.cannot_apply.is_some() {
             app.step = Step::Apply; // explains why it cannot
@@ -506,7 +710,17 @@ fn next(app: &mut App) -> Vec<Effect> {
         Step::Preset => {
             match app.catalog.presets.get(app.preset_cursor) {
                 Some(p) => {
-                    if app.selection.preset.as_deref() != Some(p.id.as_str()) {
+                    let changed = app.selection.preset.as_deref() != Some(p.id.as_str());
+                    // "For every registry": the preset replaces what was set
+                    // by hand on the registries it covers (the screen says
+                    // so). Added registries and the fallback keep theirs.
+                    if changed || app.touched {
+                        let p = p.clone();
+                        app.selection
+                            .mirrors
+                            .retain(|r, _| !p.covers(r) || app.catalog.registry(r).is_none());
+                    }
+                    if changed {
                         app.touched = true;
                     }
                     app.selection.preset = Some(p.id.clone())
@@ -543,12 +757,15 @@ fn next(app: &mut App) -> Vec<Effect> {
             app.replan();
             app.step = Step::Review;
         }
-        Step::Review => {
-            if app.review.plan.ready().is_some_and(|p| !p.is_noop()) {
+        Step::Review => match &app.review.plan {
+            PlanState::Ready(p) if !p.is_noop() => {
                 app.apply.state = ApplyState::Confirm;
                 app.step = Step::Apply;
             }
-        }
+            // The Review says which step fixes it; Enter goes there.
+            PlanState::Failed { fix, .. } => app.step = *fix,
+            _ => {}
+        },
         Step::Apply => {}
         Step::Done => return vec![Effect::Quit],
     }
@@ -566,7 +783,8 @@ fn move_cursor(app: &mut App, delta: i32) {
     match app.step {
         Step::Preset => app.preset_cursor = step(app.preset_cursor, app.catalog.presets.len() + 1),
         Step::Registries => app.registry_cursor = step(app.registry_cursor, app.registries.len()),
-        Step::Extras => app.extras.cursor = step(app.extras.cursor, Extra::ALL.len()),
+        Step::Extras => app.extras.cursor = step(app.extras.cursor, app.extras_rows()),
+        Step::Node | Step::Done => scroll(app, delta),
         Step::Review if review.focus == Focus::Diff => {
             review.diff_scroll = if delta < 0 {
                 review.diff_scroll.saturating_sub(1)

@@ -134,3 +134,25 @@ pub fn prefer_fastest(catalog: &Catalog, selection: &mut Selection, probes: &Pro
         }
     }
 }
+
+/// The preset whose `<id>` URLs these are, with the user's ID put in
+/// (Aliyun's and Huawei Cloud's accelerators): the row is that preset's,
+/// not "custom".
+pub fn preset_with_id<'a>(
+    catalog: &'a Catalog,
+    r: &'a RegistryName,
+    urls: &[String],
+) -> Option<&'a Preset> {
+    catalog.presets_for(r).filter(|p| p.needs_id()).find(|p| {
+        let Some(template) = p.mirrors_for(r) else {
+            return false;
+        };
+        template.len() == urls.len()
+            && template.iter().zip(urls).all(|(t, u)| {
+                let Some((pre, post)) = t.split_once("<id>") else {
+                    return false;
+                };
+                u.len() > pre.len() + post.len() && u.starts_with(pre) && u.ends_with(post)
+            })
+    })
+}

@@ -11,7 +11,7 @@ use crate::extras::{PrivateRegistry, Proxy};
 use crate::node::NodeState;
 use crate::registry::RegistryName;
 use crate::selection::{Choice, Selection};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// A row of the registries table (or an extra) is being changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,8 +87,9 @@ pub enum Edit {
     SetSandbox(String),
     SetProxy(Option<Proxy>),
     AddRegistry(RegistryName),
-    /// Its CA/client files are read at the edge, then it is added.
-    AddPrivate(Box<PrivateRegistry>),
+    /// Its CA/client files are read at the edge, then it is added; the
+    /// form comes back if they cannot be read.
+    AddPrivate(Box<PrivateRegistry>, Box<PrivateForm>),
 }
 
 /// The chooser's options for a registry: its presets, custom URLs, none.
@@ -137,7 +138,7 @@ impl Editor {
         }
         match self {
             Editor::Chooser { registry, cursor } => chooser_key(registry, cursor, action, ctx),
-            Editor::Private(form) => form.key(action, key.code),
+            Editor::Private(form) => form.key(action, key),
             Editor::PauseImage { mut input, error } => match action {
                 Some(EditorAction::Accept) => match validate_image(&input) {
                     Ok(image) => Commit(Edit::SetSandbox(image)),
@@ -148,7 +149,7 @@ impl Editor {
                 },
                 Some(_) => Stay(Editor::PauseImage { input, error }),
                 None => {
-                    edit_text(&mut input, key.code);
+                    edit_text(&mut input, &key);
                     let error = validate_image(&input).err();
                     Stay(Editor::PauseImage { input, error })
                 }
@@ -172,7 +173,7 @@ impl Editor {
                     error,
                 }),
                 None => {
-                    edit_text(&mut input, key.code);
+                    edit_text(&mut input, &key);
                     let error = validate_urls(&input).err();
                     Stay(Editor::Custom {
                         registry,
@@ -203,7 +204,7 @@ impl Editor {
                     error,
                 }),
                 None => {
-                    edit_text(&mut input, key.code);
+                    edit_text(&mut input, &key);
                     // Say what is wrong once there is something to judge.
                     let error = (!input.is_empty())
                         .then(|| with_id(&template, &input).err())
@@ -248,7 +249,7 @@ impl Editor {
                 }
                 Some(_) => Stay(Editor::Proxy { input, error }),
                 None => {
-                    edit_text(&mut input, key.code);
+                    edit_text(&mut input, &key);
                     let error = if input.trim().is_empty() {
                         None
                     } else {
@@ -268,7 +269,7 @@ impl Editor {
                 },
                 Some(_) => Stay(Editor::AddRegistry { input, error }),
                 None => {
-                    edit_text(&mut input, key.code);
+                    edit_text(&mut input, &key);
                     let error = if input.is_empty() {
                         None
                     } else {
@@ -354,11 +355,29 @@ fn with_id(template: &[String], id: &str) -> Result<Vec<String>, String> {
     validate_urls(&urls.join(","))
 }
 
-fn edit_text(input: &mut String, code: KeyCode) {
-    match code {
+/// A key typed into an input box. The cursor stays at the end, so the
+/// readline keys that matter there work: Ctrl-U erases the line, Ctrl-W
+/// the word before the cursor; other Ctrl keys never insert a letter.
+pub fn edit_text(input: &mut String, key: &KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => input.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let keep = input.trim_end().len();
+            input.truncate(keep);
+            let cut = input.rfind([' ', ',', '/']).map_or(0, |i| i + 1);
+            input.truncate(cut);
+        }
+        KeyCode::Backspace if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {
+            edit_text(
+                input,
+                &KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL),
+            );
+        }
         KeyCode::Backspace => {
             input.pop();
         }
+        KeyCode::Char(_) if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {}
         KeyCode::Char(c) => input.push(c),
         _ => {}
     }
@@ -439,6 +458,8 @@ pub struct PrivateForm {
     pub auth: String,
     pub transport: Transport,
     pub error: Option<String>,
+    /// Editing this registry (Space on its row): it is replaced.
+    pub replaces: Option<RegistryName>,
 }
 
 impl PrivateForm {
@@ -472,6 +493,48 @@ impl PrivateForm {
         Ok(r)
     }
 
+    /// The form for editing a registry already chosen: its values back.
+    pub fn editing(r: &PrivateRegistry) -> PrivateForm {
+        let path = |p: &Option<std::path::PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
+        PrivateForm {
+            field: PrivateField::Host,
+            host: r.host.to_string(),
+            ca: path(&r.ca),
+            client_cert: path(&r.client_cert),
+            client_key: path(&r.client_key),
+            auth: match (&r.username, &r.password) {
+                (Some(u), Some(p)) => format!("{u}:{p}"),
+                _ => String::new(),
+            },
+            transport: if r.plain_http {
+                Transport::PlainHttp
+            } else if r.skip_verify {
+                Transport::SkipVerify
+            } else {
+                Transport::Https
+            },
+            error: None,
+            replaces: Some(r.host.clone()),
+        }
+    }
+
+    /// The field a file-reading error is about (the path it names), so the
+    /// form reopens there.
+    pub fn field_of_error(&self, error: &str) -> PrivateField {
+        [
+            (PrivateField::ClientKey, &self.client_key),
+            (PrivateField::ClientCert, &self.client_cert),
+            (PrivateField::Ca, &self.ca),
+        ]
+        .into_iter()
+        .find(|(_, p)| !p.trim().is_empty() && error.contains(p.trim()))
+        .map_or(self.field, |(f, _)| f)
+    }
+
     /// The text of a field (`None`: the transport, chosen with Space).
     pub fn text(&self, field: PrivateField) -> Option<&str> {
         Some(match field {
@@ -495,20 +558,22 @@ impl PrivateForm {
         })
     }
 
-    fn key(mut self, action: Option<EditorAction>, code: KeyCode) -> EditorOutcome {
+    fn key(mut self, action: Option<EditorAction>, key: KeyEvent) -> EditorOutcome {
         match action {
             Some(EditorAction::Cancel) => return EditorOutcome::Close,
             Some(EditorAction::NextField) => self.field = self.field.next(),
             Some(EditorAction::PrevField) => self.field = self.field.prev(),
             Some(EditorAction::Transport) => self.transport = self.transport.next(),
             Some(EditorAction::Accept) => match self.to_registry() {
-                Ok(r) => return EditorOutcome::Commit(Edit::AddPrivate(Box::new(r))),
+                Ok(r) => {
+                    return EditorOutcome::Commit(Edit::AddPrivate(Box::new(r), Box::new(self)))
+                }
                 Err(e) => self.error = Some(e),
             },
             Some(_) => {}
             None => {
                 if let Some(text) = self.text_mut() {
-                    edit_text(text, code);
+                    edit_text(text, &key);
                 }
                 self.error = self.to_registry().err().filter(|_| !self.host.is_empty());
             }

@@ -14,6 +14,9 @@ pub enum Action {
     PageUp,
     PageDown,
     Change,
+    /// Remove the row's entry (an added registry, a private registry) or
+    /// take back the user's own choice on it.
+    Remove,
     AddRegistry,
     Focus,
     Help,
@@ -65,6 +68,12 @@ pub struct Context {
     pub can_verify: bool,
     /// The private-registry form's cursor is on its transport field.
     pub on_transport: bool,
+    /// The Review has a plan with changes: `y` can apply it.
+    pub plan_ready: bool,
+    /// The apply runs: only waiting (and Ctrl-C) makes sense.
+    pub applying: bool,
+    /// The step's text is longer than the screen.
+    pub scrollable: bool,
 }
 
 pub struct Binding<A> {
@@ -116,7 +125,8 @@ pub const BINDINGS: &[Binding<Action>] = &[
         label: Some(|| crate::t!("wizard.footer.yes")),
         help: Some(|| crate::t!("wizard.keyhelp.yes")),
         action: Action::Yes,
-        enabled: None,
+        // No plan, nothing to apply: the key is neither offered nor run.
+        enabled: Some(|c| c.plan_ready && !c.applying),
     },
     Binding {
         steps: &[Apply],
@@ -124,7 +134,7 @@ pub const BINDINGS: &[Binding<Action>] = &[
         label: Some(|| crate::t!("wizard.footer.no")),
         help: Some(|| crate::t!("wizard.keyhelp.no")),
         action: Action::No,
-        enabled: None,
+        enabled: Some(|c| c.plan_ready && !c.applying),
     },
     Binding {
         steps: &[Preset, Registries, Extras, Review],
@@ -138,7 +148,7 @@ pub const BINDINGS: &[Binding<Action>] = &[
         steps: &[Preset, Registries, Extras, Review],
         keys: &[Down, Char('j')],
         label: None,
-        help: None,
+        help: Some(|| crate::t!("guide.keyhelp.move_down")),
         action: Action::Down,
         enabled: None,
     },
@@ -148,6 +158,14 @@ pub const BINDINGS: &[Binding<Action>] = &[
         label: Some(|| crate::t!("wizard.footer.change")),
         help: Some(|| crate::t!("wizard.keyhelp.change")),
         action: Action::Change,
+        enabled: None,
+    },
+    Binding {
+        steps: &[Registries, Extras],
+        keys: &[Char('d'), KeyCode::Delete, KeyCode::Backspace],
+        label: Some(|| crate::t!("guide.footer.remove")),
+        help: Some(|| crate::t!("guide.keyhelp.remove")),
+        action: Action::Remove,
         enabled: None,
     },
     Binding {
@@ -181,6 +199,39 @@ pub const BINDINGS: &[Binding<Action>] = &[
         help: None,
         action: Action::PageDown,
         enabled: None,
+    },
+    // Long text (troubleshoot, Done) scrolls; offered while there is more.
+    Binding {
+        steps: &[Node, Done],
+        keys: &[Down, Char('j')],
+        label: None,
+        help: Some(|| crate::t!("guide.keyhelp.scroll_down")),
+        action: Action::Down,
+        enabled: Some(|c| c.scrollable),
+    },
+    Binding {
+        steps: &[Node, Done],
+        keys: &[Up, Char('k')],
+        label: None,
+        help: Some(|| crate::t!("guide.keyhelp.scroll_up")),
+        action: Action::Up,
+        enabled: Some(|c| c.scrollable),
+    },
+    Binding {
+        steps: &[Node, Done],
+        keys: &[PageDown],
+        label: Some(|| crate::t!("wizard.footer.scroll")),
+        help: Some(|| crate::t!("guide.keyhelp.page_down")),
+        action: Action::PageDown,
+        enabled: Some(|c| c.scrollable),
+    },
+    Binding {
+        steps: &[Node, Done],
+        keys: &[PageUp],
+        label: None,
+        help: Some(|| crate::t!("guide.keyhelp.page_up")),
+        action: Action::PageUp,
+        enabled: Some(|c| c.scrollable),
     },
     Binding {
         steps: &[Node],
@@ -220,7 +271,7 @@ pub const BINDINGS: &[Binding<Action>] = &[
         label: Some(|| crate::t!("wizard.footer.back")),
         help: Some(|| crate::t!("wizard.keyhelp.back")),
         action: Action::Back,
-        enabled: None,
+        enabled: Some(|c| !c.applying),
     },
     Binding {
         steps: &[],

@@ -3,7 +3,7 @@
 
 use super::app::{App, ApplyState, Msg, Overlay, Signal, Step};
 use super::tests::demo_node;
-use super::{run_with, Events, Exit, Host};
+use super::{run_with, Events, Exit, Host, Saved};
 use crate::apply::Report;
 use crate::catalog::Catalog;
 use crate::extras::PrivateRegistry;
@@ -33,6 +33,8 @@ struct FakeHost {
     node: NodeState,
     apply: Result<Report, String>,
     calls: RefCell<Vec<Call>>,
+    /// A profile is already saved where `s` writes.
+    profile_there: bool,
 }
 
 impl FakeHost {
@@ -41,6 +43,7 @@ impl FakeHost {
             node,
             apply: Ok(Report::default()),
             calls: RefCell::new(vec![]),
+            profile_there: false,
         }
     }
 
@@ -70,9 +73,13 @@ impl Host for FakeHost {
         self.record(Call::Verify);
     }
 
-    fn save_profile(&self, text: &str) -> Result<String, String> {
+    fn save_profile(&self, text: &str, overwrite: bool) -> Result<Saved, String> {
+        let path = "/tmp/profile.toml".to_string();
+        if self.profile_there && !overwrite {
+            return Ok(Saved::Exists(path));
+        }
         self.record(Call::Save(text.to_string()));
-        Ok("/tmp/profile.toml".into())
+        Ok(Saved::Wrote(path))
     }
 
     fn load_private_files(&self, r: PrivateRegistry) -> Result<Box<PrivateRegistry>, String> {
@@ -303,4 +310,45 @@ fn ctrl_z_and_sigtstp_suspend_sigcont_resumes_and_the_step_is_redrawn() {
     ));
     let title = crate::t!("wizard.registries.chooser_title", registry = "docker.io");
     assert!(screen.contains(title.trim()), "{screen}");
+}
+
+/// `s` never overwrites a saved profile silently: the first press says
+/// where it is and asks, the second writes; the path is shown.
+#[test]
+fn saving_over_an_existing_profile_asks_first_and_shows_the_path() {
+    let (_dir, node) = demo_node();
+    let mut host = FakeHost::new(node);
+    host.profile_there = true;
+    let mut keys = script(&[KeyCode::Enter; 4]);
+    keys.extend(script(&[KeyCode::Char('y'), KeyCode::Char('s')]));
+    let (app, screen, _) = drive(&host, keys);
+    assert_eq!(app.step, Step::Done);
+    assert!(app.overwrite_asked);
+    assert!(
+        screen.contains("/tmp/profile.toml exists"),
+        "asks first:\n{screen}"
+    );
+    assert!(!host
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| matches!(c, Call::Save(_))));
+    let mut keys = script(&[KeyCode::Enter; 4]);
+    keys.extend(script(&[
+        KeyCode::Char('y'),
+        KeyCode::Char('s'),
+        KeyCode::Char('s'),
+    ]));
+    let host = FakeHost {
+        profile_there: true,
+        ..FakeHost::new(demo_node().1)
+    };
+    let (app, screen, _) = drive(&host, keys);
+    assert!(host
+        .calls
+        .borrow()
+        .iter()
+        .any(|c| matches!(c, Call::Save(_))));
+    assert_eq!(app.done.saved, Some(Ok("/tmp/profile.toml".into())));
+    assert!(screen.contains("/tmp/profile.toml"), "{screen}");
 }

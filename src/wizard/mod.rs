@@ -52,6 +52,8 @@ pub struct WizardContext {
     pub profile_path: PathBuf,
     /// Measure the catalog's mirrors in the background (off: `--no-probe`).
     pub probe: bool,
+    /// `--demo`: the node is a made-up one under a temporary directory.
+    pub demo: bool,
 }
 
 /// Everything the wizard does to the world, so that the loop runs under
@@ -66,14 +68,23 @@ pub trait Host {
     fn apply(&self, plan: Plan, tx: &Sender<Msg>);
     /// Pull a small image through the node: `Msg::Verified`.
     fn verify(&self, node: NodeState, tx: &Sender<Msg>);
-    /// Write the profile; where it went, or why not.
-    fn save_profile(&self, text: &str) -> Result<String, String>;
+    /// Write the profile (over an existing one only with `overwrite`).
+    fn save_profile(&self, text: &str, overwrite: bool) -> Result<Saved, String>;
     /// Read a private registry's CA/client files.
     fn load_private_files(&self, r: PrivateRegistry) -> Result<Box<PrivateRegistry>, String>;
     /// Give the terminal back, stop until continued, take it again.
     fn suspend(&self);
     /// Take the terminal again after being stopped from outside.
     fn resume(&self);
+}
+
+/// What saving the profile did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// Written there.
+    Wrote(String),
+    /// A file is there already; nothing written.
+    Exists(String),
 }
 
 /// Where the loop's messages come from: the channel the input thread and
@@ -143,6 +154,8 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
         app.root_prefix = Some(ctx.locations.root.dir().to_path_buf());
     }
     app.done.can_verify = ctx.locations.root.is_host();
+    app.demo = ctx.demo;
+    app.profile_path = Some(ctx.profile_path.clone());
     let host = runtime::RealHost { ctx };
     let mut events = Events::live();
 
@@ -154,6 +167,10 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     let result = run_with(&mut terminal, &mut app, &mut events, &host);
     runtime::leave_terminal();
     drop(signals);
+    // The alternate screen is gone: what the user must keep stays here.
+    if let Some(text) = screens::done::summary(&app) {
+        print!("{text}");
+    }
     if let Exit::Signal(sig) = result? {
         signals::die(sig);
     }
@@ -198,8 +215,12 @@ pub fn run_with<B: Backend>(
                 Effect::AddPrivate(r) => {
                     let _ = tx.send(Msg::PrivateReady(host.load_private_files(*r)));
                 }
-                Effect::SaveProfile(text) => {
-                    let _ = tx.send(Msg::ProfileSaved(host.save_profile(&text)));
+                Effect::SaveProfile { text, overwrite } => {
+                    let _ = tx.send(match host.save_profile(&text, overwrite) {
+                        Ok(Saved::Wrote(path)) => Msg::ProfileSaved(Ok(path)),
+                        Ok(Saved::Exists(path)) => Msg::ProfileExists(path),
+                        Err(e) => Msg::ProfileSaved(Err(e)),
+                    });
                 }
             }
         }

@@ -44,10 +44,15 @@ impl Host for RealHost {
         spawn_verify(node, self.ctx.locations.address.clone(), tx.clone());
     }
 
-    fn save_profile(&self, text: &str) -> Result<String, String> {
+    fn save_profile(&self, text: &str, overwrite: bool) -> Result<super::Saved, String> {
         let path = &self.ctx.profile_path;
+        let shown = path.display().to_string();
+        // Never over a file the user has without asking (`s` twice).
+        if !overwrite && path.exists() {
+            return Ok(super::Saved::Exists(shown));
+        }
         save_profile(path, text)
-            .map(|_| path.display().to_string())
+            .map(|_| super::Saved::Wrote(shown))
             .map_err(|e| e.to_string())
     }
 

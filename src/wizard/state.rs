@@ -24,8 +24,12 @@ pub enum PlanState {
     /// Not made yet: before Review, or detection has not finished.
     Waiting,
     Ready(Plan),
-    /// The selection cannot be planned on this node (why).
-    Failed(String),
+    /// The selection cannot be planned on this node: why, and the step
+    /// whose choices cause it (Enter goes there).
+    Failed {
+        why: String,
+        fix: super::step::Step,
+    },
 }
 
 impl PlanState {
@@ -42,7 +46,7 @@ impl PlanState {
 pub enum VerifyState {
     NotRun,
     Running,
-    Done(crate::verify::Report),
+    Done(Box<crate::verify::Report>),
 }
 
 /// What covers the step, taking the next key.
@@ -61,8 +65,9 @@ pub struct ExtrasStep {
     pub cursor: usize,
     /// Recommended extras were filled in once (going back keeps edits).
     pub seeded: bool,
-    /// Why the last private registry could not be added (a file unreadable).
-    pub private_error: Option<String>,
+    /// The private-registry form sent to have its files read: reopened,
+    /// input kept, when a file cannot be read.
+    pub pending_private: Option<super::editor::PrivateForm>,
 }
 
 /// Step 5, Review.

@@ -318,7 +318,7 @@ fn after_a_successful_apply_done_quits_with_enter_or_q() {
     );
     assert_eq!(key(&mut a, Enter), vec![Effect::Quit]);
     let effects = key(&mut a, Char('s'));
-    let [Effect::SaveProfile(text)] = effects.as_slice() else {
+    let [Effect::SaveProfile { text, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert!(text.contains("preset = \"daocloud\""), "{text}");
@@ -629,14 +629,25 @@ fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
 /// Every step, in the states a user meets, as rendered buffers, in `lang`
 /// (the whole journey runs in it: the node's findings too).
 fn fixture_screens(lang: Lang, color: bool) -> Vec<(&'static str, ratatui::buffer::Buffer)> {
+    fixture_screens_at(lang, color, super::app::MIN_SIZE)
+}
+
+/// The same journey on a terminal of `size`.
+fn fixture_screens_at(
+    lang: Lang,
+    color: bool,
+    size: (u16, u16),
+) -> Vec<(&'static str, ratatui::buffer::Buffer)> {
     let _lang = crate::i18n::scoped(lang);
     let mut shots = Vec::new();
     let mut fresh = app();
     fresh.color = color;
+    fresh.size = size;
     shots.push(("1_node_detecting", render(&fresh)));
 
     let (_d, mut a) = detected();
     a.color = color;
+    a.size = size;
     let mut shot = |name: &'static str, a: &App| shots.push((name, render(a)));
     shot("1_node_detected", &a);
     key(&mut a, Char('t'));
@@ -751,11 +762,27 @@ fn shot_name(lang: Lang, name: &str) -> String {
     }
 }
 
+/// The fixtures' node lives in a temporary directory: `--root DIR` in a
+/// command shown is masked so snapshots stay stable.
+fn mask_root(text: &str) -> String {
+    text.split('\n')
+        .map(|line| match line.find("--root /") {
+            Some(i) => {
+                let rest = &line[i + 7..];
+                let end = rest.find(' ').unwrap_or(rest.len());
+                format!("{}--root ROOT{}", &line[..i], &rest[end..])
+            }
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn snapshots_of_every_step() {
     for lang in Lang::ALL {
         for (name, buf) in fixture_screens(lang, false) {
-            insta::assert_snapshot!(shot_name(lang, name), buffer_text(&buf));
+            insta::assert_snapshot!(shot_name(lang, name), mask_root(&buffer_text(&buf)));
         }
     }
 }
@@ -910,6 +937,7 @@ fn done_offers_verify_on_the_live_node_only() {
         fetched_from: vec![],
         mirrors: vec!["docker.m.daocloud.io".into()],
         served_by_mirror: true,
+        refused_by: vec![],
         cri: None,
         message: "docker.io/library/busybox:latest was served by the mirror docker.m.daocloud.io"
             .into(),
@@ -1138,4 +1166,263 @@ fn bad_values_get_the_engines_message_in_the_wizard_too() {
         format!("{}: {why}", crate::t!("wizard.extras.proxy"))
     );
     assert!(!error.contains("--proxy"), "{error}");
+}
+
+/// Issue 16, the dead end: a registry added with `a` and chosen again as a
+/// private registry. The Review names the step that fixes it, Enter goes
+/// there, no `y apply` is offered, and `d` removes the entries.
+#[test]
+fn a_review_that_cannot_be_planned_leads_to_the_step_that_fixes_it() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter]);
+    key(&mut a, Char('a'));
+    typed(&mut a, "harbor.corp:8443");
+    key(&mut a, Enter); // the chooser opens on it
+    keys(&mut a, &[KeyCode::Up, Enter]); // Upstream
+    let harbor = RegistryName::parse("harbor.corp:8443").unwrap();
+    assert!(a.registries.contains(&harbor));
+    assert_eq!(a.editor, None);
+    keys(&mut a, &[Enter]);
+    assert_eq!(a.step, Step::Extras, "{:?}", a.editor);
+    for _ in 0..5 {
+        key(&mut a, Down);
+    }
+    key(&mut a, Char(' '));
+    typed(&mut a, "harbor.corp:8443");
+    let effects = key(&mut a, Enter);
+    let [Effect::AddPrivate(r)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    update(&mut a, Msg::PrivateReady(Ok(r.clone())));
+    key(&mut a, Enter);
+    assert_eq!(a.step, Step::Review);
+    let PlanState::Failed { fix, why } = &a.review.plan else {
+        panic!("{:?}", a.review.plan)
+    };
+    assert_eq!(*fix, Step::Extras, "{why}");
+    let s = screen(&a);
+    assert!(s.contains("Enter goes to the Extras step"), "{s}");
+    assert!(!s.contains("y apply"), "no plan, no apply offered:\n{s}");
+    // `y` does nothing but say why; no blank Apply screen.
+    assert!(key(&mut a, Char('y')).is_empty());
+    assert_eq!(a.step, Step::Review);
+    assert!(
+        a.notice.as_deref().unwrap().contains("Extras"),
+        "{:?}",
+        a.notice
+    );
+    // Enter goes to Extras; the private registry has a row of its own.
+    key(&mut a, Enter);
+    assert_eq!(a.step, Step::Extras);
+    key(&mut a, Down);
+    assert_eq!(a.extras.cursor, 6, "the private registry's row");
+    assert!(screen(&a).contains("· harbor.corp:8443"));
+    // Space edits it, filled in.
+    key(&mut a, Char(' '));
+    let Some(Editor::Private(form)) = &a.editor else {
+        panic!("{:?}", a.editor)
+    };
+    assert_eq!(form.host, "harbor.corp:8443");
+    key(&mut a, Esc);
+    // d removes it, and the plan works again.
+    key(&mut a, Char('d'));
+    assert!(a.selection.extras.private.is_empty());
+    key(&mut a, Enter);
+    assert!(a.review.plan.ready().is_some(), "{:?}", a.review.plan);
+    assert!(screen(&a).contains("y apply"));
+    // The added registry is removed with d on its row too.
+    keys(&mut a, &[Esc, Esc]);
+    assert_eq!(a.step, Step::Registries);
+    assert_eq!(a.registries[a.registry_cursor], harbor);
+    key(&mut a, KeyCode::Delete);
+    assert!(!a.registries.contains(&harbor));
+    assert!(!a.selection.mirrors.contains_key(&harbor));
+    // On a catalog row, d takes back the user's own choice.
+    let docker = a.registries[0].clone();
+    a.registry_cursor = 0;
+    a.selection.mirrors.insert(docker.clone(), Choice::Remove);
+    key(&mut a, Char('d'));
+    assert!(!a.selection.mirrors.contains_key(&docker));
+    assert!(a.registries.contains(&docker), "built-in rows stay");
+}
+
+#[test]
+fn the_apply_footer_offers_nothing_while_the_apply_runs() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    assert_eq!(a.apply.state, ApplyState::Running);
+    let s = screen(&a);
+    let footer = s.lines().last().unwrap();
+    for gone in ["y apply", "N cancel", "Esc back"] {
+        assert!(!footer.contains(gone), "{footer}");
+    }
+}
+
+#[test]
+fn q_asks_on_registries_and_extras_before_choices_are_lost() {
+    for steps in [2, 3] {
+        let (_d, mut a) = detected();
+        for _ in 0..steps {
+            key(&mut a, Enter);
+        }
+        assert!(matches!(a.step, Step::Registries | Step::Extras));
+        assert!(key(&mut a, Char('q')).is_empty(), "{:?}", a.step);
+        assert_eq!(a.overlay, Overlay::ConfirmQuit);
+        assert_eq!(key(&mut a, Char('y')), vec![Effect::Quit]);
+    }
+}
+
+#[test]
+fn a_ca_file_that_cannot_be_read_keeps_the_form_and_marks_the_field() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter]);
+    for _ in 0..5 {
+        key(&mut a, Down);
+    }
+    key(&mut a, Char(' '));
+    typed(&mut a, "harbor.corp");
+    key(&mut a, KeyCode::Tab);
+    typed(&mut a, "/no/such/ca.pem");
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Tab);
+    }
+    typed(&mut a, "robot:pw");
+    let effects = key(&mut a, Enter);
+    let [Effect::AddPrivate(r)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let mut r = (**r).clone();
+    let why = r.load_files().unwrap_err().to_string();
+    update(&mut a, Msg::PrivateReady(Err(why)));
+    let Some(Editor::Private(form)) = &a.editor else {
+        panic!("the form is gone: {:?}", a.editor)
+    };
+    assert_eq!(form.host, "harbor.corp");
+    assert_eq!(form.ca, "/no/such/ca.pem");
+    assert_eq!(form.auth, "robot:pw");
+    assert_eq!(
+        form.field,
+        super::editor::PrivateField::Ca,
+        "{:?}",
+        form.error
+    );
+    assert!(form.error.as_deref().unwrap().contains("/no/such/ca.pem"));
+    assert!(a.selection.extras.private.is_empty());
+}
+
+#[test]
+fn input_boxes_take_ctrl_u_and_ctrl_w_and_no_ctrl_letters() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter]);
+    key(&mut a, Char('a'));
+    typed(&mut a, "harbor.corp");
+    let ctrl = |a: &mut App, c| update(a, Msg::Key(KeyEvent::new(Char(c), KeyModifiers::CONTROL)));
+    ctrl(&mut a, 'a');
+    ctrl(&mut a, 'e');
+    let input = |a: &App| match &a.editor {
+        Some(Editor::AddRegistry { input, .. }) => input.clone(),
+        e => panic!("{e:?}"),
+    };
+    assert_eq!(input(&a), "harbor.corp", "Ctrl keys insert nothing");
+    typed(&mut a, "/x y");
+    ctrl(&mut a, 'w');
+    assert_eq!(input(&a), "harbor.corp/x ");
+    ctrl(&mut a, 'u');
+    assert_eq!(input(&a), "");
+}
+
+#[test]
+fn choosing_a_preset_replaces_rows_set_by_hand_on_the_registries_it_covers() {
+    let (_d, mut a) = detected();
+    let docker = RegistryName::parse("registry.k8s.io").unwrap();
+    a.selection.mirrors.insert(
+        docker.clone(),
+        Choice::Urls(vec!["https://a.example".into()]),
+    );
+    a.touched = true;
+    let added = RegistryName::parse("harbor.corp").unwrap();
+    a.selection
+        .mirrors
+        .insert(added.clone(), Choice::Preset("upstream".into()));
+    key(&mut a, Enter);
+    key(&mut a, Down); // NJU
+    key(&mut a, Enter);
+    assert_eq!(a.selection.preset.as_deref(), Some("nju"));
+    assert!(
+        !a.selection.mirrors.contains_key(&docker),
+        "{:?}",
+        a.selection.mirrors
+    );
+    assert!(
+        a.selection.mirrors.contains_key(&added),
+        "added rows keep theirs"
+    );
+}
+
+#[test]
+fn troubleshoot_scrolls_with_the_usual_keys_and_says_there_is_more() {
+    let (_d, mut a) = detected();
+    key(&mut a, Char('t'));
+    let first = screen(&a);
+    assert!(first.contains("more line"), "{first}");
+    assert!(first.contains("PgDn scroll"), "{first}");
+    for k in [Down, Char('j'), KeyCode::PageDown] {
+        let before = screen(&a);
+        key(&mut a, k);
+        assert_ne!(screen(&a), before, "{k:?} scrolls");
+    }
+    for _ in 0..10 {
+        key(&mut a, KeyCode::PageDown);
+    }
+    let end = screen(&a);
+    assert!(!end.contains("more line"), "{end}");
+    assert!(end.contains(
+        crate::t!("wizard.node.checks_footer")
+            .lines()
+            .next()
+            .unwrap()
+    ));
+}
+
+/// Nothing the user must read is cut: at 80×24 and 100×30, in English and
+/// Chinese, no screen of the journey shows a "…" where text was cut at
+/// the edge of the screen or of a box (text wraps or scrolls instead).
+/// A "…" that is part of the text ("measuring…") stands before a space.
+#[test]
+fn no_screen_cuts_text_at_an_edge() {
+    let mut cut = vec![];
+    for size in [(80, 24), (100, 30)] {
+        for lang in Lang::ALL {
+            for (name, buf) in fixture_screens_at(lang, false, size) {
+                if name == "too_small" {
+                    continue;
+                }
+                let w = buf.area.width;
+                for y in 0..buf.area.height {
+                    for x in 0..w {
+                        if buf[(x, y)].symbol() != "…" {
+                            continue;
+                        }
+                        let next = if x + 1 < w {
+                            buf[(x + 1, y)].symbol()
+                        } else {
+                            ""
+                        };
+                        if next.is_empty() || next == "│" || next == "┐" || next == "┘" {
+                            let row: String =
+                                (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+                            cut.push(format!(
+                                "{}×{} {} {name}: {}",
+                                size.0,
+                                size.1,
+                                lang.code(),
+                                row.trim_end()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(cut.is_empty(), "text cut at an edge:\n{}", cut.join("\n"));
 }

@@ -26,12 +26,38 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(wrapped(msg, r.width).alignment(Alignment::Center), r);
         return;
     }
-    let [title, body, footer] = Layout::vertical([
+    // A demo, or a user who cannot write the files, is told from the first
+    // screen on (not at Apply).
+    let banner = if app.demo {
+        Some(crate::t!("guide.demo.banner"))
+    } else if app.apply.cannot_apply.is_some() {
+        Some(crate::t!("guide.demo.preview"))
+    } else {
+        None
+    };
+    let notice = app.notice.as_ref().map(|n| {
+        super::widgets::wrap_lines([Line::styled(format!("! {n}"), theme.warn())], area.width)
+    });
+    let [title, banner_area, body, notice_area, footer] = Layout::vertical([
         Constraint::Length(2),
+        Constraint::Length(match banner {
+            Some(b) => super::widgets::wrap_lines([Line::raw(b)], area.width).len() as u16,
+            None => 0,
+        }),
         Constraint::Min(1),
+        Constraint::Length(notice.as_ref().map_or(0, |n| n.len() as u16)),
         Constraint::Length(1),
     ])
     .areas(area);
+    if let Some(b) = banner {
+        frame.render_widget(
+            super::widgets::wrapped(b, area.width).style(theme.warn()),
+            banner_area,
+        );
+    }
+    if let Some(n) = notice {
+        frame.render_widget(Paragraph::new(n), notice_area);
+    }
     draw_title(frame, title, app, &theme);
     match app.step {
         Step::Node => screens::node::draw(frame, body, app, &theme),

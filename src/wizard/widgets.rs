@@ -144,6 +144,14 @@ pub fn wrap_lines<'a>(lines: impl IntoIterator<Item = Line<'a>>, width: u16) -> 
                 s.content.chars().map(move |c| (c, style))
             })
             .collect();
+        // An indented line keeps its indent, and two more, when it wraps.
+        let lead = cells.iter().take_while(|(c, _)| *c == ' ').count();
+        let hang = if lead > 0 && lead + 2 < width / 2 {
+            lead + 2
+        } else {
+            0
+        };
+        let hang_style = cells.first().map(|(_, s)| *s).unwrap_or_default();
         let mut rows: Vec<Vec<(char, Style)>> = Vec::new();
         let mut cur: Vec<(char, Style)> = Vec::new();
         let mut used = 0;
@@ -154,20 +162,39 @@ pub fn wrap_lines<'a>(lines: impl IntoIterator<Item = Line<'a>>, width: u16) -> 
                 let at = if here {
                     cur.len()
                 } else {
-                    (1..cur.len())
+                    // Never break inside the indent (a row of blanks).
+                    let first = if rows.is_empty() { lead } else { hang };
+                    (first + 1..cur.len())
                         .rev()
                         .find(|&i| can_break(cur[i - 1].0, cur[i].0))
                         .unwrap_or(cur.len())
                 };
+                // A row that still does not fit (a long word after the
+                // indent) is cut hard at the width.
+                let mut at = at;
+                let mut w = 0;
+                for (i, (c, _)) in cur.iter().enumerate().take(at) {
+                    w += cw(*c);
+                    if w > width {
+                        at = i.max(1);
+                        break;
+                    }
+                }
                 let rest = cur.split_off(at);
                 while cur.last().is_some_and(|(c, _)| *c == ' ') {
                     cur.pop();
                 }
                 rows.push(std::mem::take(&mut cur));
-                cur = rest.into_iter().skip_while(|(c, _)| *c == ' ').collect();
+                cur = std::iter::repeat_n((' ', hang_style), hang)
+                    .chain(rest.into_iter().skip_while(|(c, _)| *c == ' '))
+                    .collect();
                 used = cur.iter().map(|(c, _)| cw(*c)).sum();
             }
-            if c == ' ' && cur.is_empty() && !rows.is_empty() {
+            if c == ' '
+                && cur.len() <= hang
+                && !rows.is_empty()
+                && cur.iter().all(|(c, _)| *c == ' ')
+            {
                 continue;
             }
             used += cw(c);
@@ -235,6 +262,52 @@ pub fn input_box(
                 .borders(Borders::ALL)
                 .title(title.to_string()),
         ),
+        r,
+    );
+}
+
+/// Long text in `area`, wrapped and scrolled by `offset` rows (clamped;
+/// the largest offset is recorded for the keys). When more lies below or
+/// above, the last row says so and which keys scroll.
+pub fn scrolled(
+    frame: &mut Frame,
+    area: Rect,
+    lines: Vec<Line<'_>>,
+    offset: u16,
+    max: &std::cell::Cell<u16>,
+    theme: &Theme,
+) {
+    let rows = wrap_lines(lines, area.width);
+    let total = rows.len() as u16;
+    if total <= area.height {
+        max.set(0);
+        frame.render_widget(Paragraph::new(rows), area);
+        return;
+    }
+    // One row is the indicator.
+    let view = area.height.saturating_sub(1).max(1);
+    let most = total - view;
+    max.set(most);
+    let offset = offset.min(most);
+    let shown: Vec<Line> = rows
+        .into_iter()
+        .skip(usize::from(offset))
+        .take(usize::from(view))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), area);
+    let below = most - offset;
+    let more = if below > 0 {
+        t!("guide.scroll.more_below", n = below)
+    } else {
+        t!("guide.scroll.top", n = offset)
+    };
+    let r = Rect {
+        y: area.y + view,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(fit(&more, usize::from(area.width))).style(theme.dim()),
         r,
     );
 }

@@ -967,3 +967,54 @@ fn the_files_written_do_not_depend_on_the_language() {
     };
     assert_eq!(written("zh"), written("en"));
 }
+
+/// Each subcommand's help lists its own options first and the global ones
+/// apart; `probe` shows none of the node-setup or private-registry flags.
+#[test]
+fn subcommand_help_shows_its_own_options_and_groups_the_global_ones() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("LC_ALL", "C.UTF-8")
+        .args(["probe", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{help}");
+    for gone in ["--sandbox-image", "--registry", "--auth", "--proxy"] {
+        assert!(!help.contains(gone), "{gone} in probe --help:\n{help}");
+    }
+    let (own, global) = help.split_once("Global options:").expect("grouped");
+    assert!(
+        own.contains("--timeout") && own.contains("--mirror"),
+        "{help}"
+    );
+    assert!(
+        global.contains("--root") && !own.contains("--root"),
+        "{help}"
+    );
+}
+
+/// One validator for every front end: the CLI gets the specific reason.
+#[test]
+fn a_mirror_typo_gets_did_you_mean_and_a_bare_word_the_scheme_hint() {
+    let run = |mirror: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .env("LC_ALL", "C.UTF-8")
+            .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
+            .args(["--demo", "plan", "--mirror", mirror])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(run("docker.io=daocloub").contains("Did you mean daocloud?"));
+    assert!(run("docker.io=notaurl").contains("needs its scheme: https://notaurl"));
+    assert!(run("docker.io=https://docker.io").contains("https://registry-1.docker.io"));
+    assert!(run("docker.io=https://a.b:99999").contains("port out of range"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("LC_ALL", "C.UTF-8")
+        .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
+        .args(["--demo", "plan", "--preset", "DaoCloud"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}

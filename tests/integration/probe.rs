@@ -309,3 +309,56 @@ fn doctor_measures_the_mirrors_the_node_actually_uses() {
         .iter()
         .any(|c| c["id"].as_str().unwrap().contains("registry-1")));
 }
+
+/// `probe` says by its exit status whether any mirror works, and
+/// `--no-probe` lists what it would measure without contacting it.
+#[test]
+fn probe_exits_1_when_no_mirror_works_and_no_probe_contacts_nothing() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .env("LC_ALL", "C.UTF-8")
+            .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let dead = refused();
+    let out = run(&[
+        "probe",
+        "--timeout",
+        "1000",
+        "--mirror",
+        &format!("docker.io=http://127.0.0.1:{dead}"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let fast = serve(Behaviour::Fast);
+    let out = run(&[
+        "probe",
+        "--timeout",
+        "1000",
+        "--mirror",
+        &format!("docker.io=http://127.0.0.1:{fast},http://127.0.0.1:{dead}"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "one works: {out:?}");
+
+    // A listener that counts who connects.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let out = run(&[
+        "probe",
+        "--no-probe",
+        "--mirror",
+        &format!("docker.io=http://127.0.0.1:{port}"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}")),
+        "{stdout}"
+    );
+    assert!(
+        listener.accept().is_err(),
+        "--no-probe connected to the mirror"
+    );
+}

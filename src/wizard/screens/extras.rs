@@ -6,7 +6,7 @@ use crate::t;
 use crate::wizard::app::App;
 use crate::wizard::editor::{Editor, PrivateField, PrivateForm};
 use crate::wizard::extras_step::Extra;
-use crate::wizard::widgets::{fit, input_box, pad, wrapped, Theme};
+use crate::wizard::widgets::{fit, input_box, pad, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -109,20 +109,46 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Style::new()
         };
         lines.push(Line::styled(
-            fit(&format!("{cursor} {} {value}", pad(title, 28)), 80),
+            fit(
+                &format!("{cursor} {} {value}", pad(title, 28)),
+                usize::from(area.width),
+            ),
             style,
         ));
         lines.push(Line::styled(format!("    {why}"), theme.dim()));
     }
-    frame.render_widget(wrapped(lines, area.width), area);
-    if let Some(e) = &app.extras.private_error {
-        let r = Rect {
-            y: area.y + area.height.saturating_sub(1),
-            height: 1,
-            ..area
+    // Each private registry is a row of its own: Space edits, d removes.
+    for (j, p) in x.private.iter().enumerate() {
+        let i = Extra::ALL.len() + j;
+        let here = i == app.extras.cursor;
+        let transport = if p.plain_http {
+            t!("wizard.private.plain_http")
+        } else if p.skip_verify {
+            t!("wizard.private.skip_verify")
+        } else {
+            t!("wizard.private.https")
         };
-        frame.render_widget(Paragraph::new(format!("✗ {e}")).style(theme.bad()), r);
+        lines.push(Line::styled(
+            format!(
+                "{}   · {} ({transport})",
+                if here { "›" } else { " " },
+                p.host
+            ),
+            if here { theme.selected() } else { Style::new() },
+        ));
     }
+    // Keep the cursor's row on the screen (two rows per extra).
+    let rows = crate::wizard::widgets::wrap_lines(lines, area.width);
+    let cursor_row = if app.extras.cursor < Extra::ALL.len() {
+        2 + app.extras.cursor * 2 + 1
+    } else {
+        2 + Extra::ALL.len() * 2 + (app.extras.cursor - Extra::ALL.len())
+    };
+    let skip = cursor_row.saturating_sub(usize::from(area.height));
+    frame.render_widget(
+        Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()),
+        area,
+    );
     match &app.editor {
         Some(Editor::Proxy { input, error }) => input_box(
             frame,

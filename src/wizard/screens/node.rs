@@ -4,10 +4,10 @@ use crate::doctor::Status;
 use crate::node::{ServiceManager, ToolName};
 use crate::t;
 use crate::wizard::app::App;
-use crate::wizard::widgets::{fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{pad, scrolled, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 use ratatui::Frame;
 
 /// Checks worth showing on the first screen (the rest: `t`).
@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         lines.push(Line::from(spans));
     }
-    frame.render_widget(Paragraph::new(lines), tools_area);
+    frame.render_widget(ratatui::widgets::Paragraph::new(lines), tools_area);
 
     let mut info: Vec<Line> = vec![];
     match &app.node {
@@ -74,16 +74,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             let path = c.path.display();
             let line = t!("wizard.node.config_line", path = path, state = state);
-            info.push(Line::raw(fit(&line, 78)));
+            info.push(Line::raw(line));
             let cp = c
                 .config_path
                 .as_deref()
                 .filter(|s| !s.is_empty())
                 .unwrap_or(t!("wizard.node.config_path_unset"));
-            info.push(Line::raw(fit(
-                &t!("wizard.node.config_path_line", value = cp),
-                78,
-            )));
+            info.push(Line::raw(t!("wizard.node.config_path_line", value = cp)));
             let regs = if node.hosts_dir.registries.is_empty() {
                 t!("wizard.node.no_registries").into()
             } else {
@@ -91,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             let path = node.hosts_dir.path.display();
             let line = t!("wizard.node.hosts_dir_line", path = path, list = regs);
-            info.push(Line::raw(fit(&line, 78)));
+            info.push(Line::raw(line));
             if let Some(dir) = &node.cni_dir {
                 info.push(Line::raw(t!("wizard.node.cni_line", dir = dir.display())));
             }
@@ -136,10 +133,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
     }
-    frame.render_widget(
-        wrapped(info, rest.width)
-            .block(Block::default().borders(Borders::TOP).title(" containerd ")),
-        rest,
+    let block = Block::default().borders(Borders::TOP).title(" containerd ");
+    let inner = block.inner(rest);
+    frame.render_widget(block, rest);
+    scrolled(
+        frame,
+        inner,
+        info,
+        app.scroll_of(crate::wizard::step::Step::Node),
+        &app.scroll_max,
+        theme,
     );
 }
 
@@ -169,5 +172,12 @@ fn draw_checks(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             lines.push(Line::styled(t!("wizard.node.checks_footer"), theme.dim()));
         }
     }
-    frame.render_widget(wrapped(lines, area.width), area);
+    scrolled(
+        frame,
+        area,
+        lines,
+        app.scroll_of(crate::wizard::step::Step::Node),
+        &app.scroll_max,
+        theme,
+    );
 }

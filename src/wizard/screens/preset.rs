@@ -27,7 +27,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             text.push_str(t!("wizard.preset.recommended"));
         }
         if !notes.is_empty() {
-            text.push_str(&format!(" [{}]", notes.join(", ")));
+            let list = notes.join(t!("guide.punct.list_sep"));
+            text.push(' ');
+            text.push_str(&t!("guide.punct.tag", list = list));
         }
         let style = if i == app.preset_cursor {
             theme.selected()
@@ -61,7 +63,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             vec![
                 Line::raw(p.display_summary().to_string()),
-                Line::raw(""),
                 Line::from(vec![
                     Span::styled(label(t!("wizard.preset.covers")), theme.dim()),
                     Span::raw(regs.join(", ")),

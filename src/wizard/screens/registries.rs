@@ -5,7 +5,7 @@ use crate::selection::Choice;
 use crate::t;
 use crate::wizard::app::App;
 use crate::wizard::editor::{ChooserOption, Editor};
-use crate::wizard::widgets::{centered, clear, column, fit, input_box, wrapped, Theme};
+use crate::wizard::widgets::{centered, clear, column, input_box, wrap_lines, wrapped, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -23,15 +23,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ),
         theme.accent(),
     )];
-    let visible = table.height.saturating_sub(1) as usize;
-    let start = app
-        .registry_cursor
-        .saturating_sub(visible.saturating_sub(1));
-    for (i, r) in app.registries.iter().enumerate().skip(start).take(visible) {
+    // Each row's mirrors wrap under their column (never cut); the rows
+    // scroll so the cursor's row is whole on the screen.
+    let mut rows: Vec<Vec<Line>> = vec![];
+    for (i, r) in app.registries.iter().enumerate() {
         let choice = match app.choice_of(r) {
             None => t!("wizard.registries.unchanged").to_string(),
             Some(Choice::Preset(id)) => id,
-            Some(Choice::Urls(_)) => t!("wizard.registries.custom").into(),
+            Some(Choice::Urls(u)) => crate::wizard::derive::preset_with_id(&app.catalog, r, &u)
+                .map_or_else(|| t!("wizard.registries.custom").into(), |p| p.id.clone()),
             Some(Choice::Remove) => t!("wizard.registries.none").into(),
         };
         let mirrors = if app.choice_of(r).is_some() {
@@ -40,19 +40,50 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             t!("wizard.registries.left_as_is").into()
         };
         let cursor = if i == app.registry_cursor { "›" } else { " " };
-        let text = format!(
-            "{cursor} {} {} {}",
+        let head = format!(
+            "{cursor} {} {} ",
             column(r.as_str(), 24),
             column(&choice, 12),
-            mirrors
         );
         let style = if i == app.registry_cursor {
             theme.selected()
         } else {
             Style::new()
         };
-        lines.push(Line::styled(fit(&text, table.width as usize), style));
+        let indent = crate::wizard::widgets::width(&head);
+        let room = usize::from(table.width).saturating_sub(indent).max(8);
+        let parts = wrap_lines([Line::raw(mirrors)], room as u16);
+        let mut block = vec![];
+        for (n, part) in parts.into_iter().enumerate() {
+            let lead = if n == 0 {
+                head.clone()
+            } else {
+                " ".repeat(indent)
+            };
+            block.push(Line::styled(format!("{lead}{part}"), style));
+        }
+        rows.push(block);
     }
+    let visible = table.height.saturating_sub(1) as usize;
+    let through_cursor: usize = rows
+        .iter()
+        .take(app.registry_cursor + 1)
+        .map(Vec::len)
+        .sum();
+    let mut skip_lines = through_cursor.saturating_sub(visible);
+    let mut start = 0;
+    while start < rows.len() && skip_lines > 0 {
+        skip_lines = skip_lines.saturating_sub(rows[start].len());
+        start += 1;
+    }
+    let more_below = rows.iter().skip(start).map(Vec::len).sum::<usize>() > visible;
+    let mut body: Vec<Line> = rows.into_iter().skip(start).flatten().collect();
+    body.truncate(visible);
+    if more_below && visible > 1 {
+        body.pop();
+        body.push(Line::styled(t!("guide.scroll.rows_below"), theme.dim()));
+    }
+    lines.extend(body);
     if app.probes.running {
         lines.push(Line::styled(t!("wizard.registries.measuring"), theme.dim()));
     }
@@ -64,11 +95,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .get(app.registry_cursor)
         .and_then(|r| match app.choice_of(r) {
             Some(Choice::Preset(id)) => app.catalog.preset(&id).ok().map(|p| {
-                let labels: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
-                let tag = if labels.is_empty() {
-                    String::new()
+                let tag = tags(p);
+                let tag = if tag.is_empty() {
+                    tag
                 } else {
-                    format!("[{}] ", labels.join(", "))
+                    format!("{tag} ")
                 };
                 let text = format!("{tag}{}", p.display_summary());
                 t!(
@@ -97,7 +128,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
     match editor {
         Editor::Chooser { registry, cursor } => {
             let options = app.chooser_options(registry);
-            let r = centered(area, 72, options.len() as u16 + 2);
+            let width = area.width.min(78);
             let lines: Vec<Line> = options
                 .iter()
                 .enumerate()
@@ -109,11 +140,11 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                                 .preset(id)
                                 // i18n: an invariant, never shown
                                 .expect("options come from the catalog");
-                            let notes: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
-                            let tag = if notes.is_empty() {
-                                String::new()
+                            let tag = tags(p);
+                            let tag = if tag.is_empty() {
+                                tag
                             } else {
-                                format!(" [{}]", notes.join(", "))
+                                format!(" {tag}")
                             };
                             format!("{} ({id}){tag}", p.display_name())
                         }
@@ -122,11 +153,14 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                     };
                     let sel = i == *cursor;
                     Line::styled(
-                        fit(&format!("{} {label}", if sel { "›" } else { " " }), 68),
+                        format!("{} {label}", if sel { "›" } else { " " }),
                         if sel { theme.selected() } else { Style::new() },
                     )
                 })
                 .collect();
+            // Long labels wrap; the box is as tall as they are.
+            let lines = wrap_lines(lines, width.saturating_sub(2));
+            let r = centered(area, width, lines.len() as u16 + 2);
             clear(frame, r);
             frame.render_widget(
                 Paragraph::new(lines).block(
@@ -182,4 +216,15 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
             );
         }
     }
+}
+
+/// A preset's notes as a tag, punctuated for the language
+/// ("[needs your ID, cloud-internal only]", "【需要你的 ID，仅云内网】").
+fn tags(p: &crate::catalog::Preset) -> String {
+    let labels: Vec<&str> = p.notes.iter().map(|n| n.label()).collect();
+    if labels.is_empty() {
+        return String::new();
+    }
+    let list = labels.join(t!("guide.punct.list_sep"));
+    t!("guide.punct.tag", list = list)
 }

@@ -21,9 +21,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             );
             return;
         }
-        PlanState::Failed(e) => {
-            let text = t!("wizard.review.cannot_plan", error = e);
-            frame.render_widget(wrapped(text, area.width).style(theme.bad()), area);
+        PlanState::Failed { why, fix } => {
+            let text = t!("wizard.review.cannot_plan", error = why);
+            let go = t!("guide.review.fix_at", step = fix.title());
+            frame.render_widget(
+                wrapped(
+                    vec![
+                        Line::styled(text, theme.bad()),
+                        Line::raw(""),
+                        Line::styled(go, theme.accent()),
+                    ],
+                    area.width,
+                ),
+                area,
+            );
             return;
         }
         PlanState::Ready(p) => p,

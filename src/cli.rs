@@ -132,6 +132,7 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     Man,
+    Heal(HealArgs),
     Rollback {
         #[arg(long)]
         list: bool,
@@ -139,6 +140,16 @@ pub enum Command {
         #[arg(long, short)]
         yes: bool,
     },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct HealArgs {
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub timeout: u64,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -872,6 +883,25 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 .render(&mut std::io::stdout())
                 .map_err(|e| Error::io("stdout", e))?;
             Ok(0)
+        }
+        Some(Command::Heal(a)) => {
+            let node = node::detect(&g.locations());
+            let catalog = Catalog::load(Catalog::user_file().as_deref())?;
+            let probe = crate::probe::ProbeOptions::new(Duration::from_millis(a.timeout));
+            let opts = g.apply_options(&node);
+            let mut step = |s: apply::Step| {
+                if !a.json {
+                    say!("  {s}")
+                }
+            };
+            let (report, applied) =
+                crate::heal::run(&node, &catalog, probe, &opts, a.dry_run, &mut step)?;
+            Ok(crate::heal::print(
+                &report,
+                applied.as_ref(),
+                a.json,
+                a.dry_run,
+            ))
         }
         Some(Command::Rollback { list, id, yes }) => {
             let state = g.state_dir();

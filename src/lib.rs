@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod endpoint;
 pub mod error;
 pub mod extras;
+pub mod heal;
 pub mod i18n;
 pub mod node;
 pub mod plan;

@@ -104,14 +104,16 @@ pub const TABLE: &[Row] = &[
         from: v(2, 1, 0),
         until: None,
         backport: None,
-        source: "CRI use_local_image_pull default false from v2.1.0; 2.1.9 here ignores a colon list",
+        source:
+            "CRI use_local_image_pull default false from v2.1.0; 2.1.9 here ignores a colon list",
     },
     Row {
         gate: Gate::CtrTransferPull,
         from: v(2, 0, 0),
         until: None,
         backport: None,
-        source: "cmd/ctr/commands/images/pull.go v2.0.0 (--local); 2.1.9 here prints no resolver lines",
+        source:
+            "cmd/ctr/commands/images/pull.go v2.0.0 (--local); 2.1.9 here prints no resolver lines",
     },
     Row {
         gate: Gate::HttpTriesTlsFirst,

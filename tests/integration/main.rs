@@ -2,6 +2,7 @@
 //! tests against local servers, reliability tests, and the end-to-end
 //! tests that share one real containerd + registry harness (`live`).
 mod cli;
+mod heal;
 mod hostile;
 mod live;
 mod live_tests;

@@ -175,6 +175,8 @@ pub struct SelectionArgs {
     pub no_proxy: Option<String>,
     #[arg(long, value_name = "URL[,URL…]|none", help_heading = "node_setup")]
     pub docker_mirror: Option<String>,
+    #[arg(long, value_name = "DURATION|none")]
+    pub dial_timeout: Option<String>,
     #[arg(long, value_name = "HOST[:PORT]", help_heading = "private_registry")]
     pub registry: Option<String>,
     #[arg(
@@ -243,6 +245,11 @@ impl SelectionArgs {
         }
         for m in &self.mirrors {
             sel.add_mirror_flag(m)?;
+        }
+        if let Some(t) = &self.dial_timeout {
+            let t = crate::selection::DialTimeout::parse(t)
+                .map_err(|why| Origin::Flag("--dial-timeout").error(why))?;
+            sel.dial_timeout = Some(t);
         }
         let extras = &mut sel.extras;
         if let Some(spec) = &self.docker_mirror {

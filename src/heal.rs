@@ -603,18 +603,11 @@ fn drift(node: &NodeState) -> Option<Drift> {
         let id = rest.trim().strip_prefix("(preset ")?.split(')').next()?;
         Some(id.to_string())
     });
-    let fix = match preset {
-        // i18n: a command
-        Some(id) => crate::t!(
-            "heal.drift.fix",
-            command = format!("ctrwiz apply --preset {id} --yes")
-        ),
-        // i18n: a command
-        None => crate::t!(
-            "heal.drift.fix",
-            command = "ctrwiz apply --profile FILE --yes"
-        ),
+    let command = match preset {
+        Some(id) => format!("ctrwiz apply --preset {id} --yes"), // i18n: a command
+        None => "ctrwiz apply --profile FILE --yes".to_string(), // i18n: a command
     };
+    let fix = crate::t!("heal.drift.fix", command = command);
     Some(Drift {
         config: cfg.path.clone(),
         config_path: now,

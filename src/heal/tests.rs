@@ -293,3 +293,79 @@ fn crlf_files_stay_crlf() {
         original
     );
 }
+
+fn with_containerd(n: &mut NodeState, version: crate::version::Version) {
+    n.tools.push(crate::node::Tool {
+        name: crate::node::ToolName::Containerd,
+        path: Some("/usr/bin/containerd".into()),
+        version: Some(version),
+        raw: None,
+        timed_out: false,
+    });
+}
+
+#[test]
+fn dial_timeout_is_planned_where_containerd_reads_it() {
+    use crate::selection::{DialTimeout, Selection};
+    use crate::version::Version;
+    let catalog = Catalog::builtin();
+    let mut sel = Selection::default();
+    sel.add_mirror_flag(&format!("docker.io={DEAD},{GOOD}"))
+        .unwrap();
+    let hosts_text = |n: &NodeState, sel: &Selection| {
+        let plan = crate::plan::make(n, &catalog, sel).unwrap();
+        let c = plan
+            .changes
+            .iter()
+            .find(|c| matches!(c.purpose, Purpose::Hosts { .. }))
+            .unwrap();
+        c.after_text().unwrap().into_owned()
+    };
+    let cases = [
+        (Version::new(1, 6, 20), None),
+        (Version::new(1, 7, 24), None),
+        (Version::new(2, 0, 6), None),
+        (Version::new(2, 0, 7), Some("3s")),
+        (Version::new(2, 1, 9), Some("3s")),
+    ];
+    for (version, want) in cases {
+        let (_d, mut n) = node(&[]);
+        with_containerd(&mut n, version);
+        let text = hosts_text(&n, &sel);
+        match want {
+            Some(t) => {
+                assert_eq!(
+                    text.matches(&format!("  dial_timeout = \"{t}\"\n")).count(),
+                    2,
+                    "{version}: {text}"
+                );
+            }
+            None => assert!(!text.contains("dial_timeout"), "{version}: {text}"),
+        }
+    }
+    let (_d, mut n) = node(&[]);
+    with_containerd(&mut n, Version::new(2, 1, 9));
+    sel.dial_timeout = Some(DialTimeout::After("1500ms".into()));
+    assert!(hosts_text(&n, &sel).contains("  dial_timeout = \"1500ms\"\n"));
+    sel.dial_timeout = Some(DialTimeout::Off);
+    assert!(!hosts_text(&n, &sel).contains("dial_timeout"));
+    // Unknown version: the key is not written.
+    let (_d, n) = node(&[]);
+    sel.dial_timeout = None;
+    assert!(!hosts_text(&n, &sel).contains("dial_timeout"));
+}
+
+#[test]
+fn dial_timeout_in_profiles_round_trips_and_bad_values_name_their_place() {
+    use crate::selection::{DialTimeout, Selection};
+    let p = Path::new("p.toml");
+    let sel = Selection::from_profile(p, "preset = \"daocloud\"\ndial_timeout = \"2s\"\n").unwrap();
+    assert_eq!(sel.dial_timeout, Some(DialTimeout::After("2s".into())));
+    assert_eq!(Selection::from_profile(p, &sel.to_profile()).unwrap(), sel);
+    let off = Selection::from_profile(p, "dial_timeout = \"none\"\n").unwrap();
+    assert_eq!(off.dial_timeout, Some(DialTimeout::Off));
+    let e = Selection::from_profile(p, "preset = \"daocloud\"\ndial_timeout = \"3 s\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("p.toml:2:16"), "{e}");
+}

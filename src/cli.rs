@@ -150,6 +150,14 @@ pub struct HealArgs {
     pub json: bool,
     #[arg(long, value_name = "MS", default_value_t = 3000)]
     pub timeout: u64,
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    #[arg(long, value_name = "DURATION", requires = "install")]
+    pub every: Option<String>,
+    #[arg(long)]
+    pub uninstall: bool,
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -890,6 +898,28 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 .render(&mut std::io::stdout())
                 .map_err(|e| Error::io("stdout", e))?;
             Ok(0)
+        }
+        Some(Command::Heal(a)) if a.install || a.uninstall => {
+            let node = node::detect(&g.locations());
+            let exe = std::env::current_exe().map_err(|e| Error::io("ctrwiz", e))?;
+            let exe =
+                std::path::Path::new("/").join(exe.strip_prefix(g.root().dir()).unwrap_or(&exe));
+            let (h, s) = (g.hosts_dir.as_deref(), g.state_dir.as_deref());
+            let inv = crate::heal::schedule::Invocation::new(&exe, &g.config, h, &g.address, s)?;
+            let every = a.every.as_deref();
+            let plan = crate::heal::schedule::plan(&node, &g.root(), &inv, every, a.install)?;
+            print_plan(&plan, !a.yes);
+            if plan.is_noop() {
+                say!("{}", t!("heal.cli.nothing"));
+                return Ok(0);
+            }
+            confirm(
+                a.yes,
+                &t!("cli.apply.confirm", count = plan.effective().count()),
+            )?;
+            let code = execute(&plan, &g.apply_options(&node))?;
+            crate::heal::schedule::activate(&node, g.root.is_some(), a.install);
+            Ok(code)
         }
         Some(Command::Heal(a)) => {
             let node = node::detect(&g.locations());

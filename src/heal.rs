@@ -742,5 +742,7 @@ pub fn print(
     code
 }
 
+pub mod schedule;
+
 #[cfg(test)]
 mod tests;

@@ -28,6 +28,8 @@ pub enum Purpose {
     ProxyDropIn,
     /// Docker's daemon.json (its own image store).
     DockerDaemon,
+    /// The systemd service + timer (or cron.d file) that runs `ctrwiz heal`.
+    HealSchedule,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

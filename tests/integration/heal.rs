@@ -230,3 +230,88 @@ fn live_containerd_1_6_ignores_dial_timeout_and_still_pulls() {
         .iter()
         .any(|r| r.ends_with("?ns=docker.io")));
 }
+
+#[test]
+fn heal_install_plans_a_service_and_timer_systemd_accepts_and_rollback_removes_them() {
+    let n = applied_node("https://m.example");
+    // As on a real node, the unit dir is never empty.
+    fs::create_dir_all(n.path("/etc/systemd/system/multi-user.target.wants")).unwrap();
+    let sets = n.backup_sets();
+    let out = n.run(&["heal", "--install", "--every", "30min", "--yes"]);
+    assert_code(&out, 0);
+    let service = n.read("/etc/systemd/system/ctrwiz-heal.service");
+    let timer = n.read("/etc/systemd/system/ctrwiz-heal.timer");
+    assert!(service.contains(&format!(
+        "\nExecStart={} --config /etc/containerd/config.toml --address /run/containerd/containerd.sock heal\n",
+        env!("CARGO_BIN_EXE_ctrwiz")
+    )), "{service}");
+    assert!(timer.contains("\nOnUnitActiveSec=30min\n"), "{timer}");
+    assert!(stdout(&out)
+        .contains("systemctl daemon-reload && systemctl enable --now ctrwiz-heal.timer"));
+    assert_eq!(n.backup_sets(), sets + 1);
+
+    // systemd itself reads both units without a complaint.
+    match std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(n.path("/etc/systemd/system/ctrwiz-heal.timer"))
+        .arg(n.path("/etc/systemd/system/ctrwiz-heal.service"))
+        .env(
+            "SYSTEMD_UNIT_PATH",
+            format!("{}:", n.path("/etc/systemd/system").display()),
+        )
+        .output()
+    {
+        Ok(v) => {
+            let err = String::from_utf8_lossy(&v.stderr);
+            assert!(
+                v.status.success() && !err.contains("ctrwiz-heal"),
+                "systemd-analyze verify: {err}"
+            );
+        }
+        Err(_) if std::env::var_os("CTRWIZ_REQUIRE_E2E").is_some() => {
+            panic!("systemd-analyze is not installed (scripts/test installs systemd)")
+        }
+        Err(_) => eprintln!("systemd-analyze not found: skipping its check"),
+    }
+
+    // A second install changes nothing; rollback takes both away.
+    assert!(
+        stdout(&n.run(&["heal", "--install", "--every", "30min", "--yes"]))
+            .contains("Nothing to change")
+    );
+    assert_code(&n.run(&["rollback", "--yes"]), 0);
+    assert!(!n.exists("/etc/systemd/system/ctrwiz-heal.service"));
+    assert!(!n.exists("/etc/systemd/system/ctrwiz-heal.timer"));
+
+    // Install again, then --uninstall removes them.
+    assert_code(&n.run(&["heal", "--install", "--yes"]), 0);
+    assert!(n
+        .read("/etc/systemd/system/ctrwiz-heal.timer")
+        .contains("OnUnitActiveSec=15min\n"));
+    assert_code(&n.run(&["heal", "--uninstall", "--yes"]), 0);
+    assert!(!n.exists("/etc/systemd/system/ctrwiz-heal.timer"));
+}
+
+#[test]
+fn heal_install_without_systemd_writes_a_cron_file_and_refuses_bad_intervals() {
+    let n = applied_node("https://m.example");
+    let out = n.run(&["heal", "--install", "--every", "2h", "--yes"]);
+    assert_code(&out, 0);
+    let cron = n.read("/etc/cron.d/ctrwiz-heal");
+    assert!(
+        cron.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("0 */2 * * * root /"),
+        "{cron}"
+    );
+    let bad = n.run(&["heal", "--install", "--every", "45m", "--yes"]);
+    assert_code(&bad, 2);
+    assert!(
+        crate::support::stderr(&bad).contains("--every"),
+        "{}",
+        crate::support::stderr(&bad)
+    );
+    assert_code(&n.run(&["heal", "--uninstall", "--yes"]), 0);
+    assert!(!n.exists("/etc/cron.d/ctrwiz-heal"));
+}

@@ -140,6 +140,7 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     Man,
+    Heal(HealArgs),
     Rollback {
         #[arg(long)]
         list: bool,
@@ -174,6 +175,24 @@ impl ProbeSelection {
 }
 
 #[derive(Args, Debug, Clone, Default)]
+pub struct HealArgs {
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub timeout: u64,
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    #[arg(long, value_name = "DURATION", requires = "install")]
+    pub every: Option<String>,
+    #[arg(long)]
+    pub uninstall: bool,
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
 pub struct SelectionArgs {
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
@@ -196,6 +215,8 @@ pub struct SelectionArgs {
     pub no_proxy: Option<String>,
     #[arg(long, value_name = "URL[,URL…]|none", help_heading = "node_setup")]
     pub docker_mirror: Option<String>,
+    #[arg(long, value_name = "DURATION|none")]
+    pub dial_timeout: Option<String>,
     #[arg(long, value_name = "HOST[:PORT]", help_heading = "private_registry")]
     pub registry: Option<String>,
     #[arg(
@@ -264,6 +285,11 @@ impl SelectionArgs {
         }
         for m in &self.mirrors {
             sel.add_mirror_flag(m)?;
+        }
+        if let Some(t) = &self.dial_timeout {
+            let t = crate::selection::DialTimeout::parse(t)
+                .map_err(|why| Origin::Flag("--dial-timeout").error(why))?;
+            sel.dial_timeout = Some(t);
         }
         let extras = &mut sel.extras;
         if let Some(spec) = &self.docker_mirror {
@@ -924,6 +950,47 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                 .render(&mut std::io::stdout())
                 .map_err(|e| Error::io("stdout", e))?;
             Ok(0)
+        }
+        Some(Command::Heal(a)) if a.install || a.uninstall => {
+            let node = node::detect(&g.locations());
+            let exe = std::env::current_exe().map_err(|e| Error::io("ctrwiz", e))?;
+            let exe =
+                std::path::Path::new("/").join(exe.strip_prefix(g.root().dir()).unwrap_or(&exe));
+            let (h, s) = (g.hosts_dir.as_deref(), g.state_dir.as_deref());
+            let inv = crate::heal::schedule::Invocation::new(&exe, &g.config, h, &g.address, s)?;
+            let every = a.every.as_deref();
+            let plan = crate::heal::schedule::plan(&node, &g.root(), &inv, every, a.install)?;
+            print_plan(&plan, !a.yes);
+            if plan.is_noop() {
+                say!("{}", t!("heal.cli.nothing"));
+                return Ok(0);
+            }
+            confirm(
+                a.yes,
+                &t!("cli.apply.confirm", count = plan.effective().count()),
+            )?;
+            let code = execute(&plan, &g.apply_options(&node))?;
+            crate::heal::schedule::activate(&node, g.root.is_some(), a.install);
+            Ok(code)
+        }
+        Some(Command::Heal(a)) => {
+            let node = node::detect(&g.locations());
+            let catalog = Catalog::load(Catalog::user_file().as_deref())?;
+            let probe = crate::probe::ProbeOptions::new(Duration::from_millis(a.timeout));
+            let opts = g.apply_options(&node);
+            let mut step = |s: apply::Step| {
+                if !a.json {
+                    say!("  {s}")
+                }
+            };
+            let (report, applied) =
+                crate::heal::run(&node, &catalog, probe, &opts, a.dry_run, &mut step)?;
+            Ok(crate::heal::print(
+                &report,
+                applied.as_ref(),
+                a.json,
+                a.dry_run,
+            ))
         }
         Some(Command::Rollback { list, id, yes }) => {
             let state = g.state_dir();

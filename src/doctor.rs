@@ -917,6 +917,7 @@ mod tests {
             connect_ms: None,
             v2_status: None,
             manifest_status: None,
+            failure: None,
             detail: detail.into(),
         };
         let live = LiveFacts {

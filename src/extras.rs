@@ -427,6 +427,7 @@ impl PrivateRegistry {
             server: Some(ep.url()),
             hosts: vec![host],
             origin: "private registry".into(), // i18n: file content
+            dial_timeout: None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod endpoint;
 pub mod error;
 pub mod export;
 pub mod extras;
+pub mod heal;
 pub mod i18n;
 pub mod node;
 pub mod plan;

@@ -32,6 +32,8 @@ pub enum Purpose {
     ProxyDropIn,
     /// Docker's daemon.json (its own image store).
     DockerDaemon,
+    /// The systemd service + timer (or cron.d file) that runs `ctrwiz heal`.
+    HealSchedule,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -437,6 +439,12 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         daemon_reload: false,
     });
 
+    let dial_timeout = selection.dial_timeout_for(node.containerd_version());
+    for t in &mut targets {
+        if let Target::Write(spec) = t {
+            spec.dial_timeout.clone_from(&dial_timeout);
+        }
+    }
     let mut changes = vec![config_change];
     changes.extend(import_changes);
     for target in &targets {

@@ -45,6 +45,46 @@ impl ProbeStatus {
     }
 }
 
+/// Why a mirror failed, finer than its status: what `ctrwiz heal` writes
+/// next to a parked mirror and reports per registry. Each kind costs a pull
+/// differently (a refused connection fails over at once, a blackholed one
+/// after the dial timeout, one that never answers stops the pull).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// 401/403: an allowlist, an IP range, or credentials needed.
+    Denied,
+    /// 429.
+    RateLimited,
+    /// Nothing listens (RST).
+    Refused,
+    /// No TCP handshake in time (a firewall dropping SYNs).
+    ConnectTimeout,
+    /// Connected, then no HTTP answer in time.
+    NoAnswer,
+    TlsError,
+    /// Answers, but not as a registry.
+    HttpError,
+    /// The name does not resolve.
+    NoAddress,
+}
+
+impl Failure {
+    /// The stable name (JSON, and the comment next to a parked mirror).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Denied => "denied",
+            Failure::RateLimited => "rate_limited",
+            Failure::Refused => "refused",
+            Failure::ConnectTimeout => "connect_timeout",
+            Failure::NoAnswer => "no_answer",
+            Failure::TlsError => "tls_error",
+            Failure::HttpError => "http_error",
+            Failure::NoAddress => "no_address",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProbeResult {
     pub registry: String,
@@ -57,6 +97,8 @@ pub struct ProbeResult {
     pub connect_ms: Option<u64>,
     pub v2_status: Option<u16>,
     pub manifest_status: Option<u16>,
+    /// Why it failed (`None` when it works).
+    pub failure: Option<Failure>,
     pub detail: String,
 }
 
@@ -182,7 +224,9 @@ pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<P
             let _ = i;
             let ms = opts.timeout.as_millis();
             let detail = crate::t!("probe.detail.no_answer", ms = ms);
-            let _ = out_tx.send(result(c, ProbeStatus::Unreachable, detail));
+            let mut r = result(c, ProbeStatus::Unreachable, detail);
+            r.failure = Some(Failure::NoAnswer);
+            let _ = out_tx.send(r);
         }
     });
     out_rx
@@ -259,6 +303,7 @@ fn result(c: &Candidate, status: ProbeStatus, detail: String) -> ProbeResult {
         connect_ms: None,
         v2_status: None,
         manifest_status: None,
+        failure: None,
         detail,
     }
 }
@@ -287,8 +332,9 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
         },
         None => match connect_time(&c.endpoint, left()) {
             Ok(t) => r.connect_ms = Some(t.as_millis() as u64),
-            Err(e) => {
+            Err((failure, e)) => {
                 r.detail = e;
+                r.failure = Some(failure);
                 return r;
             }
         },
@@ -307,6 +353,7 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
         Err(ureq::Error::Transport(e)) => {
             r.latency_ms = None;
             (r.status, r.detail) = classify_transport(&e);
+            r.failure = Some(transport_failure(&r, &e));
             return r;
         }
     };
@@ -353,6 +400,7 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
     match answer {
         Err(e) => {
             (r.status, r.detail) = classify_transport(&e);
+            r.failure = Some(transport_failure(&r, &e));
             r
         }
         Ok((code, _)) => {
@@ -383,6 +431,14 @@ fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
 fn finish(mut r: ProbeResult, status: ProbeStatus, detail: &str) -> ProbeResult {
+    r.failure = match status {
+        ProbeStatus::Ok | ProbeStatus::Slow => None,
+        ProbeStatus::Denied => Some(Failure::Denied),
+        ProbeStatus::TlsError => Some(Failure::TlsError),
+        ProbeStatus::Unreachable => Some(Failure::NoAnswer),
+        ProbeStatus::HttpError if r.manifest_status == Some(429) => Some(Failure::RateLimited),
+        ProbeStatus::HttpError => Some(Failure::HttpError),
+    };
     r.status = status;
     r.detail = detail.to_string();
     r
@@ -427,7 +483,7 @@ fn scheme(ep: &Endpoint) -> &'static str {
     }
 }
 
-fn connect_time(ep: &Endpoint, timeout: Duration) -> Result<Duration, String> {
+fn connect_time(ep: &Endpoint, timeout: Duration) -> Result<Duration, (Failure, String)> {
     let port = if ep.authority.ends_with(']') || !ep.authority.contains(':') {
         match ep.scheme {
             Scheme::Http => 80,
@@ -442,12 +498,24 @@ fn connect_time(ep: &Endpoint, timeout: Duration) -> Result<Duration, String> {
     };
     let addr = (ep.host(), port)
         .to_socket_addrs()
-        .map_err(|e| crate::t!("probe.detail.cannot_resolve", host = ep.host(), error = e))?
+        .map_err(|e| {
+            let why = crate::t!("probe.detail.cannot_resolve", host = ep.host(), error = e);
+            (Failure::NoAddress, why)
+        })?
         .next()
-        .ok_or_else(|| crate::t!("probe.detail.no_address", host = ep.host()))?;
+        .ok_or_else(|| {
+            let why = crate::t!("probe.detail.no_address", host = ep.host());
+            (Failure::NoAddress, why)
+        })?;
     let t = Instant::now();
-    TcpStream::connect_timeout(&addr, timeout)
-        .map_err(|e| crate::t!("probe.detail.cannot_connect", addr = addr, error = e))?;
+    TcpStream::connect_timeout(&addr, timeout).map_err(|e| {
+        let failure = match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => Failure::Refused,
+            _ => Failure::ConnectTimeout,
+        };
+        let why = crate::t!("probe.detail.cannot_connect", addr = addr, error = e);
+        (failure, why)
+    })?;
     Ok(t.elapsed())
 }
 
@@ -460,6 +528,28 @@ fn classify_transport(e: &ureq::Transport) -> (ProbeStatus, String) {
         (ProbeStatus::TlsError, text)
     } else {
         (ProbeStatus::Unreachable, text)
+    }
+}
+
+/// A transport error after the TCP connect (or through a proxy, where the
+/// connect is not measured).
+fn transport_failure(r: &ProbeResult, e: &ureq::Transport) -> Failure {
+    if r.status == ProbeStatus::TlsError {
+        return Failure::TlsError;
+    }
+    match e.kind() {
+        ureq::ErrorKind::Dns => Failure::NoAddress,
+        ureq::ErrorKind::ConnectionFailed if r.connect_ms.is_none() => {
+            let refused = std::error::Error::source(e)
+                .and_then(|s| s.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+            if refused {
+                Failure::Refused
+            } else {
+                Failure::ConnectTimeout
+            }
+        }
+        _ => Failure::NoAnswer,
     }
 }
 
@@ -664,6 +754,7 @@ mod tests {
             connect_ms: None,
             v2_status: None,
             manifest_status: None,
+            failure: None,
             detail: String::new(),
         };
         let rs = vec![

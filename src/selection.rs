@@ -63,6 +63,33 @@ pub struct Selection {
     pub mirrors: BTreeMap<RegistryName, Choice>,
     /// Pause image, SystemdCgroup, proxy, private registries.
     pub extras: crate::extras::Extras,
+    /// `dial_timeout` on mirrors (`None`: the default, where containerd reads it).
+    pub dial_timeout: Option<DialTimeout>,
+}
+
+/// `--dial-timeout` / the profile's `dial_timeout`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialTimeout {
+    /// `none`: write no `dial_timeout` (containerd's own 30 s).
+    Off,
+    /// A Go duration, validated by `hosts::dial_timeout`.
+    After(String),
+}
+
+impl DialTimeout {
+    pub fn parse(input: &str) -> std::result::Result<DialTimeout, String> {
+        if input.trim().eq_ignore_ascii_case("none") {
+            return Ok(DialTimeout::Off);
+        }
+        crate::containerd::hosts::dial_timeout(input).map(DialTimeout::After)
+    }
+
+    fn to_profile(&self) -> String {
+        match self {
+            DialTimeout::Off => "none".into(),
+            DialTimeout::After(t) => t.clone(),
+        }
+    }
 }
 
 /// What the plan does for one registry.
@@ -100,6 +127,9 @@ struct ProfileFile {
     proxy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     no_proxy: Option<Vec<String>>,
+    /// `dial_timeout` on mirrors: a Go duration, or "none".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dial_timeout: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     registries: Vec<crate::extras::PrivateRegistry>,
 }
@@ -119,6 +149,8 @@ struct ProfileSpans {
     no_proxy: Option<toml::Spanned<toml::Value>>,
     #[serde(default)]
     registries: Vec<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    dial_timeout: Option<toml::Spanned<toml::Value>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -131,6 +163,22 @@ enum ProfileChoice {
 impl Selection {
     pub fn is_empty(&self) -> bool {
         self.preset.is_none() && self.mirrors.is_empty() && self.extras.is_empty()
+    }
+
+    /// The `dial_timeout` to write on mirrors for a node whose containerd
+    /// is `version`: only where it reads the key (`Gate::DialTimeout`).
+    /// Older versions ignore it as an unknown key (1.6.20 here still pulls
+    /// with it, `tests/integration/heal.rs`), so a profile that carries it
+    /// is safe anywhere; it is simply not written where it does nothing.
+    pub fn dial_timeout_for(&self, version: Option<crate::version::Version>) -> Option<String> {
+        if !crate::containerd::gates::Gate::DialTimeout.on(version) {
+            return None;
+        }
+        match &self.dial_timeout {
+            None => Some(crate::containerd::hosts::DEFAULT_DIAL_TIMEOUT.to_string()),
+            Some(DialTimeout::Off) => None,
+            Some(DialTimeout::After(t)) => Some(t.clone()),
+        }
     }
 
     /// `REGISTRY=SPEC` from `--mirror`.
@@ -193,6 +241,12 @@ impl Selection {
                 at(spans.docker_mirrors.as_ref().map(|s| s.span())).error(e.to_string())
             })?;
         }
+        let dial_timeout = file
+            .dial_timeout
+            .as_deref()
+            .map(DialTimeout::parse)
+            .transpose()
+            .map_err(|why| at(spans.dial_timeout.as_ref().map(|s| s.span())).error(why))?;
         for (i, r) in file.registries.iter().enumerate() {
             r.validate()
                 .map_err(|e| at(spans.registries.get(i).map(|s| s.span())).error(e.to_string()))?;
@@ -207,6 +261,7 @@ impl Selection {
                 proxy,
                 private: file.registries,
             },
+            dial_timeout,
         };
         for (reg, choice) in file.mirrors {
             let origin = || at(spans.mirrors.get(&reg).map(|s| s.span()));
@@ -248,6 +303,7 @@ impl Selection {
                 crate::extras::Proxy::Set { no_proxy, .. } => Some(no_proxy.clone()),
                 crate::extras::Proxy::Remove => None,
             }),
+            dial_timeout: self.dial_timeout.as_ref().map(DialTimeout::to_profile),
             registries: self.extras.private.clone(),
         };
         let body = toml::to_string(&file).expect("profiles serialise");

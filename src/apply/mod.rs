@@ -152,7 +152,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
     let _lock = lock::acquire(&opts.state_dir)?;
     let config_dir = plan.config.parent().unwrap_or(std::path::Path::new("/"));
     let _node_lock = lock::acquire_node(&opts.root.join(config_dir))?;
-    let mut report = run_locked(plan, opts, progress)?;
+    let mut report = run_locked(plan, opts, progress, true)?;
     let docker_changed = plan.effective().any(|c| c.purpose == Purpose::DockerDaemon);
     if docker_changed {
         match &opts.docker_restart {
@@ -172,7 +172,36 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
     Ok(report)
 }
 
-fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
+/// A plan that changes only hosts.toml files, carried out without any
+/// restart (`ctrwiz heal`): the same lock, re-check, backup set, atomic
+/// writes and log as an apply, so `ctrwiz rollback` undoes it. A restart an
+/// earlier apply still owes stays owed (the next apply finishes it).
+pub fn run_hosts_only(
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &mut dyn FnMut(Step),
+) -> Result<Report> {
+    assert!(
+        plan.restart.is_none()
+            && plan
+                .effective()
+                .all(|c| matches!(c.purpose, Purpose::Hosts { .. })),
+        "a hosts-only plan"
+    );
+    let _lock = lock::acquire(&opts.state_dir)?;
+    let config_dir = plan.config.parent().unwrap_or(std::path::Path::new("/"));
+    let _node_lock = lock::acquire_node(&opts.root.join(config_dir))?;
+    run_locked(plan, opts, progress, false)
+}
+
+/// `finish_owed`: carry out a restart an earlier apply owes (false for a
+/// hosts-only run, which leaves the marker for the next apply).
+fn run_locked(
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &mut dyn FnMut(Step),
+    finish_owed: bool,
+) -> Result<Report> {
     let root = &opts.root;
     backup::remove_incomplete(&opts.state_dir);
     let pending = marker(&opts.state_dir, PENDING);
@@ -184,7 +213,7 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
         clear(&opts.state_dir, RUNNING);
         // An earlier apply wrote config.toml and was killed before its
         // restart: the files match, but containerd still runs the old config.
-        if let (Some(id), Ok(command)) = (pending, opts.restart.command(true)) {
+        if let (Some(id), Ok(command), true) = (pending, opts.restart.command(true), finish_owed) {
             return finish_pending(&id, &command, opts, progress);
         }
         return Ok(Report {
@@ -224,10 +253,13 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
     // A restart is owed when this plan changes config.toml, or when an
     // earlier apply changed it and died before restarting.
     let restart = plan.restart.clone().or_else(|| {
-        pending.as_ref().map(|id| crate::plan::Restart {
-            reasons: vec![crate::plan::Reason::PendingRestart { id: id.clone() }],
-            daemon_reload: true,
-        })
+        pending
+            .as_ref()
+            .filter(|_| finish_owed)
+            .map(|id| crate::plan::Restart {
+                reasons: vec![crate::plan::Reason::PendingRestart { id: id.clone() }],
+                daemon_reload: true,
+            })
     });
     if restart.is_some() {
         mark(&opts.state_dir, PENDING, &set.manifest.id)?;

@@ -487,6 +487,7 @@ fn probe(
         connect_ms: None,
         v2_status: None,
         manifest_status: None,
+        failure: None,
         detail: String::new(),
     })
 }

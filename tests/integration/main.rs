@@ -4,6 +4,7 @@
 mod ansible;
 mod cli;
 mod fleet;
+mod heal;
 mod hostile;
 mod live;
 mod live_tests;

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy)]
-enum Behaviour {
+pub(crate) enum Behaviour {
     /// 200 on /v2/ and on the manifest.
     Fast,
     /// Accepts, then never answers.
@@ -26,7 +26,7 @@ enum Behaviour {
 
 /// A tiny HTTP/1.1 server on a free loopback port; it lives until the
 /// test process ends (each serves a bounded number of connections).
-fn serve(b: Behaviour) -> u16 {
+pub(crate) fn serve(b: Behaviour) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -82,7 +82,7 @@ fn handle(mut s: TcpStream, b: Behaviour, port: u16) {
 }
 
 /// A port nothing listens on.
-fn refused() -> u16 {
+pub(crate) fn refused() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

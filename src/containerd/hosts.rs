@@ -298,6 +298,9 @@ pub fn parse(path: &Path, text: &str) -> Result<ParsedHosts> {
     let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         Error::toml(path, text, e.span().map(|s| s.start), e.message())
     })?;
+    if let Some((offset, message)) = type_error(text) {
+        return Err(Error::toml(path, text, offset, &message));
+    }
     let mut parsed = ParsedHosts {
         managed: is_managed(text),
         server: doc.get("server").and_then(Item::as_str).map(str::to_string),
@@ -331,9 +334,118 @@ pub fn parse(path: &Path, text: &str) -> Result<ParsedHosts> {
     Ok(parsed)
 }
 
+/// What containerd's `hostFileConfig` (core/remotes/docker/config/
+/// hosts.go) decodes each key into. A value of another type fails the
+/// decode, and containerd then ignores the whole file (2.1.9 here with
+/// `server = [ … ]`: the pull went upstream).
+#[derive(Clone, Copy)]
+enum Shape {
+    Str,
+    Bool,
+    Strings,
+    /// `ca`: a path or a list of paths.
+    StrOrStrings,
+    /// `client`: a path, a list of paths, or a list of [cert, key] pairs.
+    Client,
+    /// `header`: name → a value or a list of values.
+    Header,
+}
+
+fn shape_of(key: &str) -> Option<Shape> {
+    Some(match key {
+        "server" | "dial_timeout" => Shape::Str,
+        "skip_verify" | "override_path" => Shape::Bool,
+        "capabilities" => Shape::Strings,
+        "ca" => Shape::StrOrStrings,
+        "client" => Shape::Client,
+        "header" => Shape::Header,
+        _ => return None,
+    })
+}
+
+fn fits(item: &Item, shape: Shape) -> bool {
+    let strings = |a: &toml_edit::Array| a.iter().all(|v| v.is_str());
+    match shape {
+        Shape::Str => item.is_str(),
+        Shape::Bool => item.is_bool(),
+        Shape::Strings => item.as_array().is_some_and(strings),
+        Shape::StrOrStrings => item.is_str() || item.as_array().is_some_and(strings),
+        Shape::Client => {
+            item.is_str()
+                || item.as_array().is_some_and(|a| {
+                    a.iter()
+                        .all(|v| v.is_str() || v.as_array().is_some_and(strings))
+                })
+        }
+        Shape::Header => item.as_table_like().is_some_and(|t| {
+            t.iter()
+                .all(|(_, v)| v.is_str() || v.as_array().is_some_and(strings))
+        }),
+    }
+}
+
+/// The first key whose value containerd cannot decode: (offset, why).
+fn type_error(text: &str) -> Option<(Option<usize>, String)> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let root = doc.as_table();
+    let check = |table: &dyn toml_edit::TableLike| {
+        table.iter().find_map(|(key, item)| {
+            let shape = shape_of(key)?;
+            (!fits(item, shape)).then(|| {
+                let offset = table
+                    .key(key)
+                    .and_then(|k| k.span())
+                    .or_else(|| item.span())
+                    .map(|s| s.start);
+                let message = crate::t!(
+                    "plan.hosts.wrong_type",
+                    key = key,
+                    expected = expected(shape)
+                );
+                (offset, message)
+            })
+        })
+    };
+    if let Some(e) = check(root) {
+        return Some(e);
+    }
+    let hosts = root.get("host")?.as_table_like()?;
+    let found = hosts
+        .iter()
+        .filter_map(|(_, t)| t.as_table_like())
+        .find_map(check);
+    found
+}
+
+fn expected(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Str => crate::t!("plan.hosts.type_string"),
+        Shape::Bool => crate::t!("plan.hosts.type_bool"),
+        Shape::Strings => crate::t!("plan.hosts.type_strings"),
+        Shape::StrOrStrings => crate::t!("plan.hosts.type_path_or_paths"),
+        Shape::Client => crate::t!("plan.hosts.type_client"),
+        Shape::Header => crate::t!("plan.hosts.type_header"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_containerd_cannot_decode_are_refused_at_their_key() {
+        for (text, at) in [
+            ("server = [\"https://m\"]\n", "1:1"),
+            ("[host.\"https://m\"]\n  capabilities = \"pull\"\n", "2:3"),
+            ("[host.\"https://m\"]\n  skip_verify = \"true\"\n", "2:3"),
+            ("[host.\"https://m\"]\n  header = { X = 1 }\n", "2:3"),
+        ] {
+            let e = parse(Path::new("h.toml"), text).unwrap_err().to_string();
+            assert!(e.contains(&format!("h.toml:{at}")), "{text}: {e}");
+        }
+        let fine = "server = \"https://r\"\n[host.\"https://m\"]\n  ca = [\"a.pem\", \"b.pem\"]\n  client = [[\"c.pem\", \"k.pem\"]]\n  header = { X = [\"1\", \"2\"] }\n  skip_verify = true\n";
+        assert!(parse(Path::new("h.toml"), fine).is_ok());
+    }
 
     fn reg(s: &str) -> RegistryName {
         RegistryName::parse(s).unwrap()

@@ -547,6 +547,38 @@ on_every_containerd! {
             let _ = ctrwiz::cri::remove_image(&h.socket(), HUB_IMAGE, Duration::from_secs(10));
         }
     }
+
+    #[test]
+    fn a_hosts_toml_value_of_the_wrong_type_is_what_the_daemon_says_it_is(h) {
+        // `server` as an array (seen in a kind change): the daemon cannot
+        // decode the file, ignores it and goes upstream (no network here,
+        // so the pull fails), though its [host] names a working mirror.
+        let config = h.pristine_with(|reg| {
+            reg["config_path"] = toml_edit::value(h.hosts_dir().to_str().unwrap());
+        });
+        fs::write(h.config(), config).unwrap();
+        restart_by_hand(&h);
+        fs::create_dir_all(h.hosts_dir().join("docker.io")).unwrap();
+        let m = h.mirror_url();
+        fs::write(
+            h.hosts_dir().join("docker.io/hosts.toml"),
+            format!("server = [\"{m}\"]\n\n[host.\"{m}\"]\n  capabilities = [\"pull\", \"resolve\"]\n"),
+        )
+        .unwrap();
+        let served = cri_pull(&h).is_ok();
+        let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);
+        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let parses = checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "hosts.docker.io.parses")
+            .cloned();
+        assert!(!served, "containerd {} ignored the file", h.daemon.version());
+        let parses = parses.unwrap_or_else(|| panic!("doctor says the file is ignored: {checks}"));
+        assert_eq!(parses["status"], "fail");
+        assert!(parses["message"].as_str().unwrap().contains("hosts.toml:1:1"), "{parses}");
+    }
 }
 
 #[test]

@@ -275,7 +275,14 @@ fn config_path_checks(
 ) {
     let Some(cfg) = cfg else { return };
     let repair_all = || Selection::default();
-    let config_path = cfg.config_path().filter(|p| !p.is_empty());
+    // What containerd uses: an import may set it and win (2.x merges key
+    // by key, 1.x replaces the CRI table).
+    let state = &node.containerd_config;
+    let config_path = match &state.config_path_file {
+        Some(_) => state.effective_config_path.clone(),
+        None => cfg.config_path(),
+    }
+    .filter(|p| !p.is_empty());
     let table = cfg.registry_table_name();
     let other = if cfg.images_plugin_name() == CRI_V2 {
         CRI_IMAGES_V3

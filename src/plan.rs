@@ -317,16 +317,32 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     // On 1.x an imported plugin table replaces config.toml's whole table
     // (facts §3.3): imports holding the CRI table get the same edits, or
     // config_path would silently vanish. 2.x merges tables deeply.
+    // On 2.x an import that sets `config_path` or legacy mirrors wins key
+    // by key (a Talos-style drop-in): it gets the edits too, at its own
+    // version's tables, or everything written here would be ignored.
     let one_x = !Gate::ImportsMergeDeep.on(node.containerd_version());
     let mut imports: Vec<(PathBuf, String, ContainerdConfig)> = Vec::new();
-    if one_x {
-        for (path, text) in &cfg_state.imported {
-            let imported = ContainerdConfig::parse(path, text)?;
-            if imported.has_cri_table() {
-                imports.push((path.clone(), text.clone(), imported));
-            }
+    for (path, text) in &cfg_state.imported {
+        let imported = ContainerdConfig::parse(path, text)?;
+        let wins = if one_x {
+            imported.has_cri_table()
+        } else {
+            imported.config_path().is_some() || !imported.legacy_mirrors().is_empty()
+        };
+        if wins {
+            imports.push((path.clone(), text.clone(), imported));
         }
     }
+    if let (Some(file), Some(value)) = (
+        &cfg_state.config_path_file,
+        &cfg_state.effective_config_path,
+    ) {
+        notes.push(Note::ConfigPathFromImport {
+            file: file.clone(),
+            value: value.clone(),
+        });
+    }
+    let config_path = config_path_value(cfg_state, &hosts_dir_str, &mut notes);
     let mut legacy = cfg.legacy_mirrors();
     let mut legacy_tls = cfg.legacy_tls();
     for (_, _, imported) in &imports {
@@ -400,7 +416,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         }
         targets.push(Target::Write(p.hosts_spec()));
     }
-    edits.extend(edit_config(&mut cfg, selection, &hosts_dir_str));
+    edits.extend(edit_config(&mut cfg, selection, &config_path));
     let after_cfg = cfg.render();
     let mut import_changes = Vec::new();
     for (path, text, mut imported) in imports {
@@ -409,7 +425,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             .map(|e| e.0)
             .into_iter()
             .collect();
-        e.extend(edit_config(&mut imported, selection, &hosts_dir_str));
+        e.extend(edit_config(&mut imported, selection, &config_path));
         if !e.is_empty() {
             edits.push(Reason::ImportEdited { path: path.clone() });
         }
@@ -684,6 +700,45 @@ fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<Note>) -> bool {
             .push((cert.clone(), t.key_file.clone().unwrap_or_default()));
     }
     true
+}
+
+/// What `config_path` must say: the hosts dir. A colon list containerd
+/// walks (1.x, or 2.x pulling locally) keeps its other entries after the
+/// hosts dir, so CA files under /etc/docker/certs.d stay read; one it
+/// ignores (2.1+ transfer pulls) becomes the one dir, and the plan names
+/// the entries dropped.
+fn config_path_value(
+    cfg: &crate::node::ConfigState,
+    hosts_dir: &str,
+    notes: &mut Vec<Note>,
+) -> String {
+    let value = cfg
+        .effective_config_path
+        .as_deref()
+        .or(cfg.config_path.as_deref())
+        .unwrap_or_default();
+    if !value.contains(':') {
+        return hosts_dir.to_string();
+    }
+    let others: Vec<String> = value
+        .split(':')
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && *e != hosts_dir)
+        .map(str::to_string)
+        .collect();
+    if cfg.list_honoured {
+        return std::iter::once(hosts_dir.to_string())
+            .chain(others)
+            .collect::<Vec<_>>()
+            .join(":");
+    }
+    if !others.is_empty() {
+        notes.push(Note::ListCollapsed {
+            dir: hosts_dir.to_string(),
+            dropped: others,
+        });
+    }
+    hosts_dir.to_string()
 }
 
 /// A config version the node's containerd cannot start with (`version =

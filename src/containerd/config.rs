@@ -645,7 +645,23 @@ fn set_string_keep_decor(
     new: &str,
     header_indent: Option<String>,
 ) {
-    set_value_keep_decor(table, key, Value::from(new), header_indent);
+    // 2.x files quote with single quotes (`config_path = ''`): a new value
+    // keeps the old one's style when a literal string can hold it.
+    let literal = table
+        .get(key)
+        .and_then(Item::as_value)
+        .filter(|v| v.is_str())
+        .is_some_and(|v| v.to_string().trim_start().starts_with('\''))
+        && !new.contains(['\'', '\n', '\r'])
+        && !new.chars().any(char::is_control);
+    let value = if literal {
+        format!("'{new}'")
+            .parse()
+            .unwrap_or_else(|_| Value::from(new))
+    } else {
+        Value::from(new)
+    };
+    set_value_keep_decor(table, key, value, header_indent);
 }
 
 /// The indentation for keys of the table at `path`: its header's own
@@ -690,6 +706,27 @@ fn set_value_keep_decor(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_single_quoted_value_stays_single_quoted() {
+        let text =
+            "version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = ''\n";
+        let mut cfg = ContainerdConfig::parse(Path::new("c.toml"), text).unwrap();
+        cfg.set_config_path("/etc/containerd/certs.d");
+        assert!(
+            cfg.render()
+                .contains("  config_path = '/etc/containerd/certs.d'\n"),
+            "{}",
+            cfg.render()
+        );
+        let mut cfg = ContainerdConfig::parse(Path::new("c.toml"), text).unwrap();
+        cfg.set_config_path("/it's/here");
+        assert!(
+            cfg.render().contains("config_path = \"/it's/here\""),
+            "{}",
+            cfg.render()
+        );
+    }
 
     #[test]
     fn systemd_cgroup_on_a_file_without_a_runc_table_gives_runc_its_type() {
@@ -954,7 +991,7 @@ version = 2
         v3.set_systemd_cgroup(true).unwrap();
         let out = v3.render();
         assert!(
-            out.contains("  sandbox = \"registry.aliyuncs.com/google_containers/pause:3.10\"\n"),
+            out.contains("  sandbox = 'registry.aliyuncs.com/google_containers/pause:3.10'\n"),
             "{out}"
         );
         assert!(

@@ -2,6 +2,7 @@
 
 use super::Locations;
 use crate::containerd::config::ContainerdConfig;
+use crate::containerd::gates::Gate;
 use crate::root::Root;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -16,6 +17,15 @@ pub struct ConfigState {
     /// 1 when the file has no `version` key; `null` when absent or broken.
     pub schema_version: Option<u32>,
     pub config_path: Option<String>,
+    /// The `config_path` containerd uses after merging `imports` the way
+    /// the node's version merges them (2.x key by key, the last import
+    /// that sets it wins; 1.x: an import's CRI table replaces the file's
+    /// whole table), and the import it comes from (`None`: this file).
+    pub effective_config_path: Option<String>,
+    pub config_path_file: Option<PathBuf>,
+    /// `config_path` is a colon list that containerd walks for CRI pulls
+    /// (1.x; 2.x only when a setting forces local pulls).
+    pub list_honoured: bool,
     pub legacy_mirrors: BTreeMap<String, Vec<String>>,
     pub cri_disabled: bool,
     /// Why the file could not be read or parsed (file:line:column: …).
@@ -57,7 +67,11 @@ pub struct HostsDirState {
     pub unreadable: BTreeMap<String, String>,
 }
 
-pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
+pub fn read_config(
+    loc: &Locations,
+    containerd: Option<&Path>,
+    version: Option<crate::version::Version>,
+) -> ConfigState {
     let mut st = ConfigState {
         path: loc.config.clone(),
         ..Default::default()
@@ -79,6 +93,10 @@ pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
                     st.legacy_mirrors = cfg.legacy_mirrors();
                     st.cri_disabled = cfg.cri_disabled();
                     st.imported = read_imports(&loc.root, &loc.config, &cfg.imports());
+                    let (value, file) = effective_config_path(&cfg, &st.imported, version);
+                    st.effective_config_path = value;
+                    st.config_path_file = file;
+                    st.list_honoured = !Gate::TransferPulls.on(version) || cfg.forces_local_pull();
                 }
                 Err(e) => st.error = Some(e.to_string()),
             }
@@ -93,6 +111,35 @@ pub fn read_config(loc: &Locations, containerd: Option<&Path>) -> ConfigState {
     st
 }
 
+/// `config_path` after imports, by the version's merge rule, and the
+/// import that sets it. Checked on 2.1.9: a drop-in's `config_path` wins
+/// over config.toml's; on 1.6.20/1.7.24 an imported CRI table replaces
+/// the file's, `config_path` included.
+pub fn effective_config_path(
+    main: &ContainerdConfig,
+    imported: &[(PathBuf, String)],
+    version: Option<crate::version::Version>,
+) -> (Option<String>, Option<PathBuf>) {
+    let deep = Gate::ImportsMergeDeep.on(version);
+    let mut value = main.config_path();
+    let mut file = None;
+    for (path, text) in imported {
+        let Ok(i) = ContainerdConfig::parse(path, text) else {
+            continue;
+        };
+        if deep {
+            if let Some(v) = i.config_path() {
+                value = Some(v);
+                file = Some(path.clone());
+            }
+        } else if i.has_cri_table() {
+            value = i.config_path();
+            file = Some(path.clone());
+        }
+    }
+    (value, file)
+}
+
 /// What `containerd config default` prints, the seeds' starting point.
 fn default_config(containerd: &Path) -> Option<String> {
     let done = crate::process::run(
@@ -103,16 +150,28 @@ fn default_config(containerd: &Path) -> Option<String> {
     (done.success() && !done.stdout.trim().is_empty()).then_some(done.stdout)
 }
 
-/// The hosts dir in use: `--hosts-dir`, else a single `config_path`
-/// (the first entry of a colon list), else the default.
+/// The hosts dir in use: `--hosts-dir`, else the effective `config_path`
+/// (of a colon list containerd walks, the first entry that exists, as
+/// containerd skips missing ones; else the first), else the default.
 pub fn hosts_dir_path(loc: &Locations, config: &ConfigState) -> PathBuf {
     if let Some(d) = &loc.hosts_dir {
         return d.clone();
     }
-    config
-        .config_path
+    let value = config
+        .effective_config_path
         .as_deref()
-        .and_then(|p| p.split(':').find(|s| !s.trim().is_empty()))
+        .or(config.config_path.as_deref());
+    let entries: Vec<&str> = value
+        .unwrap_or_default()
+        .split(':')
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let existing = config
+        .list_honoured
+        .then(|| entries.iter().find(|e| loc.root.join(e).is_dir()))
+        .flatten();
+    existing
+        .or(entries.first())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(super::DEFAULT_HOSTS_DIR))
 }

@@ -128,7 +128,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         .binary_matches()
         .then(|| containerd.binary.clone())
         .flatten();
-    let config = files::read_config(loc, binary.as_deref());
+    let config = files::read_config(loc, binary.as_deref(), containerd.version);
     let hosts_dir = files::read_hosts_dir(loc, &config);
     // Node path (without the --root prefix): compared with containerd's bin_dir.
     let cni_dir = found

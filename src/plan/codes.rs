@@ -48,6 +48,18 @@ pub enum Note {
     TlsOnHttp {
         url: String,
     },
+    /// A colon list in `config_path` that this containerd ignores (2.x
+    /// transfer pulls) became one dir; `dropped` are no longer read.
+    ListCollapsed {
+        dir: String,
+        dropped: Vec<String>,
+    },
+    /// An import sets `config_path` and wins over config.toml: it is
+    /// edited too.
+    ConfigPathFromImport {
+        file: PathBuf,
+        value: String,
+    },
 }
 
 impl fmt::Display for Note {
@@ -76,6 +88,16 @@ impl fmt::Display for Note {
             Note::DefaultTooOld => t!("plan.note.default_too_old").into(),
             Note::Shadowed { old, new } => t!("plan.note.shadowed", old = old, new = new),
             Note::TlsOnHttp { url } => t!("plan.note.tls_on_http", url = url),
+            Note::ListCollapsed { dir, dropped } => t!(
+                "plan.note.list_collapsed",
+                dir = dir,
+                dropped = dropped.join(", ")
+            ),
+            Note::ConfigPathFromImport { file, value } => t!(
+                "plan.note.config_path_from_import",
+                file = file.display(),
+                value = value
+            ),
         };
         f.write_str(&text)
     }
@@ -262,6 +284,20 @@ mod tests {
                 "shadowed old new",
             ),
             (coded(&Note::TlsOnHttp { url: s() }), "tls_on_http url"),
+            (
+                coded(&Note::ListCollapsed {
+                    dir: s(),
+                    dropped: vec![],
+                }),
+                "list_collapsed dir dropped",
+            ),
+            (
+                coded(&Note::ConfigPathFromImport {
+                    file: p.clone(),
+                    value: s(),
+                }),
+                "config_path_from_import file value",
+            ),
             (coded(&ChangeNote::NotUtf8), "not_utf8"),
             (coded(&ChangeNote::Unparsable { error: s() }), "unparsable"),
             (coded(&ChangeNote::Foreign), "foreign"),

@@ -270,7 +270,7 @@ fn version_3_files_get_the_images_plugin_table() {
         0,
     );
     let cfg = node.read(CONFIG);
-    assert!(cfg.contains("    [plugins.'io.containerd.cri.v1.images'.registry]\n      config_path = \"/etc/containerd/certs.d\"\n"), "{cfg}");
+    assert!(cfg.contains("    [plugins.'io.containerd.cri.v1.images'.registry]\n      config_path = '/etc/containerd/certs.d'\n"), "{cfg}");
     assert!(!cfg.contains("grpc.v1.cri"), "{cfg}");
 }
 
@@ -538,7 +538,8 @@ fn pause_image_and_systemd_cgroup_on_1x_and_2x_configs() {
     assert_code(&v3.run(&args), 0);
     let cfg = v3.read(CONFIG);
     assert!(
-        cfg.contains("      sandbox = \"k8s.m.daocloud.io/pause:3.8\"\n"),
+        // The file's own quoting (2.x writes single quotes).
+        cfg.contains("      sandbox = 'k8s.m.daocloud.io/pause:3.8'\n"),
         "{cfg}"
     );
     assert!(cfg.contains("      SystemdCgroup = true\n"), "{cfg}");

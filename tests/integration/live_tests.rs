@@ -579,6 +579,59 @@ on_every_containerd! {
         assert_eq!(parses["status"], "fail");
         assert!(parses["message"].as_str().unwrap().contains("hosts.toml:1:1"), "{parses}");
     }
+
+    #[test]
+    fn an_import_that_sets_config_path_is_edited_where_it_wins(h) {
+        // Talos-style: a drop-in sets config_path to its own dir. On 2.x it
+        // wins key by key; on 1.x its CRI table replaces config.toml's.
+        // Editing only config.toml would leave the daemon reading the
+        // drop-in's dir: the pull proves which dir the daemon reads.
+        let conf_d = h.dir.join("cri-conf.d");
+        fs::create_dir_all(&conf_d).unwrap();
+        let theirs = conf_d.join("hosts");
+        let drop_in = if h.daemon.is_2x() {
+            format!("version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = '{}'\n", theirs.display())
+        } else {
+            format!("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{}\"\n", theirs.display())
+        };
+        fs::write(conf_d.join("cri.toml"), &drop_in).unwrap();
+        let mut doc: toml_edit::DocumentMut = h.pristine_config.parse().unwrap();
+        doc["imports"] = toml_edit::value(toml_edit::Array::from_iter([conf_d.join("cri.toml").display().to_string()]));
+        fs::write(h.config(), doc.to_string()).unwrap();
+        restart_by_hand(&h);
+        assert_eq!(effective_config_path(&h), theirs.to_str().unwrap(), "the drop-in wins");
+
+        let plan = h.ctrwiz(&["plan", "--mirror", &mirror_flag(&h), "--json"]);
+        assert_exit(&plan, 0);
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        assert!(
+            plan["notes"].as_array().unwrap().iter().any(|n| n["code"] == "config_path_from_import"),
+            "the plan says which file wins: {plan}"
+        );
+        assert_exit(&h.ctrwiz(&["apply", "--mirror", &mirror_flag(&h), "--yes"]), 0);
+        assert_eq!(effective_config_path(&h), h.hosts_dir().to_str().unwrap(), "{}", config_dump(&h));
+        cri_pull(&h).unwrap_or_else(|e| panic!("the daemon reads the hosts dir ctrwiz wrote: {e}"));
+        let _ = fs::remove_dir_all(&conf_d);
+    }
+
+    #[test]
+    fn a_colon_list_is_kept_where_the_daemon_walks_it(h) {
+        // EKS AL2 style: the list also names /etc/docker/certs.d, where a
+        // CA may live. 1.x walks the list: keep it. 2.1.9 ignores it in
+        // transfer pulls: one dir, and the plan names what is dropped.
+        let other = h.dir.join("docker-certs.d");
+        let list = format!("{}:{}", h.hosts_dir().display(), other.display());
+        fs::write(h.config(), h.pristine_with(|reg| reg["config_path"] = toml_edit::value(&list))).unwrap();
+        restart_by_hand(&h);
+        let plan = h.ctrwiz(&["plan", "--mirror", &mirror_flag(&h), "--json"]);
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let collapsed = plan["notes"].as_array().unwrap().iter().any(|n| n["code"] == "list_collapsed");
+        assert_eq!(collapsed, h.daemon.is_2x(), "{plan}");
+        assert_exit(&h.ctrwiz(&["apply", "--mirror", &mirror_flag(&h), "--yes"]), 0);
+        let want = if h.daemon.is_2x() { h.hosts_dir().display().to_string() } else { list.clone() };
+        assert_eq!(h.config_path_in(&fs::read_to_string(h.config()).unwrap()), want);
+        cri_pull(&h).expect("served by the mirror either way");
+    }
 }
 
 #[test]

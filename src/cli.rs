@@ -722,11 +722,8 @@ pub fn main() -> i32 {
 pub fn run(mut cli: Cli) -> Result<i32> {
     // --demo: the same commands on a sample node that lives as long as this run.
     let _demo_dir = if cli.global.demo {
-        let dir = tempfile::Builder::new()
-            .prefix("ctrwiz-demo-")
-            .tempdir()
-            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-        crate::demo::create(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
+        let tmp = std::env::temp_dir();
+        let dir = crate::demo::make(&tmp).map_err(|e| Error::io(&tmp, e))?;
         eprintln!(
             "ctrwiz: {}",
             t!("cli.demo_node", dir = dir.path().display())

@@ -298,20 +298,7 @@ pub fn find(state_dir: &Path, id: Option<&str>) -> Result<BackupSet> {
 
 /// A file of a backup set: regular, not a link, bounded.
 fn read_copy(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)?;
-    if !f.metadata()?.is_file() {
-        return Err(std::io::Error::other(crate::t!(
-            "errors.read.not_regular",
-            what = crate::t!("errors.read.special")
-        )));
-    }
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE + 1), &mut out)?;
-    Ok(out)
+    crate::node::read::regular(path, MAX_FILE)
 }
 
 impl BackupSet {

@@ -15,13 +15,19 @@ pub const SMALL_LIMIT: u64 = 1 << 20;
 
 /// The bytes of `node_path` inside `root`, at most `limit` of them.
 pub fn limited(root: &Root, node_path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let real = root.join(node_path);
+    regular(&root.join(node_path), limit)
+}
+
+/// The bytes of the regular file at the real path `real` (a resolved node
+/// path, or a file of ctrwiz's own backup sets), at most `limit` of them.
+/// The one opener every read of a file that may be hostile goes through.
+pub fn regular(real: &Path, limit: u64) -> io::Result<Vec<u8>> {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW:
-    // the walk resolved every link, so a link here appeared since.
+    // the caller resolved every link, so a link here appeared since.
     let file = fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&real)?;
+        .open(real)?;
     let meta = file.metadata()?;
     let ft = meta.file_type();
     if !ft.is_file() {

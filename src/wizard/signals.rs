@@ -172,6 +172,8 @@ impl Drop for Signals {
 /// Dies of `sig` with its default action, as if never caught (the shell
 /// sees 128 + sig); exits with that status if the signal does not kill.
 pub fn die(sig: c_int) -> ! {
+    // No destructor runs past this point: a --demo node goes now.
+    crate::demo::remove_current();
     let _ = set_action(sig, libc::SIG_DFL);
     unblock(sig);
     // SAFETY: raise has no preconditions.

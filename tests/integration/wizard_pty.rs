@@ -268,6 +268,37 @@ fn a_panic_inside_the_wizard_leaves_the_terminal_usable() {
 }
 
 #[test]
+fn a_demo_killed_by_a_signal_leaves_no_sample_node_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "TMPDIR={tmp} CTRWIZ_CONFIG_DIR={tmp}/user-config {bin} --demo --no-probe; echo EXIT=$?; sleep 60",
+        tmp = tmp.path().display(),
+        bin = env!("CARGO_BIN_EXE_ctrwiz"),
+    );
+    let Some(t) = Tmux::start("demokill", &cmd) else {
+        return;
+    };
+    t.wait_for("Installed tools", Duration::from_secs(10));
+    let demo_dirs = || {
+        fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("ctrwiz-demo-"))
+            .count()
+    };
+    assert_eq!(demo_dirs(), 1, "the sample node exists while the demo runs");
+    let pid = t.wizard_pid().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let s = t.wait_for("EXIT=", Duration::from_secs(5));
+    assert!(s.contains("EXIT=143"), "{s}");
+    assert_eq!(demo_dirs(), 0, "the sample node went with the signal");
+}
+
+#[test]
 fn sigterm_sighup_and_sigint_give_the_terminal_back_and_exit_128_plus_signo() {
     for (name, signo) in [("TERM", 15), ("HUP", 1), ("INT", 2)] {
         let dir = node();

@@ -1,5 +1,5 @@
 //! Which containerd this node really runs. The daemon that answers on the
-//! socket is the truth; when none answers, the binary the service starts
+//! socket is the truth (on the live node; a `--root` tree has none); when none answers, the binary the service starts
 //! (systemd `ExecStart`, OpenRC `command`); else the first `containerd` on
 //! `$PATH`, then the standard directories (`tools::locate`). Every
 //! version-dependent decision reads the one version found here
@@ -60,9 +60,11 @@ pub fn identify(root: &Root, address: &Path, found: &[Tool], timeout: Duration) 
     let binary = binary_tool.as_ref().and_then(|t| t.path.clone());
     let binary_version = binary_tool.as_ref().and_then(|t| t.version);
 
+    // Only the live node's socket names a daemon: a --root tree is a node
+    // being prepared, whose version is its binaries'.
     let socket = root.join(address);
-    if super::service::socket_answers(&socket) {
-        if let Ok(raw) = crate::cri::server_version(&socket, timeout.min(Duration::from_secs(3))) {
+    if root.is_host() && super::service::socket_answers(&socket) {
+        if let Ok(raw) = crate::cri::server_version(&socket, timeout.min(Duration::from_secs(2))) {
             if let Some(version) = Version::parse(&raw) {
                 return Containerd {
                     version: Some(version),

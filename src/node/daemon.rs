@@ -66,6 +66,15 @@ pub fn identify(root: &Root, address: &Path, found: &[Tool], timeout: Duration) 
     if root.is_host() && super::service::socket_answers(&socket) {
         if let Ok(raw) = crate::cri::server_version(&socket, timeout.min(Duration::from_secs(2))) {
             if let Some(version) = Version::parse(&raw) {
+                // The daemon's own binary: the unit's, else the one on PATH
+                // when that is the daemon's version (a daemon started by
+                // hand, a second install).
+                let (binary, binary_version) = match located {
+                    Some(t) if binary_version != Some(version) && t.version == Some(version) => {
+                        (t.path.clone(), t.version)
+                    }
+                    _ => (binary, binary_version),
+                };
                 return Containerd {
                     version: Some(version),
                     source: Some(VersionSource::Socket),

@@ -298,6 +298,32 @@ impl Live {
         doc.to_string()
     }
 
+    /// Debian's shipped /etc/containerd/config.toml of this version's
+    /// package (`version = 2`, CNI in /usr/lib/cni; the same file in 1.6.20,
+    /// 1.7.24 and 2.1.9), with this harness's root, state and sockets.
+    pub fn debian_config(&self) -> String {
+        let shipped = match self.daemon {
+            Daemon::V1_6 => PathBuf::from("/etc/containerd/config.toml"),
+            _ => self.bin.join("../../etc/containerd/config.toml"),
+        };
+        let text = fs::read_to_string(&shipped)
+            .unwrap_or_else(|e| panic!("Debian's shipped config {}: {e}", shipped.display()));
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let d = &self.dir;
+        doc["root"] = toml_edit::value(d.join("root").to_str().unwrap());
+        doc["state"] = toml_edit::value(d.join("state").to_str().unwrap());
+        doc["grpc"]["address"] = toml_edit::value(d.join("c.sock").to_str().unwrap());
+        doc["ttrpc"]["address"] = toml_edit::value(d.join("c.sock.ttrpc").to_str().unwrap());
+        let cri = &mut doc["plugins"]["io.containerd.grpc.v1.cri"];
+        cri["stream_server_port"] = toml_edit::value("0");
+        cri["cni"]["conf_dir"] = toml_edit::value(d.join("net.d").to_str().unwrap());
+        doc["plugins"]["io.containerd.nri.v1.nri"]["socket_path"] =
+            toml_edit::value(d.join("nri.sock").to_str().unwrap());
+        doc["plugins"]["io.containerd.internal.v1.opt"]["path"] =
+            toml_edit::value(d.join("opt").to_str().unwrap());
+        doc.to_string()
+    }
+
     /// The CRI registry's `config_path` in a config's text ("" when unset).
     pub fn config_path_in(&self, config: &str) -> String {
         let doc: toml_edit::DocumentMut = config.parse().unwrap();

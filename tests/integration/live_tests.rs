@@ -632,6 +632,92 @@ on_every_containerd! {
         assert_eq!(h.config_path_in(&fs::read_to_string(h.config()).unwrap()), want);
         cri_pull(&h).expect("served by the mirror either way");
     }
+
+    #[test]
+    fn debians_shipped_config_is_set_up_verified_and_rolled_back(h) {
+        // The file a node has after `apt install containerd`: version 2,
+        // no registry table at all, CNI in /usr/lib/cni.
+        let shipped = h.debian_config();
+        fs::write(h.config(), &shipped).unwrap();
+        restart_by_hand(&h);
+        assert!(h.cri_loaded(), "the daemon runs Debian's file");
+        let before = fs::read(h.config()).unwrap();
+        let restarts = h.restarts();
+
+        assert_exit(&h.ctrwiz(&["apply", "--mirror", &mirror_flag(&h), "--yes"]), 0);
+        assert_eq!(h.restarts(), restarts + 1, "config.toml changed: one restart");
+        // 2.x migrates the version 2 file: the effective table is its own.
+        assert_eq!(effective_config_path(&h), h.hosts_dir().to_str().unwrap(), "{}", config_dump(&h));
+        cri_pull(&h).unwrap_or_else(|e| panic!("CRI pull: {e}"));
+
+        let out = h.ctrwiz(&["verify", HUB_IMAGE, "--json", "--timeout", "60"]);
+        assert_exit(&out, 0);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["resolved_by"], format!("127.0.0.1:{}", h.registry_port), "{v}");
+        assert!(h.manifest_requests().iter().any(|r| r.ends_with("?ns=docker.io")), "the registry agrees");
+
+        let doctor = h.ctrwiz(&["doctor", "--json"]);
+        let checks: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+        let failed: Vec<_> = checks.as_array().unwrap().iter().filter(|c| c["status"] == "fail").collect();
+        assert!(failed.is_empty(), "{failed:?}");
+        // The CNI warning follows this build's own default, not a constant.
+        let cni_warn = checks.as_array().unwrap().iter().any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn");
+        assert!(!cni_warn || which_cni_dir() != Some("/usr/lib/cni"), "{checks}");
+
+        let again = h.ctrwiz(&["apply", "--mirror", &mirror_flag(&h), "--yes"]);
+        assert_exit(&again, 0);
+        assert_eq!(h.restarts(), restarts + 1, "a second apply restarts nothing");
+
+        assert_exit(&h.ctrwiz(&["rollback", "--yes"]), 0);
+        assert_eq!(fs::read(h.config()).unwrap(), before, "rolled back byte for byte");
+        assert!(h.cri_loaded());
+    }
+
+    #[test]
+    fn the_cni_warning_follows_the_daemons_own_default(h) {
+        let Some(cni) = which_cni_dir() else { return };
+        // A config that does not say where CNI lives: the binary's built-in
+        // default decides (1.6.20 /opt/cni/bin; Debian's 1.7.24
+        // /usr/lib/cni; 2.1.9 both).
+        let mut doc: toml_edit::DocumentMut = h.pristine_config.parse().unwrap();
+        let cri = if h.daemon.is_2x() { "io.containerd.cri.v1.runtime" } else { "io.containerd.grpc.v1.cri" };
+        let table = doc["plugins"][cri]["cni"].as_table_mut().unwrap();
+        table.remove("bin_dir");
+        table.remove("bin_dirs");
+        fs::write(h.config(), doc.to_string()).unwrap();
+        let mut keys = vec!["plugins", cri, "cni"];
+        let dump_dirs: Vec<String> = ["bin_dir", "bin_dirs"]
+            .iter()
+            .filter_map(|k| {
+                keys.push(k);
+                let v = effective(&h, &keys);
+                keys.pop();
+                v
+            })
+            .flat_map(|v| match v {
+                toml::Value::String(s) => vec![s],
+                toml::Value::Array(a) => a.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                _ => vec![],
+            })
+            .filter(|d| !d.is_empty())
+            .collect();
+        let daemon_finds = dump_dirs.iter().any(|d| d == cni);
+        let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);
+        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let warned = checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn");
+        assert_eq!(warned, !daemon_finds, "containerd {} looks in {dump_dirs:?}; CNI is in {cni}: {checks}", h.daemon.version());
+    }
+}
+
+/// Where this machine's CNI plugins are (Debian: /usr/lib/cni).
+fn which_cni_dir() -> Option<&'static str> {
+    ["/usr/lib/cni", "/opt/cni/bin"]
+        .into_iter()
+        .find(|d| std::path::Path::new(d).join("bridge").exists())
 }
 
 #[test]

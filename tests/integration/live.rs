@@ -192,6 +192,45 @@ macro_rules! on_every_containerd {
     )*};
 }
 
+/// Harness dirs of test runs that were killed (no atexit ran): stop their
+/// daemons and registries and remove the dirs, so a killed run does not
+/// leave containerd running.
+fn sweep_stale_harnesses() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for entry in fs::read_dir("/tmp").into_iter().flatten().flatten() {
+            let dir = entry.path();
+            if !entry.file_name().to_string_lossy().starts_with("cw") {
+                continue;
+            }
+            let Ok(owner) = fs::read_to_string(dir.join("owner")) else {
+                continue;
+            };
+            let mut ids = owner
+                .split_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok());
+            let (Some(test), registry) = (ids.next(), ids.next()) else {
+                continue;
+            };
+            // SAFETY: signal 0 only asks whether the process exists.
+            if unsafe { libc::kill(test, 0) } == 0 {
+                continue;
+            }
+            // Only if that pid is still that run's registry (not reused).
+            let ours = |pid: i32| {
+                fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&*dir.to_string_lossy()))
+            };
+            if let Some(r) = registry.filter(|&r| ours(r)) {
+                // SAFETY: the registry that dead run started.
+                unsafe { libc::kill(r, libc::SIGKILL) };
+            }
+            stop_containerd(&dir);
+            let _ = fs::remove_dir_all(&dir);
+        }
+    });
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -213,6 +252,7 @@ fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
 
 impl Live {
     fn start(daemon: Daemon) -> Live {
+        sweep_stale_harnesses();
         let bin = daemon.bin_dir().expect("checked by missing()");
         // Unix socket paths are limited to 108 bytes: keep the dir short.
         let dir = tempfile::Builder::new()
@@ -222,6 +262,11 @@ impl Live {
             .keep();
         let registry_port = free_port();
         let registry = start_registry(&dir, registry_port);
+        fs::write(
+            dir.join("owner"),
+            format!("{} {}", std::process::id(), registry.id()),
+        )
+        .unwrap();
 
         let default = run_ok(Command::new(bin.join("containerd")).args(["config", "default"]));
         let pristine_config = harness_config(&String::from_utf8_lossy(&default.stdout), &dir);

@@ -711,6 +711,43 @@ on_every_containerd! {
             .any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn");
         assert_eq!(warned, !daemon_finds, "containerd {} looks in {dump_dirs:?}; CNI is in {cni}: {checks}", h.daemon.version());
     }
+
+    #[test]
+    fn a_missing_config_is_seeded_from_the_running_daemons_own_default(h) {
+        // This machine's containerd.service names Debian's 1.6.20
+        // (/usr/bin/containerd); the daemon on the socket may be another
+        // version, whose own binary is on PATH: the seed must be that
+        // daemon's `config default`, not the unit's binary's.
+        fs::remove_file(h.config()).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .env("PATH", h.path_env())
+            .arg("--config")
+            .arg(h.config())
+            .arg("--hosts-dir")
+            .arg(h.hosts_dir())
+            .arg("--address")
+            .arg(h.socket())
+            .args(["plan", "--mirror", &mirror_flag(&h), "--json"])
+            .output()
+            .unwrap();
+        fs::write(h.config(), &h.pristine_config).unwrap();
+        assert_exit(&out, 0);
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let config = plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"] == h.config().to_str().unwrap())
+            .unwrap_or_else(|| panic!("{plan}"));
+        let new: toml::Value = toml::from_str(config["new"].as_str().unwrap()).unwrap();
+        let want = if h.daemon.is_2x() { 3 } else { 2 };
+        assert_eq!(new["version"].as_integer(), Some(want), "containerd {}", h.daemon.version());
+        let default = std::process::Command::new(h.bin("containerd")).args(["config", "default"]).output().unwrap();
+        let default: toml::Value = toml::from_str(&String::from_utf8_lossy(&default.stdout)).unwrap();
+        let keys = sandbox_image_keys(&h);
+        let pick = |v: &toml::Value| keys.iter().try_fold(v.clone(), |v, k| v.get(k).cloned());
+        assert_eq!(pick(&new), pick(&default), "this version's own default pause image");
+    }
 }
 
 /// Where this machine's CNI plugins are (Debian: /usr/lib/cni).

@@ -413,8 +413,7 @@ impl ContainerdConfig {
         }
         let plugin = self.images_plugin();
         let path = ["plugins", plugin, "registry"];
-        let indent = header_indent(&self.doc, &path);
-        let registry = ensure_table(&mut self.doc, &path);
+        let (indent, registry) = ensure_table_indented(&mut self.doc, &path);
         set_string_keep_decor(registry, "config_path", dir, indent);
         let dir = dir.to_string();
         Some(ConfigEdit(match old {
@@ -515,8 +514,8 @@ impl ContainerdConfig {
             return None;
         }
         let (path, key) = self.sandbox_location();
-        let indent = header_indent(&self.doc, &path);
-        set_string_keep_decor(ensure_table(&mut self.doc, &path), key, image, indent);
+        let (indent, table) = ensure_table_indented(&mut self.doc, &path);
+        set_string_keep_decor(table, key, image, indent);
         Some(ConfigEdit(crate::plan::Reason::PauseImage {
             image: image.to_string(),
             old,
@@ -534,20 +533,14 @@ impl ContainerdConfig {
             return None;
         }
         let path = self.runc_options_location();
-        let indent = header_indent(&self.doc, &path);
-        set_value_keep_decor(
-            ensure_table(&mut self.doc, &path),
-            "SystemdCgroup",
-            Value::from(on),
-            indent,
-        );
+        let (indent, table) = ensure_table_indented(&mut self.doc, &path);
+        set_value_keep_decor(table, "SystemdCgroup", Value::from(on), indent);
         // A runc table without `runtime_type` (created here, or the
         // guides' options-only snippet) gives `runtime_type = ""` in
         // `config dump` on 1.6.20 and 1.7.24, and every RunPodSandbox then
         // fails with "container.Runtime.Name must be set".
         let runc = &path[..path.len() - 1];
-        let runc_indent = header_indent(&self.doc, runc);
-        let table = ensure_table(&mut self.doc, runc);
+        let (runc_indent, table) = ensure_table_indented(&mut self.doc, runc);
         let typed = table
             .get("runtime_type")
             .and_then(Item::as_str)
@@ -619,6 +612,16 @@ fn v1_plugin_name(short: &str) -> String {
 
 /// Walks (and creates) nested tables; intermediate tables that did not
 /// exist are implicit so no empty headers appear.
+/// [`ensure_table`] and the indentation its keys take.
+fn ensure_table_indented<'a>(
+    doc: &'a mut DocumentMut,
+    path: &[&str],
+) -> (Option<String>, &'a mut dyn TableLike) {
+    ensure_table(doc, path);
+    let indent = header_indent(doc, path);
+    (indent, ensure_table(doc, path))
+}
+
 fn ensure_table<'a>(doc: &'a mut DocumentMut, path: &[&str]) -> &'a mut dyn TableLike {
     let mut cur: &mut dyn TableLike = doc.as_table_mut();
     for (i, key) in path.iter().enumerate() {
@@ -627,6 +630,18 @@ fn ensure_table<'a>(doc: &'a mut DocumentMut, path: &[&str]) -> &'a mut dyn Tabl
         if needs_new {
             let mut t = Table::new();
             t.set_implicit(!last);
+            // Indent a new table's header like its siblings' (containerd's
+            // and Debian's files nest by two spaces per level), after a
+            // blank line.
+            let sibling = cur
+                .iter()
+                .filter_map(|(_, it)| it.as_table())
+                .filter(|t| !t.is_implicit())
+                .find_map(|t| t.decor().prefix().and_then(|p| p.as_str()))
+                .map(|p| p.rsplit('\n').next().unwrap_or("").to_string());
+            if let Some(indent) = sibling.filter(|_| last) {
+                t.decor_mut().set_prefix(format!("\n{indent}"));
+            }
             cur.insert(key, Item::Table(t));
         }
         cur = cur

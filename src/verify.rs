@@ -159,7 +159,10 @@ pub fn run(
         .arg(socket)
         .arg("--debug")
         .args(["images", "pull"]);
-    if Gate::CtrTransferPull.on(node.containerd_version()) {
+    // A client decision: ctr 2.x pulls through the transfer service, ctr
+    // 1.x always resolves itself (and has no --local), whatever the daemon.
+    let ctr_version = node.tool(ToolName::Ctr).and_then(|t| t.version);
+    if Gate::CtrTransferPull.on(ctr_version.or(node.containerd_version())) {
         cmd.arg("--local");
     }
     cmd.arg("--hosts-dir").arg(&node.hosts_dir.path).arg(&full);

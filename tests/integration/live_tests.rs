@@ -758,6 +758,38 @@ fn which_cni_dir() -> Option<&'static str> {
 }
 
 #[test]
+fn verify_on_2x_with_an_older_ctr_first_on_path_still_names_the_mirror() {
+    // A node where Debian's ctr 1.6.20 is first on PATH while containerd
+    // 2.1.9 runs: ctr 1.x resolves itself and knows no --local; the flag
+    // follows the client, not the daemon.
+    let Some(h) = crate::live::live_at(crate::live::Daemon::V2_1) else {
+        return;
+    };
+    assert_exit(
+        &h.ctrwiz(&["apply", "--mirror", &mirror_flag(&h), "--yes"]),
+        0,
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .arg("--config")
+        .arg(h.config())
+        .arg("--hosts-dir")
+        .arg(h.hosts_dir())
+        .arg("--address")
+        .arg(h.socket())
+        .args(["verify", HUB_IMAGE, "--json", "--timeout", "60"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["resolved_by"],
+        format!("127.0.0.1:{}", h.registry_port),
+        "{v}"
+    );
+}
+
+#[test]
 fn a_version_3_config_on_containerd_1_7_is_refused_before_anything_is_written() {
     let Some(h) = crate::live::live_at(crate::live::Daemon::V1_7) else {
         return;

@@ -34,6 +34,11 @@ pub enum Purpose {
     DockerDaemon,
     /// The systemd service + timer (or cron.d file) that runs `ctrwiz heal`.
     HealSchedule,
+    /// k3s/RKE2's `registries.yaml`; `unit` regenerates containerd's
+    /// config from it when it restarts.
+    OwnerRegistries {
+        unit: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -177,6 +182,8 @@ pub struct Restart {
     pub reasons: Vec<Reason>,
     /// A systemd unit drop-in changed: `systemctl daemon-reload` first.
     pub daemon_reload: bool,
+    /// The service restarted instead of containerd (k3s/RKE2 own it).
+    pub service: Option<crate::owner::OwnerService>,
 }
 
 impl Restart {
@@ -186,6 +193,7 @@ impl Restart {
             "reason": self.reason(),
             "reasons": self.reasons.iter().map(coded).collect::<Vec<_>>(),
             "daemon_reload": self.daemon_reload,
+            "service": self.service.as_ref().map_or("containerd", |s| s.unit.as_str()),
         })
     }
 
@@ -266,6 +274,9 @@ fn edit_config(cfg: &mut ContainerdConfig, selection: &Selection, hosts_dir: &st
     if let Some(on) = selection.extras.systemd_cgroup {
         edits.extend(cfg.set_systemd_cgroup(on).map(|e| e.0));
     }
+    if selection.extras.enable_cri {
+        edits.extend(cfg.enable_cri().map(|e| e.0));
+    }
     edits.extend(cfg.remove_legacy_mirrors().map(|e| e.0));
     edits.extend(cfg.remove_legacy_tls().map(|e| e.0));
     edits.extend(cfg.set_config_path(hosts_dir).map(|e| e.0));
@@ -278,6 +289,10 @@ pub fn hosts_file(hosts_dir: &Path, registry: &RegistryName) -> PathBuf {
 }
 
 pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Result<Plan> {
+    // k3s/RKE2/kubespray/Talos/Bottlerocket rewrite containerd's files.
+    if let Some(owned) = crate::owner::plan(node, catalog, selection) {
+        return owned;
+    }
     let cfg_state = &node.containerd_config;
     let hosts_dir = node.hosts_dir.path.clone();
     let hosts_dir_str = node
@@ -437,6 +452,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     let mut restart = config_changed.then_some(Restart {
         reasons: edits,
         daemon_reload: false,
+        service: None,
     });
 
     let dial_timeout = selection.dial_timeout_for(node.containerd_version());
@@ -519,6 +535,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
                 let r = restart.get_or_insert_with(|| Restart {
                     reasons: vec![],
                     daemon_reload: false,
+                    service: None,
                 });
                 r.reasons.push(match proxy {
                     crate::extras::Proxy::Set { url, .. } => Reason::ProxySet { url: url.clone() },
@@ -532,6 +549,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         }
     }
 
+    notes.extend(crate::owner::ignored_note(node));
     if cfg.cri_disabled() {
         notes.push(Note::CriDisabled);
     }

@@ -354,10 +354,26 @@ impl ContainerdConfig {
         self.doc
             .get("disabled_plugins")
             .and_then(Item::as_array)
-            .is_some_and(|a| {
-                a.iter()
-                    .any(|v| matches!(v.as_str(), Some("cri") | Some(CRI_V2)))
-            })
+            .is_some_and(|a| a.iter().any(|v| v.as_str().is_some_and(is_cri_id)))
+    }
+
+    /// Takes every id of the CRI plugin out of `disabled_plugins`, keeping
+    /// the others (and the array's formatting).
+    pub fn enable_cri(&mut self) -> Option<ConfigEdit> {
+        if !self.cri_disabled() {
+            return None;
+        }
+        let arr = self.doc.get_mut("disabled_plugins")?.as_array_mut()?;
+        arr.retain(|v| !v.as_str().is_some_and(is_cri_id));
+        if let Some(first) = arr.get_mut(0) {
+            // The first element keeps no leading space of a removed one.
+            let suffix = first.decor().suffix().cloned();
+            first.decor_mut().clear();
+            if let Some(s) = suffix {
+                first.decor_mut().set_suffix(s);
+            }
+        }
+        Some(ConfigEdit(crate::plan::Reason::CriEnabled))
     }
 
     /// `imports` of other files; on 1.x an imported plugin table replaces
@@ -572,6 +588,16 @@ impl ContainerdConfig {
         }
         out
     }
+}
+
+/// The ids that name the CRI plugin in `disabled_plugins`: the short v1
+/// name, the grpc service, and 2.x's split images/runtime plugins (any of
+/// them disabled leaves kubelet without CRI).
+fn is_cri_id(id: &str) -> bool {
+    matches!(
+        id,
+        "cri" | CRI_V2 | "io.containerd.cri.v1.images" | "io.containerd.cri.v1.runtime"
+    )
 }
 
 /// The strings of a TOML array (none when absent or not an array).

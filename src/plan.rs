@@ -327,6 +327,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             path: cfg_state.path.clone(),
         });
     }
+    edits.extend(cfg.merge_v1_tables().into_iter().map(|e| e.0));
     edits.extend(cfg.ensure_versioned().map(|e| e.0));
 
     // On 1.x an imported plugin table replaces config.toml's whole table
@@ -420,10 +421,11 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     let mut import_changes = Vec::new();
     for (path, text, mut imported) in imports {
         let mut e: Vec<Reason> = imported
-            .ensure_versioned()
-            .map(|e| e.0)
+            .merge_v1_tables()
             .into_iter()
+            .map(|e| e.0)
             .collect();
+        e.extend(imported.ensure_versioned().map(|e| e.0));
         e.extend(edit_config(&mut imported, selection, &hosts_dir_str));
         if !e.is_empty() {
             edits.push(Reason::ImportEdited { path: path.clone() });
@@ -696,12 +698,29 @@ fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<Note>) -> bool {
         return true;
     }
     h.skip_verify |= t.insecure_skip_verify;
-    h.ca.extend(t.ca_file.clone());
+    h.ca.extend(t.ca_file.as_deref().map(legacy_path));
     if let Some(cert) = &t.cert_file {
-        h.client
-            .push((cert.clone(), t.key_file.clone().unwrap_or_default()));
+        h.client.push((
+            legacy_path(cert),
+            t.key_file.as_deref().map(legacy_path).unwrap_or_default(),
+        ));
     }
     true
+}
+
+/// A legacy `configs.*.tls` path as containerd read it: the 1.x CRI
+/// plugin passes it straight to `os.ReadFile` / `tls.LoadX509KeyPair`
+/// (`pkg/cri/server/image_pull.go`, `getTLSConfig`), so a relative path
+/// was relative to containerd's working directory, `/` under its systemd
+/// unit (which sets no WorkingDirectory). In hosts.toml a relative path
+/// would be read from the hosts.toml's own directory instead (facts §1,
+/// `makeAbsPath`), so it is written absolute.
+fn legacy_path(p: &str) -> String {
+    if Path::new(p).is_absolute() {
+        p.to_string()
+    } else {
+        Path::new("/").join(p).display().to_string()
+    }
 }
 
 /// A config version the node's containerd cannot start with (`version =

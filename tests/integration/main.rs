@@ -8,6 +8,7 @@ mod heal;
 mod hostile;
 mod live;
 mod live_tests;
+mod node_files;
 mod owner;
 mod probe;
 mod reliability;

@@ -7,6 +7,7 @@ mod fleet;
 mod heal;
 mod hostile;
 mod live;
+mod live_node_files;
 mod live_tests;
 mod node_files;
 mod owner;

@@ -204,6 +204,10 @@ pub struct SelectionArgs {
     pub sandbox_image: Option<String>,
     #[arg(long, value_name = "true|false", help_heading = "node_setup")]
     pub systemd_cgroup: Option<bool>,
+    #[arg(long, help_heading = "node_setup")]
+    pub enable_cri: bool,
+    #[arg(long)]
+    pub ignore_owner: bool,
     #[arg(long, value_name = "URL|none", help_heading = "node_setup")]
     pub proxy: Option<String>,
     #[arg(
@@ -313,6 +317,7 @@ impl SelectionArgs {
         if self.systemd_cgroup.is_some() {
             extras.systemd_cgroup = self.systemd_cgroup;
         }
+        extras.enable_cri |= self.enable_cri;
         if let Some(url) = &self.proxy {
             let addrs = crate::node::service::addresses(root);
             extras.proxy = Some(crate::extras::Proxy::from_flags(
@@ -365,6 +370,7 @@ impl SelectionArgs {
             r.validate()?;
             r.load_files()?;
         }
+        sel.ignore_owner = self.ignore_owner;
         Ok(sel)
     }
 }

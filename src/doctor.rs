@@ -253,7 +253,14 @@ fn containerd_checks(
                 Status::Fail,
                 crate::t!("doctor.cri.disabled"),
             )
-            .fix(crate::t!("doctor.cri.disabled_fix")),
+            .fix(crate::t!("doctor.cri.disabled_fix"))
+            .repair(Selection {
+                extras: crate::extras::Extras {
+                    enable_cri: true,
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
         );
     }
     if let Some(failures) = &live.cri_failures {
@@ -487,6 +494,28 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
                 let msg = crate::t!("doctor.hosts.push", url = h.url);
                 push(Check::new(id("push"), Status::Warn, msg));
             }
+        }
+        // containerd fails the whole pull on a CA or client file it cannot
+        // read, with no fallback to the next host (seen on 1.6.20, 1.7.24
+        // and 2.1.9: tests/integration/live_tests.rs).
+        for m in node
+            .missing_files
+            .iter()
+            .filter(|m| &m.registry == dir_name)
+        {
+            problems += 1;
+            let msg = crate::t!(
+                "owner.doctor.file_missing",
+                path = path.display(),
+                key = m.key,
+                file = m.path.display()
+            );
+            let fix = crate::t!(
+                "owner.doctor.file_missing_fix",
+                file = m.path.display(),
+                path = path.display()
+            );
+            out.push(Check::new(id("file_missing"), Status::Fail, msg).fix(fix));
         }
         if problems == 0 {
             let count = parsed.hosts.len();

@@ -35,6 +35,9 @@ pub struct Extras {
     pub systemd_cgroup: Option<bool>,
     pub proxy: Option<Proxy>,
     pub private: Vec<PrivateRegistry>,
+    /// `--enable-cri` / profile `enable_cri = true`: take the CRI plugin
+    /// out of `disabled_plugins` (Docker's containerd.io ships it there).
+    pub enable_cri: bool,
 }
 
 impl Extras {

@@ -19,6 +19,7 @@ pub mod extras;
 pub mod heal;
 pub mod i18n;
 pub mod node;
+pub mod owner;
 pub mod plan;
 pub mod probe;
 pub mod process;

@@ -34,6 +34,11 @@ pub enum Purpose {
     DockerDaemon,
     /// The systemd service + timer (or cron.d file) that runs `ctrwiz heal`.
     HealSchedule,
+    /// k3s/RKE2's `registries.yaml`; `unit` regenerates containerd's
+    /// config from it when it restarts.
+    OwnerRegistries {
+        unit: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -177,6 +182,8 @@ pub struct Restart {
     pub reasons: Vec<Reason>,
     /// A systemd unit drop-in changed: `systemctl daemon-reload` first.
     pub daemon_reload: bool,
+    /// The service restarted instead of containerd (k3s/RKE2 own it).
+    pub service: Option<crate::owner::OwnerService>,
 }
 
 impl Restart {
@@ -186,6 +193,7 @@ impl Restart {
             "reason": self.reason(),
             "reasons": self.reasons.iter().map(coded).collect::<Vec<_>>(),
             "daemon_reload": self.daemon_reload,
+            "service": self.service.as_ref().map_or("containerd", |s| s.unit.as_str()),
         })
     }
 
@@ -266,6 +274,9 @@ fn edit_config(cfg: &mut ContainerdConfig, selection: &Selection, hosts_dir: &st
     if let Some(on) = selection.extras.systemd_cgroup {
         edits.extend(cfg.set_systemd_cgroup(on).map(|e| e.0));
     }
+    if selection.extras.enable_cri {
+        edits.extend(cfg.enable_cri().map(|e| e.0));
+    }
     edits.extend(cfg.remove_legacy_mirrors().map(|e| e.0));
     edits.extend(cfg.remove_legacy_tls().map(|e| e.0));
     edits.extend(cfg.set_config_path(hosts_dir).map(|e| e.0));
@@ -278,6 +289,10 @@ pub fn hosts_file(hosts_dir: &Path, registry: &RegistryName) -> PathBuf {
 }
 
 pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Result<Plan> {
+    // k3s/RKE2/kubespray/Talos/Bottlerocket rewrite containerd's files.
+    if let Some(owned) = crate::owner::plan(node, catalog, selection) {
+        return owned;
+    }
     let cfg_state = &node.containerd_config;
     let hosts_dir = node.hosts_dir.path.clone();
     let hosts_dir_str = node
@@ -312,6 +327,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
             path: cfg_state.path.clone(),
         });
     }
+    edits.extend(cfg.merge_v1_tables().into_iter().map(|e| e.0));
     edits.extend(cfg.ensure_versioned().map(|e| e.0));
 
     // On 1.x an imported plugin table replaces config.toml's whole table
@@ -421,10 +437,11 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     let mut import_changes = Vec::new();
     for (path, text, mut imported) in imports {
         let mut e: Vec<Reason> = imported
-            .ensure_versioned()
-            .map(|e| e.0)
+            .merge_v1_tables()
             .into_iter()
+            .map(|e| e.0)
             .collect();
+        e.extend(imported.ensure_versioned().map(|e| e.0));
         e.extend(edit_config(&mut imported, selection, &config_path));
         if !e.is_empty() {
             edits.push(Reason::ImportEdited { path: path.clone() });
@@ -453,6 +470,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     let mut restart = config_changed.then_some(Restart {
         reasons: edits,
         daemon_reload: false,
+        service: None,
     });
 
     let dial_timeout = selection.dial_timeout_for(node.containerd_version());
@@ -535,6 +553,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
                 let r = restart.get_or_insert_with(|| Restart {
                     reasons: vec![],
                     daemon_reload: false,
+                    service: None,
                 });
                 r.reasons.push(match proxy {
                     crate::extras::Proxy::Set { url, .. } => Reason::ProxySet { url: url.clone() },
@@ -548,6 +567,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         }
     }
 
+    notes.extend(crate::owner::ignored_note(node));
     if cfg.cri_disabled() {
         notes.push(Note::CriDisabled);
     }
@@ -694,10 +714,12 @@ fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<Note>) -> bool {
         return true;
     }
     h.skip_verify |= t.insecure_skip_verify;
-    h.ca.extend(t.ca_file.clone());
+    h.ca.extend(t.ca_file.as_deref().map(legacy_path));
     if let Some(cert) = &t.cert_file {
-        h.client
-            .push((cert.clone(), t.key_file.clone().unwrap_or_default()));
+        h.client.push((
+            legacy_path(cert),
+            t.key_file.as_deref().map(legacy_path).unwrap_or_default(),
+        ));
     }
     true
 }
@@ -739,6 +761,21 @@ fn config_path_value(
         });
     }
     hosts_dir.to_string()
+}
+
+/// A legacy `configs.*.tls` path as containerd read it: the 1.x CRI
+/// plugin passes it straight to `os.ReadFile` / `tls.LoadX509KeyPair`
+/// (`pkg/cri/server/image_pull.go`, `getTLSConfig`), so a relative path
+/// was relative to containerd's working directory, `/` under its systemd
+/// unit (which sets no WorkingDirectory). In hosts.toml a relative path
+/// would be read from the hosts.toml's own directory instead (facts §1,
+/// `makeAbsPath`), so it is written absolute.
+fn legacy_path(p: &str) -> String {
+    if Path::new(p).is_absolute() {
+        p.to_string()
+    } else {
+        Path::new("/").join(p).display().to_string()
+    }
 }
 
 /// A config version the node's containerd cannot start with (`version =

@@ -65,6 +65,9 @@ pub struct Selection {
     pub extras: crate::extras::Extras,
     /// `dial_timeout` on mirrors (`None`: the default, where containerd reads it).
     pub dial_timeout: Option<DialTimeout>,
+    /// `--ignore-owner`: write containerd's files although k3s, kubespray,
+    /// … own them (`owner`). A flag of the run, never saved in a profile.
+    pub ignore_owner: bool,
 }
 
 /// `--dial-timeout` / the profile's `dial_timeout`.
@@ -132,6 +135,9 @@ struct ProfileFile {
     dial_timeout: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     registries: Vec<crate::extras::PrivateRegistry>,
+    /// Take the CRI plugin out of `disabled_plugins`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    enable_cri: bool,
 }
 
 /// Where a profile's values stand (unknown keys are the other pass's job).
@@ -260,8 +266,10 @@ impl Selection {
                 systemd_cgroup: file.systemd_cgroup,
                 proxy,
                 private: file.registries,
+                enable_cri: file.enable_cri,
             },
             dial_timeout,
+            ignore_owner: false,
         };
         for (reg, choice) in file.mirrors {
             let origin = || at(spans.mirrors.get(&reg).map(|s| s.span()));
@@ -305,6 +313,7 @@ impl Selection {
             }),
             dial_timeout: self.dial_timeout.as_ref().map(DialTimeout::to_profile),
             registries: self.extras.private.clone(),
+            enable_cri: self.extras.enable_cri,
         };
         let body = toml::to_string(&file).expect("profiles serialise");
         // i18n: file content

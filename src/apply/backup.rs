@@ -391,7 +391,17 @@ impl BackupSet {
             });
         }
         let config_changes = changes.iter().any(|c| {
-            matches!(c.purpose, Purpose::Config | Purpose::ProxyDropIn) && c.before != c.after
+            matches!(
+                c.purpose,
+                Purpose::Config | Purpose::ProxyDropIn | Purpose::OwnerRegistries { .. }
+            ) && c.before != c.after
+        });
+        // k3s/RKE2's registries.yaml restored: they restart, not containerd.
+        let service = changes.iter().find_map(|c| match &c.purpose {
+            Purpose::OwnerRegistries { unit } if c.before != c.after => {
+                Some(crate::owner::service(unit))
+            }
+            _ => None,
         });
         let restart = config_changes.then(|| crate::plan::Restart {
             daemon_reload: changes
@@ -400,6 +410,7 @@ impl BackupSet {
             reasons: vec![crate::plan::Reason::BackupRestored {
                 id: self.manifest.id.clone(),
             }],
+            service,
         });
         Ok(Plan {
             changes,

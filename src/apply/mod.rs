@@ -27,6 +27,21 @@ pub enum RestartPolicy {
 }
 
 impl RestartPolicy {
+    /// The shell command for `restart`: containerd, or the service that
+    /// owns it (k3s/RKE2); `--restart-cmd` always wins.
+    pub fn command_for(&self, restart: &crate::plan::Restart) -> std::result::Result<String, &str> {
+        let Some(service) = &restart.service else {
+            return self.command(restart.daemon_reload);
+        };
+        let unit = &service.unit;
+        match self {
+            RestartPolicy::Command(c) => Ok(c.clone()),
+            RestartPolicy::Systemd => Ok(format!("systemctl restart {unit}")), // i18n: command
+            RestartPolicy::Openrc => Ok(format!("rc-service {unit} restart")), // i18n: command
+            RestartPolicy::Skip(why) => Err(why),
+        }
+    }
+
     /// The shell command that restarts containerd, or why there is none.
     fn command(&self, daemon_reload: bool) -> std::result::Result<String, &str> {
         match self {
@@ -259,6 +274,7 @@ fn run_locked(
             .map(|id| crate::plan::Restart {
                 reasons: vec![crate::plan::Reason::PendingRestart { id: id.clone() }],
                 daemon_reload: true,
+                service: None,
             })
     });
     if restart.is_some() {
@@ -293,7 +309,19 @@ fn run_locked(
         report.message = crate::t!("apply.hosts_only").into();
         return Ok(report);
     };
-    let command = match opts.restart.command(restart.daemon_reload) {
+    // k3s/RKE2: their containerd answers on their socket.
+    let owner_opts;
+    let opts = match &restart.service {
+        Some(s) => {
+            owner_opts = ApplyOptions {
+                address: s.socket.clone(),
+                ..opts.clone()
+            };
+            &owner_opts
+        }
+        None => opts,
+    };
+    let command = match opts.restart.command_for(&restart) {
         Ok(c) => c,
         Err(why) => {
             clear(&opts.state_dir, PENDING);
@@ -357,6 +385,7 @@ pub fn with_pending_restart(mut plan: Plan, state_dir: &std::path::Path) -> Plan
             plan.restart = Some(crate::plan::Restart {
                 reasons: vec![crate::plan::Reason::PendingRestart { id }],
                 daemon_reload: true,
+                service: None,
             });
         }
     }
@@ -538,6 +567,34 @@ impl ApplyLog {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_owned_node_restarts_its_owner_and_restart_cmd_still_wins() {
+        let restart = |service: Option<&str>| crate::plan::Restart {
+            reasons: vec![],
+            daemon_reload: true,
+            service: service.map(crate::owner::service),
+        };
+        let k3s = restart(Some("k3s-agent"));
+        assert_eq!(
+            RestartPolicy::Systemd.command_for(&k3s).unwrap(),
+            "systemctl restart k3s-agent"
+        );
+        assert_eq!(
+            RestartPolicy::Openrc.command_for(&k3s).unwrap(),
+            "rc-service k3s-agent restart"
+        );
+        assert_eq!(
+            RestartPolicy::Command("mine".into())
+                .command_for(&k3s)
+                .unwrap(),
+            "mine"
+        );
+        assert_eq!(
+            RestartPolicy::Systemd.command_for(&restart(None)).unwrap(),
+            "systemctl daemon-reload && systemctl restart containerd"
+        );
+    }
+
     use super::*;
     use crate::plan::FileChange;
 

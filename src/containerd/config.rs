@@ -354,16 +354,76 @@ impl ContainerdConfig {
         self.doc
             .get("disabled_plugins")
             .and_then(Item::as_array)
-            .is_some_and(|a| {
-                a.iter()
-                    .any(|v| matches!(v.as_str(), Some("cri") | Some(CRI_V2)))
-            })
+            .is_some_and(|a| a.iter().any(|v| v.as_str().is_some_and(is_cri_id)))
+    }
+
+    /// Takes every id of the CRI plugin out of `disabled_plugins`, keeping
+    /// the others (and the array's formatting).
+    pub fn enable_cri(&mut self) -> Option<ConfigEdit> {
+        if !self.cri_disabled() {
+            return None;
+        }
+        let arr = self.doc.get_mut("disabled_plugins")?.as_array_mut()?;
+        arr.retain(|v| !v.as_str().is_some_and(is_cri_id));
+        if let Some(first) = arr.get_mut(0) {
+            // The first element keeps no leading space of a removed one.
+            let suffix = first.decor().suffix().cloned();
+            first.decor_mut().clear();
+            if let Some(s) = suffix {
+                first.decor_mut().set_suffix(s);
+            }
+        }
+        Some(ConfigEdit(crate::plan::Reason::CriEnabled))
     }
 
     /// `imports` of other files; on 1.x an imported plugin table replaces
     /// the whole table of the main file (facts §3.3).
     pub fn imports(&self) -> Vec<String> {
         strings(self.doc.get("imports"))
+    }
+
+    /// Before [`Self::ensure_versioned`]: a version-less file that holds
+    /// both `plugins.<short>` and its fully-qualified table (a Kata or
+    /// NVIDIA how-to pasted into an old file) would lose one of them in the
+    /// rename. 1.x decodes a version-1 file by the short id only
+    /// (`Config.Decode`: `if c.GetVersion() == 1 { id = p.ID }`), so it
+    /// ignored the long table; 2.x's `v1Migrate` maps both onto one key in
+    /// map order, so either may win. Both are merged into the short table:
+    /// the long table's settings are kept, and where both set a key the
+    /// short one's value (what 1.x ran with) wins and the other is named.
+    pub fn merge_v1_tables(&mut self) -> Vec<ConfigEdit> {
+        if self.declared_version().is_some() {
+            return vec![];
+        }
+        let Some(plugins) = self
+            .doc
+            .get_mut("plugins")
+            .and_then(Item::as_table_like_mut)
+        else {
+            return vec![];
+        };
+        let shorts: Vec<String> = plugins
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .filter(|k| !k.contains('.'))
+            .collect();
+        let mut out = Vec::new();
+        for short in shorts {
+            let full = v1_plugin_name(&short);
+            let Some(long) = plugins.remove(&full) else {
+                continue;
+            };
+            let mut conflicts = Vec::new();
+            if let Some(into) = plugins.get_mut(&short) {
+                merge_missing(into, long, &full, &mut conflicts);
+            }
+            out.push(ConfigEdit(crate::plan::Reason::V1TablesMerged {
+                short: format!("plugins.{short}"),
+                full: format!("plugins.\"{full}\""),
+                conflicts,
+            }));
+        }
+        out
     }
 
     /// Makes a version-less (version 1) file a version 2 file, renaming its
@@ -432,12 +492,9 @@ impl ContainerdConfig {
         }
         let plugin = self.images_plugin();
         let registry = ensure_table(&mut self.doc, &["plugins", plugin, "registry"]);
-        if let Some(mirrors) = registry
-            .get_mut("mirrors")
-            .and_then(Item::as_table_like_mut)
-        {
-            mirrors.clear();
-        }
+        // The whole table: an empty `[….registry.mirrors]` header left
+        // behind says nothing and reads like a leftover.
+        registry.remove("mirrors");
         Some(ConfigEdit(crate::plan::Reason::LegacyMirrorsRemoved {
             registries: names,
         }))
@@ -564,6 +621,38 @@ impl ContainerdConfig {
             out.insert(0, '\u{feff}');
         }
         out
+    }
+}
+
+/// The ids that name the CRI plugin in `disabled_plugins`: the short v1
+/// name, the grpc service, and 2.x's split images/runtime plugins (any of
+/// them disabled leaves kubelet without CRI).
+fn is_cri_id(id: &str) -> bool {
+    matches!(
+        id,
+        "cri" | CRI_V2 | "io.containerd.cri.v1.images" | "io.containerd.cri.v1.runtime"
+    )
+}
+
+/// Adds to `into` what `from` sets and `into` does not, table by table;
+/// a key both set as values keeps `into`'s, and `from`'s is named in
+/// `conflicts` (as a dotted path under `at`).
+fn merge_missing(into: &mut Item, from: Item, at: &str, conflicts: &mut Vec<String>) {
+    let (Some(dst), Some(src)) = (into.as_table_like_mut(), from.as_table_like()) else {
+        let value = |i: &Item| i.as_value().map(|v| v.to_string().trim().to_string());
+        if into.is_table_like() != from.is_table_like() || value(into) != value(&from) {
+            conflicts.push(at.to_string());
+        }
+        return;
+    };
+    for (key, item) in src.iter() {
+        let path = format!("{at}.{key}");
+        match dst.get_mut(key) {
+            None => {
+                dst.insert(key, item.clone());
+            }
+            Some(existing) => merge_missing(existing, item.clone(), &path, conflicts),
+        }
     }
 }
 
@@ -1017,6 +1106,63 @@ version = 2
             parse("version = 2\n").set_systemd_cgroup(false).is_none(),
             "false is the default"
         );
+    }
+
+    #[test]
+    fn a_v1_file_with_short_and_long_cri_tables_keeps_both_when_migrated() {
+        let src = "[plugins.cri]\n  sandbox_image = \"pause:3.9\"\n[plugins.cri.containerd]\n  snapshotter = \"overlayfs\"\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n  snapshotter = \"native\"\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.kata]\n  runtime_type = \"io.containerd.kata.v2\"\n";
+        let mut c = parse(src);
+        let merged = c.merge_v1_tables();
+        assert_eq!(
+            merged[0].0,
+            crate::plan::Reason::V1TablesMerged {
+                short: "plugins.cri".into(),
+                full: "plugins.\"io.containerd.grpc.v1.cri\"".into(),
+                conflicts: vec!["io.containerd.grpc.v1.cri.containerd.snapshotter".into()],
+            }
+        );
+        c.ensure_versioned();
+        let out = c.render();
+        let doc: toml::Value = toml::from_str(&out).unwrap();
+        let cri = &doc["plugins"]["io.containerd.grpc.v1.cri"];
+        assert_eq!(cri["sandbox_image"].as_str(), Some("pause:3.9"));
+        assert_eq!(
+            cri["containerd"]["snapshotter"].as_str(),
+            Some("overlayfs"),
+            "{out}"
+        );
+        assert_eq!(
+            cri["containerd"]["runtimes"]["kata"]["runtime_type"].as_str(),
+            Some("io.containerd.kata.v2"),
+            "{out}"
+        );
+        assert!(doc["plugins"].get("cri").is_none(), "{out}");
+        // Nothing to merge in a versioned file, or without both tables.
+        assert!(parse("version = 2\n[plugins.cri]\n")
+            .merge_v1_tables()
+            .is_empty());
+        assert!(parse("[plugins.cri]\n").merge_v1_tables().is_empty());
+    }
+
+    #[test]
+    fn removing_legacy_mirrors_leaves_no_empty_mirrors_table() {
+        let mut c = parse("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"\"\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors]\n    [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n      endpoint = [\"https://m.example\"]\n");
+        assert!(c.remove_legacy_mirrors().is_some());
+        let out = c.render();
+        assert!(!out.contains("mirrors"), "{out}");
+        assert!(out.contains("config_path"), "{out}");
+    }
+
+    #[test]
+    fn enable_cri_takes_only_the_cri_ids_out() {
+        let mut c = parse("version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.snapshotter.v1.aufs\"]\n");
+        assert!(c.enable_cri().is_some());
+        assert_eq!(
+            c.render(),
+            "version = 2\ndisabled_plugins = [\"io.containerd.snapshotter.v1.aufs\"]\n"
+        );
+        assert!(!c.cri_disabled());
+        assert!(c.enable_cri().is_none(), "nothing left to do");
     }
 
     #[test]

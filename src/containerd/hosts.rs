@@ -558,3 +558,71 @@ mod tests {
         assert!(e.to_string().starts_with("/x/hosts.toml:2:"), "{e}");
     }
 }
+
+/// The files a hosts.toml names (`ca`, `client`; top level and per host),
+/// as `(key, path as written)`. `client` is a path, a list of paths, or a
+/// list of `[cert, key]` pairs. Unparsable files name none.
+pub fn named_files(text: &str) -> Vec<(String, String)> {
+    let Ok(doc) = text.parse::<DocumentMut>() else {
+        return vec![];
+    };
+    fn collect(key: &str, item: Option<&Item>, out: &mut Vec<(String, String)>) {
+        let Some(item) = item else { return };
+        if let Some(s) = item.as_str() {
+            out.push((key.to_string(), s.to_string()));
+        } else if let Some(a) = item.as_array() {
+            for v in a.iter() {
+                if let Some(s) = v.as_str() {
+                    out.push((key.to_string(), s.to_string()));
+                } else if let Some(pair) = v.as_array() {
+                    out.extend(
+                        pair.iter()
+                            .filter_map(|p| p.as_str())
+                            .filter(|p| !p.is_empty())
+                            .map(|p| (key.to_string(), p.to_string())),
+                    );
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for key in ["ca", "client"] {
+        collect(key, doc.get(key), &mut out);
+    }
+    if let Some(hosts) = doc.get("host").and_then(Item::as_table_like) {
+        for (_, host) in hosts.iter() {
+            let Some(t) = host.as_table_like() else {
+                continue;
+            };
+            for key in ["ca", "client"] {
+                collect(key, t.get(key), &mut out);
+            }
+        }
+    }
+    out.retain(|(_, p)| !p.is_empty());
+    out
+}
+
+#[cfg(test)]
+mod named_files_tests {
+    #[test]
+    fn every_shape_of_ca_and_client_is_found() {
+        let text = "server = \"https://r\"\nca = \"top.crt\"\n[host.\"https://m\"]\n  ca = [\"/abs/a.crt\", \"b.crt\"]\n  client = [[\"c.cert\", \"c.key\"], [\"both.pem\", \"\"]]\n[host.\"https://n\"]\n  client = \"one.pem\"\n";
+        let got: Vec<String> = super::named_files(text)
+            .into_iter()
+            .map(|(k, p)| format!("{k}={p}"))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "ca=top.crt",
+                "ca=/abs/a.crt",
+                "ca=b.crt",
+                "client=c.cert",
+                "client=c.key",
+                "client=both.pem",
+                "client=one.pem"
+            ]
+        );
+    }
+}

@@ -249,6 +249,44 @@ pub fn read_registry_files(
     out
 }
 
+/// A file a hosts.toml names that is not there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MissingFile {
+    /// The hosts.toml's directory name (the registry).
+    pub registry: String,
+    /// `ca` or `client`.
+    pub key: String,
+    /// As written in the file.
+    pub written: String,
+    /// Node path containerd reads: a relative path is resolved against the
+    /// hosts.toml's own directory (facts §1, `makeAbsPath`).
+    pub path: PathBuf,
+}
+
+/// The `ca`/`client` files the hosts.toml files name and do not exist.
+pub fn missing_named_files(root: &Root, hosts: &HostsDirState) -> Vec<MissingFile> {
+    let mut out = Vec::new();
+    for (dir, text) in &hosts.files {
+        let Some(text) = text else { continue };
+        for (key, written) in crate::containerd::hosts::named_files(text) {
+            let path = if Path::new(&written).is_absolute() {
+                PathBuf::from(&written)
+            } else {
+                hosts.path.join(dir).join(&written)
+            };
+            if !root.join(&path).exists() {
+                out.push(MissingFile {
+                    registry: dir.clone(),
+                    key,
+                    written,
+                    path,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Resolves `imports` the way containerd does: relative to the config's
 /// directory, `*` globbing in the file name.
 fn read_imports(root: &Root, config: &Path, imports: &[String]) -> Vec<(PathBuf, String)> {

@@ -3,6 +3,7 @@
 
 pub mod daemon;
 pub mod files;
+pub mod owner;
 pub mod read;
 pub mod service;
 pub mod tools;
@@ -58,6 +59,11 @@ pub struct NodeState {
     pub service: ServiceState,
     /// The node's own IP addresses (for NO_PROXY).
     pub addresses: Vec<String>,
+    /// `ca`/`client` files hosts.toml files name that do not exist.
+    pub missing_files: Vec<files::MissingFile>,
+    /// Another tool that owns containerd's files here (k3s, RKE2,
+    /// kubespray, Talos, Bottlerocket): ctrwiz's edits would be overwritten.
+    pub owner: Option<owner::Owner>,
     /// Docker's daemon.json, when present (bytes: compared and backed up
     /// exactly; parsed as UTF-8 JSON only when it is to change).
     #[serde(skip)]
@@ -120,7 +126,19 @@ pub fn detect(loc: &Locations) -> NodeState {
 /// The node from tool probes already done (the wizard shows each probe as
 /// it arrives, then assembles the rest).
 pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
-    let service = service::detect(&loc.root, &loc.address);
+    let owner = owner::detect(&loc.root, &loc.config);
+    let mut service = service::detect(&loc.root, &loc.address);
+    // k3s/RKE2 run their own containerd: whether it runs is asked of their
+    // socket (unless --address named another).
+    if let (false, Some(_)) = (
+        service.running || loc.address != Path::new(DEFAULT_ADDRESS),
+        owner.as_ref().filter(|o| o.kind.has_registries_yaml()),
+    ) {
+        let theirs = service::detect(&loc.root, Path::new(owner::RANCHER_SOCKET));
+        if theirs.running {
+            service = theirs;
+        }
+    }
     found.sort_by_key(|t| t.name);
     let containerd = daemon::identify(&loc.root, &loc.address, &found, loc.probe_timeout);
     // Only the daemon's own binary speaks for its defaults.
@@ -138,6 +156,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         .and_then(|p| p.parent())
         .map(|p| Path::new("/").join(p.strip_prefix(loc.root.dir()).unwrap_or(p)));
     let mut unreadable = std::collections::BTreeMap::new();
+    let missing_files = files::missing_named_files(&loc.root, &hosts_dir);
     let registry_files = files::read_registry_files(&loc.root, &hosts_dir, &mut unreadable);
     for (dir, why) in &hosts_dir.unreadable {
         unreadable.insert(hosts_dir.path.join(dir).join("hosts.toml"), why.clone());
@@ -159,6 +178,8 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         hosts_dir,
         service,
         addresses: service::addresses(&loc.root),
+        owner,
+        missing_files,
         docker_daemon_json,
         proxy_drop_in,
         registry_files,

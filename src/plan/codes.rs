@@ -60,6 +60,22 @@ pub enum Note {
         file: PathBuf,
         value: String,
     },
+    /// k3s/RKE2 own containerd's files: their `file` is written instead.
+    Owned {
+        owner: String,
+        evidence: Vec<PathBuf>,
+        file: PathBuf,
+    },
+    /// The owner's file has no place for the node-setup options chosen.
+    OwnerSkipsExtras {
+        owner: String,
+    },
+    /// `--ignore-owner`: containerd's files are written although the owner
+    /// will overwrite them.
+    OwnerIgnored {
+        owner: String,
+        evidence: Vec<PathBuf>,
+    },
 }
 
 impl fmt::Display for Note {
@@ -98,9 +114,32 @@ impl fmt::Display for Note {
                 file = file.display(),
                 value = value
             ),
+            Note::Owned {
+                owner,
+                evidence,
+                file,
+            } => t!(
+                "owner.note.owned",
+                owner = owner,
+                evidence = paths(evidence),
+                file = file.display()
+            ),
+            Note::OwnerSkipsExtras { owner } => t!("owner.note.skips_extras", owner = owner),
+            Note::OwnerIgnored { owner, evidence } => t!(
+                "owner.note.ignored",
+                owner = owner,
+                evidence = paths(evidence)
+            ),
         };
         f.write_str(&text)
     }
+}
+
+fn paths(p: &[PathBuf]) -> String {
+    p.iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Why one file is worth a look.
@@ -179,6 +218,21 @@ pub enum Reason {
     BackupRestored {
         id: String,
     },
+    /// k3s/RKE2's registries.yaml changed: `unit` restarts, not containerd.
+    OwnerRegistries {
+        path: PathBuf,
+        unit: String,
+    },
+    /// `disabled_plugins` no longer names the CRI plugin (`--enable-cri`).
+    CriEnabled,
+    /// A version-less file held both `plugins.<short>` and the
+    /// fully-qualified table: merged into one. `conflicts`: keys both set,
+    /// where the short table's value (what 1.x read) was kept.
+    V1TablesMerged {
+        short: String,
+        full: String,
+        conflicts: Vec<String>,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -220,6 +274,29 @@ impl fmt::Display for Reason {
             Reason::ProxyRemoved => t!("plan.edit.proxy_removed").into(),
             Reason::PendingRestart { id } => t!("apply.pending_reason", id = id),
             Reason::BackupRestored { id } => t!("apply.backup.restored", id = id),
+            Reason::OwnerRegistries { path, unit } => t!(
+                "owner.reason.registries",
+                path = path.display(),
+                unit = unit
+            ),
+            Reason::CriEnabled => t!("owner.reason.cri_enabled").into(),
+            Reason::V1TablesMerged {
+                short,
+                full,
+                conflicts,
+            } if conflicts.is_empty() => {
+                t!("owner.reason.v1_merged", short = short, full = full)
+            }
+            Reason::V1TablesMerged {
+                short,
+                full,
+                conflicts,
+            } => t!(
+                "owner.reason.v1_merged_conflicts",
+                short = short,
+                full = full,
+                conflicts = conflicts.join(", ")
+            ),
         };
         f.write_str(&text)
     }
@@ -298,6 +375,25 @@ mod tests {
                 }),
                 "config_path_from_import file value",
             ),
+            (
+                coded(&Note::Owned {
+                    owner: s(),
+                    evidence: vec![],
+                    file: p.clone(),
+                }),
+                "owned owner evidence file",
+            ),
+            (
+                coded(&Note::OwnerSkipsExtras { owner: s() }),
+                "owner_skips_extras owner",
+            ),
+            (
+                coded(&Note::OwnerIgnored {
+                    owner: s(),
+                    evidence: vec![],
+                }),
+                "owner_ignored owner evidence",
+            ),
             (coded(&ChangeNote::NotUtf8), "not_utf8"),
             (coded(&ChangeNote::Unparsable { error: s() }), "unparsable"),
             (coded(&ChangeNote::Foreign), "foreign"),
@@ -350,6 +446,22 @@ mod tests {
             (
                 coded(&Reason::BackupRestored { id: s() }),
                 "backup_restored id",
+            ),
+            (
+                coded(&Reason::OwnerRegistries {
+                    path: p.clone(),
+                    unit: s(),
+                }),
+                "owner_registries path unit",
+            ),
+            (coded(&Reason::CriEnabled), "cri_enabled"),
+            (
+                coded(&Reason::V1TablesMerged {
+                    short: s(),
+                    full: s(),
+                    conflicts: vec![],
+                }),
+                "v1_tables_merged short full conflicts",
             ),
         ];
         for (value, expected) in cases {

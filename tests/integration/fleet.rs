@@ -144,7 +144,7 @@ fn plan_json_fields_are_the_documented_ones() {
     }
     assert_eq!(
         keys(&v["restart"]),
-        set(&["reason", "reasons", "daemon_reload"])
+        set(&["reason", "reasons", "daemon_reload", "service"])
     );
     let pause = v["restart"]["reasons"]
         .as_array()

@@ -82,6 +82,8 @@ pub struct Global {
     pub no_probe: bool,
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub health_timeout: u64,
+    #[arg(long, global = true, value_enum, default_value_t = apply::health::Level::Pod)]
+    pub health: apply::health::Level,
 }
 
 #[derive(Subcommand, Debug)]
@@ -120,6 +122,8 @@ pub enum Command {
     Doctor {
         #[arg(long)]
         json: bool,
+        #[arg(long)]
+        pod: bool,
     },
     Verify {
         image: Option<String>,
@@ -378,6 +382,7 @@ impl Global {
             address: self.address.clone(),
             ctr: None,
             health_timeout: Duration::from_secs(self.health_timeout),
+            health: self.health,
             docker_restart: None,
         }
     }
@@ -799,9 +804,12 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Some(Command::Doctor { json }) => {
+        Some(Command::Doctor { json, pod }) => {
             let node = node::detect(&g.locations());
             let mut live = live_facts(g, &node);
+            if *pod {
+                live.pod = Some(doctor::pod_check(&g.apply_options(&node), &node));
+            }
             if !g.no_probe {
                 let catalog = Catalog::load(Catalog::user_file().as_deref())?;
                 let cands = doctor::configured_mirrors(&node, &catalog);

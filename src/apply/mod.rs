@@ -53,6 +53,8 @@ pub struct ApplyOptions {
     /// `ctr`, for the health check; without it only the socket is tried.
     pub ctr: Option<PathBuf>,
     pub health_timeout: Duration,
+    /// What a restart must prove (`--health`).
+    pub health: health::Level,
     /// Restart Docker after daemon.json changed (only on an explicit yes:
     /// it stops running containers unless live-restore is on).
     pub docker_restart: Option<String>,
@@ -154,7 +156,7 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
         // An earlier apply wrote config.toml and was killed before its
         // restart: the files match, but containerd still runs the old config.
         if let (Some(id), Ok(command)) = (pending, opts.restart.command(true)) {
-            return finish_pending(&id, &command, opts, progress);
+            return finish_pending(&id, &command, &plan.config, opts, progress);
         }
         return Ok(Report {
             message: crate::t!("apply.nothing").into(),
@@ -251,7 +253,7 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
         if !output.is_empty() {
             log.line(&crate::t!("apply.restart_output", output = output));
         }
-        health::check(opts)
+        health::check_level(opts, &plan.config)
     });
     match outcome {
         Ok(detail) => {
@@ -270,6 +272,8 @@ fn run_locked(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) 
             let restored = restore(&set, root, progress);
             // containerd was restarted onto the new files: restart it onto
             // whatever could be restored, even if not everything could.
+            // "Healthy again" means CRI answers on the old config: whether
+            // pods ran on it before is not this apply's doing.
             let healthy = health::restart(&command, opts.health_timeout)
                 .and_then(|_| health::check(opts))
                 .is_ok();
@@ -323,13 +327,16 @@ fn restore(
 fn finish_pending(
     id: &str,
     command: &str,
+    config: &std::path::Path,
     opts: &ApplyOptions,
     progress: &mut dyn FnMut(Step),
 ) -> Result<Report> {
     progress(Step::Restarting {
         command: command.to_string(),
     });
-    match health::restart(command, opts.health_timeout).and_then(|_| health::check(opts)) {
+    match health::restart(command, opts.health_timeout)
+        .and_then(|_| health::check_level(opts, config))
+    {
         Ok(detail) => {
             progress(Step::Healthy { detail });
             clear(&opts.state_dir, PENDING);
@@ -486,6 +493,7 @@ mod tests {
             address: PathBuf::from("/run/containerd/containerd.sock"),
             ctr: None,
             health_timeout: Duration::from_secs(1),
+            health: health::Level::Cri,
             docker_restart: None,
         }
     }

@@ -148,7 +148,9 @@ macro_rules! catalog_files {
         )),*];
     };
 }
-catalog_files!("common", "cli", "errors", "plan", "apply", "doctor", "verify", "probe", "wizard");
+catalog_files!(
+    "common", "cli", "errors", "plan", "apply", "doctor", "verify", "probe", "wizard", "pods"
+);
 
 type Catalog = HashMap<String, &'static str>;
 

@@ -5,6 +5,7 @@ mod cli;
 mod hostile;
 mod live;
 mod live_tests;
+mod pods;
 mod probe;
 mod reliability;
 mod support;

@@ -966,7 +966,10 @@ fn confirm(yes: bool, question: &str) -> Result<()> {
 
 /// What only the running daemon can tell: whether its CRI plugin loaded.
 fn live_facts(g: &Global, node: &NodeState) -> doctor::LiveFacts {
-    let mut live = doctor::LiveFacts::default();
+    let mut live = doctor::LiveFacts {
+        host: Some(doctor::HostFacts::read(&g.root())),
+        ..doctor::LiveFacts::default()
+    };
     if let (true, Some(ctr)) = (
         node.service.running,
         node.tool(ToolName::Ctr).and_then(|t| t.path.as_ref()),

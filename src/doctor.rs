@@ -14,6 +14,7 @@ use serde::Serialize;
 use std::path::Path;
 
 mod runtime;
+pub use runtime::HostFacts;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,6 +64,8 @@ pub struct LiveFacts {
     pub probes: Option<Vec<crate::probe::ProbeResult>>,
     /// `doctor --pod`: whether a test pod sandbox started (`None`: not run).
     pub pod: Option<Result<String, String>>,
+    /// kubelet's cgroup driver, whether systemd is init (`None`: not read).
+    pub host: Option<HostFacts>,
 }
 
 /// `doctor --pod`: the health check apply runs after a restart, on demand.
@@ -91,7 +94,7 @@ pub fn run(node: &NodeState, live: &LiveFacts) -> Vec<Check> {
     hosts_checks(node, version, &mut out);
     client_checks(node, &mut out);
     mirror_checks(live, &mut out);
-    runtime::checks(node, cfg.as_ref(), live, &mut out);
+    runtime::checks(cfg.as_ref(), live, &mut out);
     out
 }
 

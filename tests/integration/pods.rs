@@ -188,6 +188,11 @@ on_every_containerd! {
         assert_exit(&pod, 1);
         let said = String::from_utf8_lossy(&pod.stdout).to_lowercase();
         assert!(said.contains("did not start") && said.contains("systemd"), "{}", text(&pod));
+        assert!(
+            said.contains("systemdcgroup = true, but systemd is not init"),
+            "doctor's own check: {}",
+            text(&pod)
+        );
         assert_eq!(h.sandbox_containers(), Vec::<String>::new());
     }
 
@@ -211,6 +216,8 @@ on_every_containerd! {
             .find(|c| c["id"] == "runtime.pod")
             .unwrap_or_else(|| panic!("{}", text(&broken)));
         assert_eq!(pod["status"], "fail", "{pod}");
+        let untyped = checks.as_array().unwrap().iter().find(|c| c["id"] == "runtime.type");
+        assert_eq!(untyped.map(|c| c["status"].clone()), Some("fail".into()), "{}", text(&broken));
         assert!(
             pod["message"].as_str().unwrap().contains("did not start"),
             "{pod}"

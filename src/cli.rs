@@ -82,6 +82,8 @@ pub struct Global {
     pub no_probe: bool,
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub health_timeout: u64,
+    #[arg(long, global = true, value_enum, default_value_t = apply::health::Level::Pod)]
+    pub health: apply::health::Level,
 }
 
 #[derive(Subcommand, Debug)]
@@ -122,6 +124,8 @@ pub enum Command {
     Doctor {
         #[arg(long)]
         json: bool,
+        #[arg(long)]
+        pod: bool,
     },
     Verify {
         image: Option<String>,
@@ -442,6 +446,7 @@ impl Global {
             address: self.address.clone(),
             ctr: None,
             health_timeout: Duration::from_secs(self.health_timeout),
+            health: self.health,
             docker_restart: None,
         }
     }
@@ -874,9 +879,12 @@ pub fn run(mut cli: Cli) -> Result<i32> {
             }
             Ok(crate::probe::exit_code(&results))
         }
-        Some(Command::Doctor { json }) => {
+        Some(Command::Doctor { json, pod }) => {
             let node = node::detect(&g.locations());
             let mut live = live_facts(g, &node);
+            if *pod {
+                live.pod = Some(doctor::pod_check(&g.apply_options(&node), &node));
+            }
             if !g.no_probe {
                 let catalog = Catalog::load(Catalog::user_file().as_deref())?;
                 let cands = doctor::configured_mirrors(&node, &catalog);
@@ -1116,7 +1124,10 @@ fn confirm(yes: bool, question: &str) -> Result<()> {
 
 /// What only the running daemon can tell: whether its CRI plugin loaded.
 fn live_facts(g: &Global, node: &NodeState) -> doctor::LiveFacts {
-    let mut live = doctor::LiveFacts::default();
+    let mut live = doctor::LiveFacts {
+        host: Some(doctor::HostFacts::read(&g.root())),
+        ..doctor::LiveFacts::default()
+    };
     if let (true, Some(ctr)) = (
         node.service.running,
         node.tool(ToolName::Ctr).and_then(|t| t.path.as_ref()),

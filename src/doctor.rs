@@ -13,6 +13,9 @@ use crate::version::Version;
 use serde::Serialize;
 use std::path::Path;
 
+mod runtime;
+pub use runtime::HostFacts;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -59,6 +62,17 @@ pub struct LiveFacts {
     pub cri_failures: Option<Vec<String>>,
     /// Probes of the mirrors the hosts.toml files name (`None`: not run).
     pub probes: Option<Vec<crate::probe::ProbeResult>>,
+    /// `doctor --pod`: whether a test pod sandbox started (`None`: not run).
+    pub pod: Option<Result<String, String>>,
+    /// kubelet's cgroup driver, whether systemd is init (`None`: not read).
+    pub host: Option<HostFacts>,
+}
+
+/// `doctor --pod`: the health check apply runs after a restart, on demand.
+pub fn pod_check(opts: &crate::apply::ApplyOptions, node: &NodeState) -> Result<String, String> {
+    let image = crate::apply::health::sandbox_image(&opts.root, &node.containerd_config.path);
+    let socket = opts.root.join(&opts.address);
+    crate::apply::health::pod_check(&socket, image.as_deref(), opts.health_timeout)
 }
 
 /// containerd 1.6.x and 1.7.0–1.7.31 ignore a hosts.toml without `[host]`
@@ -80,6 +94,7 @@ pub fn run(node: &NodeState, live: &LiveFacts) -> Vec<Check> {
     hosts_checks(node, version, &mut out);
     client_checks(node, &mut out);
     mirror_checks(live, &mut out);
+    runtime::checks(cfg.as_ref(), live, &mut out);
     out
 }
 
@@ -962,6 +977,7 @@ mod tests {
                 probe("https://a.example", ProbeStatus::Ok, Some(120), ""),
                 probe("https://b.example", ProbeStatus::Denied, None, "403"),
             ]),
+            ..LiveFacts::default()
         };
         let (_d, n) = node(&[(CFG, V2_WITH_PATH)], &[C21]);
         let en = run(&n, &live);
@@ -1027,6 +1043,7 @@ mod tests {
             address: "/run/containerd/containerd.sock".into(),
             ctr: None,
             health_timeout: std::time::Duration::from_secs(1),
+            health: crate::apply::health::Level::Cri,
             docker_restart: None,
         };
         crate::apply::run(&plan, &opts, &mut |_| {}).unwrap();

@@ -69,6 +69,8 @@ pub struct ApplyOptions {
     /// `ctr`, for the health check; without it only the socket is tried.
     pub ctr: Option<PathBuf>,
     pub health_timeout: Duration,
+    /// What a restart must prove (`--health`).
+    pub health: health::Level,
     /// Restart Docker after daemon.json changed (only on an explicit yes:
     /// it stops running containers unless live-restore is on).
     pub docker_restart: Option<String>,
@@ -229,7 +231,7 @@ fn run_locked(
         // An earlier apply wrote config.toml and was killed before its
         // restart: the files match, but containerd still runs the old config.
         if let (Some(id), Ok(command), true) = (pending, opts.restart.command(true), finish_owed) {
-            return finish_pending(&id, &command, opts, progress);
+            return finish_pending(&id, &command, &plan.config, opts, progress);
         }
         return Ok(Report {
             message: crate::t!("apply.nothing").into(),
@@ -342,7 +344,7 @@ fn run_locked(
         if !output.is_empty() {
             log.line(&crate::t!("apply.restart_output", output = output));
         }
-        health::check(opts)
+        health::check_level(opts, &plan.config)
     });
     match outcome {
         Ok(detail) => {
@@ -361,6 +363,8 @@ fn run_locked(
             let restored = restore(&set, root, progress);
             // containerd was restarted onto the new files: restart it onto
             // whatever could be restored, even if not everything could.
+            // "Healthy again" means CRI answers on the old config: whether
+            // pods ran on it before is not this apply's doing.
             let healthy = health::restart(&command, opts.health_timeout)
                 .and_then(|_| health::check(opts))
                 .is_ok();
@@ -415,13 +419,16 @@ fn restore(
 fn finish_pending(
     id: &str,
     command: &str,
+    config: &std::path::Path,
     opts: &ApplyOptions,
     progress: &mut dyn FnMut(Step),
 ) -> Result<Report> {
     progress(Step::Restarting {
         command: command.to_string(),
     });
-    match health::restart(command, opts.health_timeout).and_then(|_| health::check(opts)) {
+    match health::restart(command, opts.health_timeout)
+        .and_then(|_| health::check_level(opts, config))
+    {
         Ok(detail) => {
             progress(Step::Healthy { detail });
             clear(&opts.state_dir, PENDING);
@@ -606,6 +613,7 @@ mod tests {
             address: PathBuf::from("/run/containerd/containerd.sock"),
             ctr: None,
             health_timeout: Duration::from_secs(1),
+            health: health::Level::Cri,
             docker_restart: None,
         }
     }

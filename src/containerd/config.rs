@@ -89,6 +89,17 @@ pub struct LegacyTls {
     pub insecure_skip_verify: bool,
 }
 
+/// A runtime table of the CRI plugin, as the file writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeTable {
+    pub name: String,
+    /// `None` when unset or empty: `config dump` then shows `""` and every
+    /// RunPodSandbox fails with "container.Runtime.Name must be set".
+    pub runtime_type: Option<String>,
+    /// `options.BinaryName` (`None`: `runc` on containerd's PATH).
+    pub binary_name: Option<String>,
+}
+
 /// One edit, used for the restart reason and the review (rendered in the
 /// reader's language when shown).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -584,8 +595,39 @@ impl ContainerdConfig {
             .as_bool()
     }
 
+    /// The default runtime's table as this file writes it (`None`: the
+    /// file has no table for it, containerd's built-in one serves).
+    pub fn default_runtime(&self) -> Option<RuntimeTable> {
+        let options = self.runc_options_location();
+        let containerd = &options[..3];
+        let name = self
+            .get(containerd, "default_runtime_name")
+            .and_then(Item::as_str)
+            .unwrap_or("runc")
+            .to_string();
+        let mut path = containerd.to_vec();
+        path.push("runtimes");
+        let runtimes = self.get(&path, &name)?.as_table_like()?;
+        let string =
+            |t: &dyn TableLike, k: &str| t.get(k).and_then(Item::as_str).map(str::to_string);
+        let opts = runtimes.get("options").and_then(Item::as_table_like);
+        Some(RuntimeTable {
+            runtime_type: string(runtimes, "runtime_type").filter(|t| !t.is_empty()),
+            binary_name: opts
+                .and_then(|o| string(o, "BinaryName"))
+                .filter(|b| !b.is_empty()),
+            name,
+        })
+    }
+
     pub fn set_systemd_cgroup(&mut self, on: bool) -> Option<ConfigEdit> {
-        if self.systemd_cgroup().unwrap_or(false) == on && (self.systemd_cgroup().is_some() || !on)
+        let typed = self
+            .default_runtime()
+            .filter(|r| r.name == "runc")
+            .is_none_or(|r| r.runtime_type.is_some());
+        if self.systemd_cgroup().unwrap_or(false) == on
+            && (self.systemd_cgroup().is_some() || !on)
+            && typed
         {
             return None;
         }

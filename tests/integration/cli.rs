@@ -580,6 +580,9 @@ fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
         "--yes",
         "--restart-cmd",
         &cmd,
+        // A listener stands in for containerd: it runs no pod.
+        "--health",
+        "cri",
     ]);
     assert_code(&out, 0);
     let text = node.read(drop_in);
@@ -613,6 +616,8 @@ fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
             "--yes",
             "--restart-cmd",
             &cmd,
+            "--health",
+            "cri",
         ]),
         0,
     );

@@ -449,6 +449,8 @@ fn a_pending_restart_is_finished_by_a_later_hosts_only_apply() {
         "--yes",
         "--restart-cmd",
         &restart,
+        "--health",
+        "cri",
         "--mirror",
         "docker.io=https://a.example",
     ]);
@@ -464,6 +466,8 @@ fn a_pending_restart_is_finished_by_a_later_hosts_only_apply() {
         "--yes",
         "--restart-cmd",
         &restart,
+        "--health",
+        "cri",
         "--mirror",
         "docker.io=https://b.example",
     ]);

@@ -18,6 +18,12 @@ pub const IMAGE_REPO: &str = "library/ctrwiz-e2e";
 pub const IMAGE_TAG: &str = "1";
 /// What kubelet would ask for: Docker Hub's name for the test image.
 pub const HUB_IMAGE: &str = "docker.io/library/ctrwiz-e2e:1";
+/// The sandbox ("pause") image built from Debian's busybox-static, in each
+/// harness registry; Docker Hub's name for it, pulled through the mirror.
+pub const PAUSE_REPO: &str = "library/ctrwiz-pause";
+pub const HUB_PAUSE: &str = "docker.io/library/ctrwiz-pause:1";
+/// busybox-static's binary, the pause image's only file.
+const BUSYBOX: &str = "/bin/busybox";
 
 /// The containerd versions every live test of the matrix runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +109,11 @@ fn missing(daemon: Daemon) -> Option<String> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return Some("not root (containerd needs root)".into());
+    }
+    if !Path::new(BUSYBOX).is_file() {
+        return Some(format!(
+            "{BUSYBOX} is missing (busybox-static; scripts/test installs it)"
+        ));
     }
     for tool in ["runc", "docker-registry"] {
         if which(tool).is_none() {
@@ -405,11 +416,25 @@ impl Live {
             self.start_containerd();
         }
         let _ = fs::remove_file(self.dir.join("restarts.log"));
+        // A test that failed half-way may leave a sandbox: the next test
+        // starts from none.
+        let left = self.sandbox_containers();
+        if !left.is_empty() {
+            let _ = ctrwiz::apply::health::remove_health_sandboxes(
+                &self.socket(),
+                Duration::from_secs(30),
+            );
+            for c in self.sandbox_containers() {
+                let _ = self.ctr_in("k8s.io", &["tasks", "kill", "-s", "KILL", &c]);
+                std::thread::sleep(Duration::from_millis(300));
+                let _ = self.ctr_in("k8s.io", &["containers", "rm", &c]);
+            }
+        }
         for ns in ["default", "k8s.io"] {
             let list = self.ctr_in(ns, &["images", "ls", "-q"]);
             for image in String::from_utf8_lossy(&list.stdout)
                 .lines()
-                .filter(|l| l.contains("ctrwiz-e2e"))
+                .filter(|l| l.contains("ctrwiz-e2e") || l.contains("ctrwiz-pause"))
             {
                 let _ = self.ctr_in(ns, &["images", "rm", "--sync", image]);
             }
@@ -456,6 +481,26 @@ impl Live {
         };
         ok("io.containerd.grpc.v1", "cri")
             && (!self.daemon.is_2x() || ok("io.containerd.cri.v1", "images"))
+    }
+
+    /// The CRI sandbox containers in containerd's `k8s.io` namespace, as
+    /// `ctr` sees them (independent of ctrwiz's CRI client): what a pod
+    /// sandbox leaves behind until it is removed.
+    pub fn sandbox_containers(&self) -> Vec<String> {
+        let out = self.ctr_in(
+            "k8s.io",
+            &[
+                "containers",
+                "ls",
+                "-q",
+                "labels.\"io.cri-containerd.kind\"==sandbox",
+            ],
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
     }
 
     /// How many times ctrwiz ran the restart command since the reset.
@@ -513,6 +558,9 @@ impl Live {
             .arg("--restart-cmd")
             .arg(restart_cmd)
             .args(["--health-timeout", "30"])
+            // The pod check needs a config that names the harness's pause
+            // image; the tests that are about it ask for `--health pod`.
+            .args(["--health", "cri"])
             .args(args)
             .env("CTRWIZ_CONFIG_DIR", self.dir.join("user-config"))
             .output()
@@ -522,7 +570,7 @@ impl Live {
     /// The same invocation as a shell command line (for the wizard in tmux).
     pub fn ctrwiz_command_line(&self, args: &[&str]) -> String {
         format!(
-            "PATH={path} LC_ALL=C.UTF-8 CTRWIZ_CONFIG_DIR={d}/user-config {bin} --config {d}/config.toml --hosts-dir {d}/certs.d --address {d}/c.sock --state-dir {d}/state-ctrwiz --restart-cmd 'sh {d}/restart.sh' --health-timeout 30 {}",
+            "PATH={path} LC_ALL=C.UTF-8 CTRWIZ_CONFIG_DIR={d}/user-config {bin} --config {d}/config.toml --hosts-dir {d}/certs.d --address {d}/c.sock --state-dir {d}/state-ctrwiz --restart-cmd 'sh {d}/restart.sh' --health-timeout 30 --health cri {}",
             args.join(" "),
             d = self.dir.display(),
             path = self.path_env().to_string_lossy(),
@@ -556,7 +604,24 @@ impl Live {
             "ctr tag: {}",
             String::from_utf8_lossy(&tag.stderr)
         );
-        for name in [&local, &busybox] {
+        let pause_tar = self.dir.join("pause.tar");
+        build_pause_archive(&pause_tar);
+        let pause = format!("127.0.0.1:{}/{PAUSE_REPO}", self.registry_port);
+        let import = self.ctr(&[
+            "images",
+            "import",
+            "--no-unpack",
+            "--base-name",
+            &pause,
+            pause_tar.to_str().unwrap(),
+        ]);
+        assert!(
+            import.status.success(),
+            "ctr import: {}",
+            String::from_utf8_lossy(&import.stderr)
+        );
+        let pause = format!("{pause}:{IMAGE_TAG}");
+        for name in [&local, &busybox, &pause] {
             let push = self.ctr(&["images", "push", "--plain-http", name]);
             assert!(
                 push.status.success(),
@@ -635,13 +700,15 @@ fn harness_config(default: &str, dir: &Path) -> String {
 /// The restart command ctrwiz runs: stop the daemon of this harness,
 /// start a new one detached, count the restart.
 fn write_restart_script(dir: &Path, bin: &Path) {
+    write_runc_wrapper(dir);
     let d = dir.display();
     let b = bin.display();
-    // The shim is found on PATH: this version's own first.
+    // The shim is found on PATH: this version's own first; `runc` (the
+    // shim's default binary) is the wrapper.
     let script = format!(
         "#!/bin/sh\n\
          echo restart >> {d}/restarts.log\n\
-         export PATH={b}:$PATH\n\
+         export PATH={d}/wrap:{b}:$PATH\n\
          if [ -f {d}/containerd.pid ]; then\n\
            pid=$(cat {d}/containerd.pid); kill $pid 2>/dev/null\n\
            i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
@@ -651,6 +718,38 @@ fn write_restart_script(dir: &Path, bin: &Path) {
          echo $! > {d}/containerd.pid\n"
     );
     fs::write(dir.join("restart.sh"), script).unwrap();
+}
+
+/// A test-environment fix, never shipped: this process lacks
+/// CAP_SYS_RESOURCE, so runc cannot set the `oom_score_adj` of -998 the CRI
+/// asks for a sandbox (every sandbox would fail for that alone). The
+/// wrapper raises a negative `oomScoreAdj` in the bundle's config.json to
+/// this process's own value, then runs the real runc. It is `runc` on the
+/// daemon's PATH, so it serves configs with and without a runc table.
+fn write_runc_wrapper(dir: &Path) {
+    let runc = which("runc").expect("checked by missing()");
+    let wrap = dir.join("wrap");
+    fs::create_dir_all(&wrap).unwrap();
+    let script = format!(
+        "#!/bin/sh\n\
+         bundle=\n\
+         prev=\n\
+         for a in \"$@\"; do\n\
+           case \"$prev\" in --bundle|-b) bundle=$a ;; esac\n\
+           case \"$a\" in --bundle=*) bundle=${{a#--bundle=}} ;; esac\n\
+           prev=$a\n\
+         done\n\
+         if [ -n \"$bundle\" ] && [ -f \"$bundle/config.json\" ]; then\n\
+           own=$(cat /proc/self/oom_score_adj)\n\
+           sed -i \"s/\\\"oomScoreAdj\\\":-[0-9]*/\\\"oomScoreAdj\\\":$own/\" \"$bundle/config.json\"\n\
+         fi\n\
+         exec {} \"$@\"\n",
+        runc.display()
+    );
+    let path = wrap.join("runc");
+    fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 fn stop_containerd(dir: &Path) {
@@ -667,11 +766,37 @@ fn stop_containerd(dir: &Path) {
     }
 }
 
+/// The sandbox image: one layer holding Debian's busybox-static as
+/// `/bin/busybox`, whose entrypoint sleeps until the sandbox is stopped
+/// (containerd stops a sandbox with SIGKILL).
+fn build_pause_archive(path: &Path) {
+    let busybox = fs::read(BUSYBOX).unwrap();
+    let mut layer = tar::Builder::new(Vec::new());
+    let mut dir = tar::Header::new_gnu();
+    dir.set_entry_type(tar::EntryType::Directory);
+    dir.set_size(0);
+    dir.set_mode(0o755);
+    dir.set_cksum();
+    layer.append_data(&mut dir, "bin/", &[][..]).unwrap();
+    let mut h = tar::Header::new_gnu();
+    h.set_size(busybox.len() as u64);
+    h.set_mode(0o755);
+    h.set_cksum();
+    layer
+        .append_data(&mut h, "bin/busybox", &busybox[..])
+        .unwrap();
+    let entrypoint = serde_json::json!([
+        "/bin/busybox",
+        "sh",
+        "-c",
+        "while :; do /bin/busybox sleep 3600; done"
+    ]);
+    write_oci_archive(path, layer.into_inner().unwrap(), entrypoint);
+}
+
 /// A one-layer OCI image (a single small file) as an OCI archive, built
 /// here so the tests need nothing from outside.
 fn build_oci_archive(path: &Path) {
-    use sha2::{Digest, Sha256};
-    let digest = |b: &[u8]| format!("sha256:{:x}", Sha256::digest(b));
     let mut layer = tar::Builder::new(Vec::new());
     let data = b"served by the ctrwiz e2e registry\n";
     let mut h = tar::Header::new_gnu();
@@ -680,6 +805,13 @@ fn build_oci_archive(path: &Path) {
     h.set_cksum();
     layer.append_data(&mut h, "hello.txt", &data[..]).unwrap();
     let layer = layer.into_inner().unwrap();
+    write_oci_archive(path, layer, serde_json::json!(["/hello.txt"]));
+}
+
+/// An OCI archive of one image: `layer` (an uncompressed tar) and `cmd`.
+fn write_oci_archive(path: &Path, layer: Vec<u8>, cmd: serde_json::Value) {
+    use sha2::{Digest, Sha256};
+    let digest = |b: &[u8]| format!("sha256:{:x}", Sha256::digest(b));
     let arch = match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
@@ -687,7 +819,7 @@ fn build_oci_archive(path: &Path) {
     };
     let config = serde_json::json!({
         "architecture": arch, "os": "linux",
-        "config": {"Cmd": ["/hello.txt"]},
+        "config": {"Cmd": cmd},
         "rootfs": {"type": "layers", "diff_ids": [digest(&layer)]}
     })
     .to_string()

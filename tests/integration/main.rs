@@ -11,6 +11,7 @@ mod live_node_files;
 mod live_tests;
 mod node_files;
 mod owner;
+mod pods;
 mod probe;
 mod reliability;
 mod support;

@@ -110,6 +110,9 @@ fn sigkill_at_200_moments_never_leaves_a_partial_file() {
             &restart_cmd,
             "--health-timeout",
             "2",
+            // A listener stands in for containerd: it runs no pod.
+            "--health",
+            "cri",
         ];
         let mut child = ctrwiz(root, &args, &[("CTRWIZ_TEST_STEP_DELAY_MS", "3")])
             .stdout(Stdio::null())

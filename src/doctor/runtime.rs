@@ -21,6 +21,9 @@ pub struct HostFacts {
     pub kubelet_cgroup_driver: Option<String>,
     /// Whether systemd is init (`None`: unknown, e.g. a `--root` tree).
     pub systemd_is_init: Option<bool>,
+    /// The pause image kubeadm expects (`kubeadm config images list` for
+    /// its own version), when kubeadm is installed.
+    pub kubeadm_pause: Option<String>,
 }
 
 impl HostFacts {
@@ -34,8 +37,48 @@ impl HostFacts {
             systemd_is_init: root
                 .is_host()
                 .then(|| Path::new("/run/systemd/system").is_dir()),
+            kubeadm_pause: kubeadm_pause(root),
         }
     }
+}
+
+/// `kubeadm config images list --kubernetes-version <its own>`: without a
+/// version kubeadm asks dl.k8s.io for "stable", which times out where
+/// this tool is most used; with its own version it answers offline.
+fn kubeadm_pause(root: &Root) -> Option<String> {
+    let kubeadm = find_binary(root, "kubeadm")?;
+    let run = |args: &[&str]| {
+        crate::process::run(
+            std::process::Command::new(&kubeadm).args(args),
+            std::time::Duration::from_secs(5),
+        )
+        .ok()
+        .filter(|d| d.success() && !d.timed_out)
+        .map(|d| d.stdout)
+    };
+    let version = run(&["version", "-o", "short"])?;
+    let list = run(&[
+        "config",
+        "images",
+        "list",
+        "--kubernetes-version",
+        version.trim(),
+    ])?;
+    list.lines()
+        .map(str::trim)
+        .find(|l| {
+            l.rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("pause:"))
+        })
+        .map(str::to_string)
+}
+
+/// The tag of an image reference (`registry.k8s.io/pause:3.10` → `3.10`).
+fn tag(image: &str) -> Option<&str> {
+    let last = image.rsplit('/').next()?;
+    last.split_once(':')
+        .map(|(_, t)| t.split('@').next().unwrap_or(t))
 }
 
 /// kubelet's `cgroupDriver`: a top-level key of its KubeletConfiguration;
@@ -112,6 +155,34 @@ pub(super) fn checks(cfg: Option<&ContainerdConfig>, live: &LiveFacts, out: &mut
             );
         }
     }
+    if let (Some(host), Some(cfg)) = (&live.host, cfg) {
+        if let Some(expected) = &host.kubeadm_pause {
+            // What containerd uses: the file's pause image, else the
+            // daemon's built-in default is in effect (pinned by kubelet
+            // only through this setting).
+            let configured = cfg.sandbox_image();
+            let (want, have) = (tag(expected), configured.as_deref().and_then(tag));
+            if let (Some(want), Some(image)) = (want, configured.as_deref()) {
+                if have != Some(want) {
+                    let repo = image.rsplit_once(':').map_or(image, |(r, _)| r);
+                    let fixed = format!("{repo}:{want}");
+                    let msg = crate::t!(
+                        "pods.doctor.kubeadm_pause",
+                        image = image,
+                        expected = expected
+                    );
+                    let fix = crate::t!("pods.doctor.kubeadm_pause_fix", image = fixed);
+                    let mut sel = Selection::default();
+                    sel.extras.sandbox_image = Some(fixed);
+                    out.push(
+                        Check::new("runtime.pause_version", Status::Warn, msg)
+                            .fix(fix)
+                            .repair(sel),
+                    );
+                }
+            }
+        }
+    }
     match &live.pod {
         None => {}
         Some(Ok(detail)) => out.push(Check::new("runtime.pod", Status::Ok, detail.clone())),
@@ -124,12 +195,18 @@ pub(super) fn checks(cfg: Option<&ContainerdConfig>, live: &LiveFacts, out: &mut
 
 /// A BinaryName is a path, or a name containerd's shim finds on PATH.
 fn binary_exists(root: &Root, bin: &str) -> bool {
-    let exec = |p: PathBuf| {
+    find_binary(root, bin).is_some()
+}
+
+/// A program by path, or by name on PATH (the host's) and the standard
+/// dirs, inside `root`.
+fn find_binary(root: &Root, bin: &str) -> Option<PathBuf> {
+    let exec = |p: &PathBuf| {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     };
     if bin.contains('/') {
-        return exec(root.join(bin));
+        return Some(root.join(bin)).filter(exec);
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
     if root.is_host() {
@@ -150,7 +227,7 @@ fn binary_exists(root: &Root, bin: &str) -> bool {
     ] {
         dirs.push(root.join(d));
     }
-    dirs.into_iter().any(|d| exec(d.join(bin)))
+    dirs.into_iter().map(|d| d.join(bin)).find(exec)
 }
 
 #[cfg(test)]
@@ -207,6 +284,7 @@ mod tests {
             root: root.clone(),
             kubelet_cgroup_driver: driver.map(str::to_string),
             systemd_is_init: init,
+            kubeadm_pause: None,
         };
         let out = run(text, Some(host(Some("cgroupfs"), Some(false))));
         assert_eq!(
@@ -240,6 +318,42 @@ mod tests {
             run(text, Some(host(None, None))).is_empty(),
             "unknown: no claim"
         );
+    }
+
+    #[test]
+    fn a_pause_tag_other_than_kubeadms_is_flagged_with_the_same_mirror() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let root = Root::new(d.path());
+        let kubeadm = root.join("/usr/bin/kubeadm");
+        std::fs::create_dir_all(kubeadm.parent().unwrap()).unwrap();
+        // Answers only with its own version given: never the network.
+        std::fs::write(
+            &kubeadm,
+            "#!/bin/sh\ncase \"$*\" in\n  'version -o short') echo v1.31.2 ;;\n  'config images list --kubernetes-version v1.31.2') printf 'registry.k8s.io/kube-apiserver:v1.31.2\\nregistry.k8s.io/pause:3.10\\nregistry.k8s.io/etcd:3.5.15-0\\n' ;;\n  *) exit 1 ;;\nesac\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&kubeadm, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let host = HostFacts::read(&root);
+        assert_eq!(
+            host.kubeadm_pause.as_deref(),
+            Some("registry.k8s.io/pause:3.10")
+        );
+        let old = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\"\n";
+        let checks = run(old, Some(host.clone()));
+        let c = checks
+            .iter()
+            .find(|c| c.id == "runtime.pause_version")
+            .expect("flagged");
+        assert_eq!(c.status, Status::Warn);
+        assert_eq!(
+            c.repair
+                .as_ref()
+                .and_then(|s| s.extras.sandbox_image.as_deref()),
+            Some("registry.aliyuncs.com/google_containers/pause:3.10")
+        );
+        let same = old.replace("pause:3.8", "pause:3.10");
+        assert!(!ids(&run(&same, Some(host))).contains(&"runtime.pause_version"));
     }
 
     #[test]

@@ -180,6 +180,41 @@ pub fn live_at(daemon: Daemon) -> Option<MutexGuard<'static, Live>> {
     Some(guard)
 }
 
+/// An output's stdout and stderr, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "{}", text(o));
+}
+
+/// A CRI pull of the test image under Docker Hub's name (kubelet's path).
+pub fn cri_pull(h: &Live) -> Result<String, String> {
+    ctrwiz::cri::pull_image(&h.socket(), HUB_IMAGE, Duration::from_secs(60))
+}
+
+/// `--mirror docker.io=<this harness's registry>`.
+pub fn mirror_flag(h: &Live) -> String {
+    format!("docker.io={}", h.mirror_url())
+}
+
+/// The harness's restart script run by hand (not by ctrwiz), then a
+/// moment for the daemon to load its plugins.
+pub fn restart_by_hand(h: &Live) {
+    let restart = Command::new("sh")
+        .arg(h.dir.join("restart.sh"))
+        .status()
+        .unwrap();
+    assert!(restart.success());
+    std::thread::sleep(Duration::from_secs(2));
+}
+
 /// One test body run on every containerd of the matrix: each becomes a
 /// module with a test per version (`<name>::containerd_1_6` …).
 #[macro_export]

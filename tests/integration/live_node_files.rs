@@ -2,37 +2,10 @@
 //! `disabled_plugins`, hosts.toml files naming missing CA files, and
 //! version-less files that mix short and fully-qualified plugin tables.
 
-use crate::live::{Live, HUB_IMAGE};
+use crate::live::Live;
+use crate::live::{assert_exit, cri_pull, restart_by_hand, text};
 use crate::on_every_containerd;
 use std::fs;
-use std::process::Output;
-use std::time::Duration;
-
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(o.status.code(), Some(code), "{}", text(o));
-}
-
-fn cri_pull(h: &Live) -> Result<String, String> {
-    ctrwiz::cri::pull_image(&h.socket(), HUB_IMAGE, Duration::from_secs(60))
-}
-
-fn restart_by_hand(h: &Live) {
-    let ok = std::process::Command::new("sh")
-        .arg(h.dir.join("restart.sh"))
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    std::thread::sleep(Duration::from_secs(2));
-}
 
 fn doctor(h: &Live) -> Vec<serde_json::Value> {
     let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);

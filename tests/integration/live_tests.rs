@@ -2,32 +2,11 @@
 //! `live.rs`: every test in `on_every_containerd!` runs on 1.6.20, 1.7.24
 //! and 2.1.9.
 
+use crate::live::{assert_exit, cri_pull, mirror_flag, restart_by_hand, text};
 use crate::live::{Live, HUB_IMAGE};
 use crate::on_every_containerd;
 use std::fs;
-use std::process::Output;
 use std::time::Duration;
-
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(o.status.code(), Some(code), "{}", text(o));
-}
-
-fn cri_pull(h: &Live) -> Result<String, String> {
-    ctrwiz::cri::pull_image(&h.socket(), HUB_IMAGE, Duration::from_secs(60))
-}
-
-fn mirror_flag(h: &Live) -> String {
-    format!("docker.io={}", h.mirror_url())
-}
 
 fn mtime(p: &std::path::Path) -> std::time::SystemTime {
     fs::metadata(p).unwrap().modified().unwrap()
@@ -88,15 +67,6 @@ fn with_legacy_mirror(
         }
         reg["mirrors"].as_table_mut().unwrap()[registry] = toml_edit::Item::Table(entry);
     })
-}
-
-fn restart_by_hand(h: &Live) {
-    let restart = std::process::Command::new("sh")
-        .arg(h.dir.join("restart.sh"))
-        .status()
-        .unwrap();
-    assert!(restart.success());
-    std::thread::sleep(Duration::from_secs(2));
 }
 
 fn config_dump(h: &Live) -> String {

@@ -2,27 +2,11 @@
 //! the real daemons of the version matrix, with a sandbox image built from
 //! Debian's busybox-static and pulled through ctrwiz's hosts.toml.
 
+use crate::live::{assert_exit, mirror_flag, text};
 use crate::live::{Live, HUB_PAUSE, PAUSE_REPO};
 use crate::on_every_containerd;
 use std::fs;
 use std::process::Output;
-
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(o.status.code(), Some(code), "{}", text(o));
-}
-
-fn mirror_flag(h: &Live) -> String {
-    format!("docker.io={}", h.mirror_url())
-}
 
 /// Registry requests for the pause image's manifest.
 fn pause_manifest_requests(h: &Live) -> usize {

@@ -270,6 +270,7 @@ const NOT_UI: &[&str] = &[
     "i18n/tests.rs",
     "wizard/svg.rs",
     "wizard/tests.rs",
+    "wizard/tests/input_tests.rs",
     "heal/tests.rs",
 ];
 

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
     Resize(u16, u16),
     /// One tool's probe finished (rows fill in as they arrive).
     Tool(Tool),
@@ -396,6 +398,29 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Signal(Signal::Stop) => return vec![Effect::Suspend],
         Msg::Signal(Signal::Continue) => return vec![Effect::Resume],
         Msg::Key(key) => return on_key(app, key),
+        Msg::Paste(text) => return on_paste(app, &text),
+    }
+    vec![]
+}
+
+/// Pasted text goes into the open input box, at its cursor; with no box
+/// open (or an overlay over it) it does nothing: a paste is never a key.
+fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    if app.overlay != Overlay::None {
+        return vec![];
+    }
+    let Some(editor) = app.editor.take() else {
+        return vec![];
+    };
+    let ctx = EditorCtx {
+        catalog: &app.catalog,
+        selection: &app.selection,
+        node: app.node.as_ref(),
+    };
+    match editor.paste(text, &ctx) {
+        EditorOutcome::Stay(e) => app.editor = Some(e),
+        EditorOutcome::Close => {}
+        EditorOutcome::Commit(edit) => return app.apply_edit(edit),
     }
     vec![]
 }
@@ -547,7 +572,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::AddRegistry => {
             app.editor = Some(Editor::AddRegistry {
-                input: String::new(),
+                input: Default::default(),
                 error: None,
             });
         }

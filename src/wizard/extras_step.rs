@@ -103,7 +103,7 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
                 }
                 Some(_) => {
                     return Some(Editor::PauseImage {
-                        input: String::new(),
+                        input: Default::default(),
                         error: None,
                     })
                 }
@@ -117,7 +117,10 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
                 }
                 _ => String::new(),
             };
-            return Some(Editor::Proxy { input, error: None });
+            return Some(Editor::Proxy {
+                input: input.into(),
+                error: None,
+            });
         }
         Extra::DefaultMirror => {
             let default = RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid");
@@ -128,7 +131,7 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
             let error = validate_urls(&input).err();
             return Some(Editor::Custom {
                 registry: default,
-                input,
+                input: input.into(),
                 error,
             });
         }

@@ -15,6 +15,7 @@ pub mod app;
 pub mod derive;
 pub mod editor;
 pub mod extras_step;
+pub mod input;
 pub mod keys;
 mod runtime;
 pub mod screens;

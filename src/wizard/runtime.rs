@@ -86,6 +86,7 @@ pub fn leave_terminal() {
     let _ = terminal::disable_raw_mode();
     let _ = execute!(
         std::io::stdout(),
+        event::DisableBracketedPaste,
         terminal::LeaveAlternateScreen,
         cursor::Show
     );
@@ -98,13 +99,22 @@ pub fn enter_terminal() {
     use crossterm::{execute, terminal};
     let _ = terminal::disable_raw_mode();
     let _ = terminal::enable_raw_mode();
-    let _ = execute!(std::io::stdout(), terminal::EnterAlternateScreen);
+    let _ = execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste
+    );
 }
 
+/// Reads the terminal's events. Bracketed paste is switched on first, so
+/// a paste arrives as one `Event::Paste` (inserted at the input's cursor)
+/// and not as keys, whose Enter would accept a half-pasted line.
 pub fn spawn_input(tx: Sender<Msg>) {
+    let _ = crossterm::execute!(std::io::stdout(), event::EnableBracketedPaste);
     spawn(move || loop {
         let msg = match event::read() {
             Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
+            Ok(Event::Paste(text)) => Msg::Paste(text),
             Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
             Ok(_) => continue,
             Err(_) => return,

@@ -603,10 +603,29 @@ fn troubleshoot_fixes_go_through_review() {
 // and the same states as SVG for screenshots/ (scripts/screenshots).
 
 fn render(a: &App) -> ratatui::buffer::Buffer {
-    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).unwrap();
-    t.draw(|f| view::draw(f, a)).unwrap();
-    t.backend().buffer().clone()
+    let (mut buf, cursor) = render_cursor(a);
+    // The terminal's cursor, drawn as a block in the SVG screenshots.
+    if let Some(at) = cursor {
+        buf[at].modifier.insert(ratatui::style::Modifier::REVERSED);
+    }
+    buf
 }
+
+/// The frame, and where it puts the terminal cursor (`None`: hidden).
+fn render_cursor(a: &App) -> (ratatui::buffer::Buffer, Option<(u16, u16)>) {
+    use ratatui::backend::Backend;
+    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).unwrap();
+    // A frame that hides the cursor leaves it at this impossible place.
+    t.backend_mut()
+        .set_cursor_position((u16::MAX, u16::MAX))
+        .unwrap();
+    t.draw(|f| view::draw(f, a)).unwrap();
+    let p = t.backend_mut().get_cursor_position().unwrap();
+    let shown = (p.x < a.size.0 && p.y < a.size.1).then_some((p.x, p.y));
+    (t.backend().buffer().clone(), shown)
+}
+
+mod input_tests;
 
 /// The buffer as lines of text. A wide (CJK) character fills its cell and
 /// hides the next one, which holds a placeholder: skipped, so that a line

@@ -158,6 +158,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             t!("wizard.extras.accept_hint"),
+            app.overlay == crate::wizard::app::Overlay::None,
         ),
         Some(Editor::Custom { input, error, .. }) => input_box(
             frame,
@@ -167,8 +168,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             t!("wizard.registries.custom_hint"),
+            app.overlay == crate::wizard::app::Overlay::None,
         ),
-        Some(Editor::Private(form)) => draw_private(frame, area, form, theme),
+        Some(Editor::Private(form)) => draw_private(
+            frame,
+            area,
+            form,
+            theme,
+            app.overlay == crate::wizard::app::Overlay::None,
+        ),
         Some(Editor::PauseImage { input, error }) => input_box(
             frame,
             area,
@@ -177,22 +185,37 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             t!("wizard.extras.accept_hint"),
+            app.overlay == crate::wizard::app::Overlay::None,
         ),
         _ => {}
     }
 }
 
-fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme) {
+fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme, focused: bool) {
     let r = crate::wizard::widgets::centered(area, 76, 12);
-    let field = |f: PrivateField, label: &str| {
+    // Inside the border: "› ", the label, a space, then the value.
+    let inner = usize::from(r.width.saturating_sub(2));
+    let mut cursor_at = None;
+    let mut field = |f: PrivateField, label: &str| {
         let here = form.field == f;
-        let cursor = if here { "›" } else { " " };
-        let (value, caret) = match form.text(f) {
-            Some(text) => (text, if here { "_" } else { "" }),
-            None => (form.transport.label(), ""),
+        let lead = format!("{} {} ", if here { "›" } else { " " }, pad(label, 18));
+        let room = inner.saturating_sub(crate::wizard::widgets::width(&lead));
+        let value = match form.text(f) {
+            // The field being typed in scrolls to keep its cursor shown.
+            Some(text) if here => {
+                let view = text.view(room as u16);
+                let row = PrivateField::ALL.iter().position(|x| *x == f).unwrap_or(0);
+                cursor_at = Some((
+                    r.x + 1 + crate::wizard::widgets::width(&lead) as u16 + view.cursor,
+                    r.y + 1 + row as u16,
+                ));
+                view.text
+            }
+            Some(text) => fit(text, room),
+            None => form.transport.label().to_string(),
         };
         Line::styled(
-            format!("{cursor} {} {value}{caret}", pad(label, 18)),
+            format!("{lead}{value}"),
             if here { theme.selected() } else { Style::new() },
         )
     };
@@ -220,4 +243,7 @@ fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme
         ),
         r,
     );
+    if let Some(at) = cursor_at.filter(|_| focused) {
+        frame.set_cursor_position(at);
+    }
 }

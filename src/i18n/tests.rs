@@ -271,6 +271,7 @@ const NOT_UI: &[&str] = &[
     "wizard/svg.rs",
     "wizard/tests.rs",
     "wizard/tests/input_tests.rs",
+    "wizard/tests/heal_tests.rs",
     "heal/tests.rs",
 ];
 

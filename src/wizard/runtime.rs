@@ -33,7 +33,7 @@ impl Host for RealHost {
 
     fn apply(&self, plan: crate::plan::Plan, tx: &Sender<Msg>) {
         match &self.ctx.apply {
-            Ok(opts) => spawn_apply(plan, opts.clone(), tx.clone()),
+            Ok(opts) => spawn_apply(plan, opts.clone(), &self.ctx.locations, tx.clone()),
             Err(why) => {
                 let _ = tx.send(Msg::ApplyDone(Err(why.clone())));
             }
@@ -191,12 +191,20 @@ fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: Sender<Msg>) 
     });
 }
 
-fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, tx: Sender<Msg>) {
+fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, loc: &Locations, tx: Sender<Msg>) {
+    let (root, address) = (loc.root.clone(), loc.address.clone());
     spawn(move || {
         let progress_tx = tx.clone();
         let result = apply::run(&plan, &opts, &mut |step| {
             let _ = progress_tx.send(Msg::ApplyStep(step.to_string()));
         });
+        // The heal timer's files written: start the timer, as heal --install does.
+        if result.is_ok() && crate::heal::schedule::in_plan(&plan) {
+            let service = crate::node::service::detect(&root, &address);
+            if let Some(line) = crate::heal::schedule::activation(&service, !root.is_host(), true) {
+                let _ = tx.send(Msg::ApplyStep(line));
+            }
+        }
         let _ = tx.send(Msg::ApplyDone(result.map_err(|e| e.to_string())));
     });
 }

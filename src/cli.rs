@@ -846,7 +846,13 @@ pub fn run(mut cli: Cli) -> Result<i32> {
                         eprintln!("ctrwiz: {e}");
                         eprintln!("ctrwiz: {}", t!("cli.apply.replanned"));
                     }
-                    other => return other,
+                    other => {
+                        // Timer files written (heal_every): start the timer.
+                        if other.is_ok() && crate::heal::schedule::in_plan(&plan) {
+                            crate::heal::schedule::activate(&node, g.root.is_some(), true);
+                        }
+                        return other;
+                    }
                 }
             }
         }
@@ -964,13 +970,9 @@ pub fn run(mut cli: Cli) -> Result<i32> {
         }
         Some(Command::Heal(a)) if a.install || a.uninstall => {
             let node = node::detect(&g.locations());
-            let exe = std::env::current_exe().map_err(|e| Error::io("ctrwiz", e))?;
-            let exe =
-                std::path::Path::new("/").join(exe.strip_prefix(g.root().dir()).unwrap_or(&exe));
-            let (h, s) = (g.hosts_dir.as_deref(), g.state_dir.as_deref());
-            let inv = crate::heal::schedule::Invocation::new(&exe, &g.config, h, &g.address, s)?;
+            let inv = heal_invocation(g)?;
             let every = a.every.as_deref();
-            let plan = crate::heal::schedule::plan(&node, &g.root(), &inv, every, a.install)?;
+            let plan = crate::heal::schedule::plan(&node, &inv, every, a.install)?;
             print_plan(&plan, !a.yes);
             if plan.is_noop() {
                 say!("{}", t!("heal.cli.nothing"));
@@ -1054,8 +1056,18 @@ pub fn make_plan(g: &Global, selection: &SelectionArgs) -> Result<(NodeState, Pl
     let sel = selection.to_selection(&g.root())?;
     let catalog = Catalog::load(Catalog::user_file().as_deref())?;
     let node = node::detect(&g.locations());
-    let plan = plan::make(&node, &catalog, &sel)?;
+    let mut plan = plan::make(&node, &catalog, &sel)?;
+    // The profile's heal_every: heal --install's timer files too.
+    if sel.heal.is_some() {
+        crate::heal::schedule::add_to(&mut plan, &node, &heal_invocation(g)?, sel.heal.as_ref())?;
+    }
     Ok((node, plan))
+}
+
+/// What the heal timer runs: this binary with this node's locations.
+fn heal_invocation(g: &Global) -> Result<crate::heal::schedule::Invocation> {
+    let (h, s) = (g.hosts_dir.as_deref(), g.state_dir.as_deref());
+    crate::heal::schedule::Invocation::current(&g.root(), &g.config, h, &g.address, s)
 }
 
 /// `apply --json`: one JSON object on stdout whatever happens (see

@@ -68,6 +68,47 @@ pub struct Selection {
     /// `--ignore-owner`: write containerd's files although k3s, kubespray,
     /// … own them (`owner`). A flag of the run, never saved in a profile.
     pub ignore_owner: bool,
+    /// Run `ctrwiz heal` by itself (`None`: not asked; the plan leaves
+    /// any timer as it is).
+    pub heal: Option<HealSchedule>,
+}
+
+/// The profile's `heal_every`: how often the `ctrwiz heal` timer runs, or
+/// `none` for no timer. The files are `ctrwiz heal --install --every`'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HealSchedule {
+    /// `none`: plan no timer (an installed one stays: `heal --uninstall`).
+    Off,
+    /// `15m`, `1h`, … as `heal --install --every` takes it.
+    Every(String),
+}
+
+impl HealSchedule {
+    pub fn parse(input: &str) -> std::result::Result<HealSchedule, String> {
+        if input.trim().eq_ignore_ascii_case("none") {
+            return Ok(HealSchedule::Off);
+        }
+        // The one rule for the interval: heal --every's.
+        crate::heal::schedule::Every::parse(input)?;
+        Ok(HealSchedule::Every(input.trim().to_string()))
+    }
+
+    /// The default: every 15 minutes.
+    pub fn default_on() -> HealSchedule {
+        HealSchedule::Every(crate::heal::schedule::DEFAULT_EVERY.to_string())
+    }
+
+    /// The interval, when a timer is wanted.
+    pub fn every(&self) -> Option<&str> {
+        match self {
+            HealSchedule::Off => None,
+            HealSchedule::Every(e) => Some(e),
+        }
+    }
+
+    fn to_profile(&self) -> String {
+        self.every().unwrap_or("none").to_string()
+    }
 }
 
 /// `--dial-timeout` / the profile's `dial_timeout`.
@@ -133,6 +174,9 @@ struct ProfileFile {
     /// `dial_timeout` on mirrors: a Go duration, or "none".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dial_timeout: Option<String>,
+    /// The `ctrwiz heal` timer: `15m`, `1h`, …, or "none".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    heal_every: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     registries: Vec<crate::extras::PrivateRegistry>,
     /// Take the CRI plugin out of `disabled_plugins`.
@@ -157,6 +201,8 @@ struct ProfileSpans {
     registries: Vec<toml::Spanned<toml::Value>>,
     #[serde(default)]
     dial_timeout: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    heal_every: Option<toml::Spanned<toml::Value>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -253,6 +299,12 @@ impl Selection {
             .map(DialTimeout::parse)
             .transpose()
             .map_err(|why| at(spans.dial_timeout.as_ref().map(|s| s.span())).error(why))?;
+        let heal = file
+            .heal_every
+            .as_deref()
+            .map(HealSchedule::parse)
+            .transpose()
+            .map_err(|why| at(spans.heal_every.as_ref().map(|s| s.span())).error(why))?;
         for (i, r) in file.registries.iter().enumerate() {
             r.validate()
                 .map_err(|e| at(spans.registries.get(i).map(|s| s.span())).error(e.to_string()))?;
@@ -270,6 +322,7 @@ impl Selection {
             },
             dial_timeout,
             ignore_owner: false,
+            heal,
         };
         for (reg, choice) in file.mirrors {
             let origin = || at(spans.mirrors.get(&reg).map(|s| s.span()));
@@ -312,6 +365,7 @@ impl Selection {
                 crate::extras::Proxy::Remove => None,
             }),
             dial_timeout: self.dial_timeout.as_ref().map(DialTimeout::to_profile),
+            heal_every: self.heal.as_ref().map(HealSchedule::to_profile),
             registries: self.extras.private.clone(),
             enable_cri: self.extras.enable_cri,
         };
@@ -474,6 +528,28 @@ mod tests {
     }
 
     #[test]
+    fn heal_every_is_checked_with_heal_installs_rule_at_its_line_and_column() {
+        let text = "preset = \"daocloud\"\nheal_every = \"15s\"\n";
+        let e = Selection::from_profile(Path::new("p.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:2:14"), "{e}");
+        assert!(
+            e.contains(&*crate::heal::schedule::Every::parse("15s").unwrap_err()),
+            "{e}"
+        );
+        let e = Selection::from_profile(Path::new("p.toml"), "heal_every = \"2m\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:1:14"), "{e}");
+        let ok = Selection::from_profile(Path::new("p"), "heal_every = \"1h\"\n").unwrap();
+        assert_eq!(ok.heal, Some(HealSchedule::Every("1h".into())));
+        assert_eq!(ok.heal.as_ref().and_then(HealSchedule::every), Some("1h"));
+        let off = Selection::from_profile(Path::new("p"), "heal_every = \"none\"\n").unwrap();
+        assert_eq!(off.heal, Some(HealSchedule::Off));
+    }
+
+    #[test]
     fn profiles_round_trip() {
         let mut s = Selection {
             preset: Some("daocloud".into()),
@@ -488,6 +564,21 @@ mod tests {
             .insert(reg("ghcr.io"), Choice::Preset("nju".into()));
         let text = s.to_profile();
         assert_eq!(Selection::from_profile(Path::new("p"), &text).unwrap(), s);
+        // The heal timer, on and off.
+        for heal in [HealSchedule::Every("30min".into()), HealSchedule::Off] {
+            s.heal = Some(heal);
+            let text = s.to_profile();
+            assert_eq!(Selection::from_profile(Path::new("p"), &text).unwrap(), s);
+            let every = s
+                .heal
+                .as_ref()
+                .and_then(HealSchedule::every)
+                .unwrap_or("none");
+            assert!(
+                text.contains(&format!("heal_every = \"{every}\"\n")),
+                "{text}"
+            );
+        }
         let e = Selection::from_profile(Path::new("p.toml"), "preset = 1\n")
             .unwrap_err()
             .to_string();

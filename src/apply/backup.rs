@@ -178,7 +178,7 @@ impl Restored {
             "apply.backup.some_not_restored",
             restored = self.restored.len(),
             failed = self.failed.len(),
-            list = failed.join("; ")
+            list = failed.join(crate::t!("plan.restart.separator"))
         )
     }
 }

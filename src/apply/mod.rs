@@ -331,7 +331,8 @@ fn run_locked(
             progress(Step::RestartSkipped { why: why.into() });
             report.message = crate::t!(
                 "apply.config_changed_no_restart",
-                reasons = crate::plan::joined(&restart.reasons, "; "),
+                reasons =
+                    crate::plan::joined(&restart.reasons, crate::t!("plan.restart.separator")),
                 why = why
             );
             return Ok(report);
@@ -354,7 +355,8 @@ fn run_locked(
             report.restarted = true;
             report.message = crate::t!(
                 "apply.restarted_healthy",
-                reasons = crate::plan::joined(&restart.reasons, "; ")
+                reasons =
+                    crate::plan::joined(&restart.reasons, crate::t!("plan.restart.separator"))
             );
             Ok(report)
         }

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub const SERVICE: &str = "/etc/systemd/system/ctrwiz-heal.service";
 pub const TIMER: &str = "/etc/systemd/system/ctrwiz-heal.timer";
 pub const CRON: &str = "/etc/cron.d/ctrwiz-heal";
+/// Every file the schedule may own (detection reads them).
+pub const FILES: [&str; 3] = [SERVICE, TIMER, CRON];
 /// Often enough that a mirror that died costs at most a quarter of an hour
 /// of slow pulls, rare enough that a pass (one request of each kind per
 /// mirror) never counts against a public mirror's rate limit.
@@ -100,6 +102,20 @@ impl Invocation {
         })
     }
 
+    /// This binary, as the node sees it (the `--root` prefix cut off),
+    /// with the flags that say where the node's files are.
+    pub fn current(
+        root: &crate::root::Root,
+        config: &Path,
+        hosts_dir: Option<&Path>,
+        address: &Path,
+        state_dir: Option<&Path>,
+    ) -> Result<Invocation> {
+        let exe = std::env::current_exe().map_err(|e| Error::io("ctrwiz", e))?;
+        let exe = Path::new("/").join(exe.strip_prefix(root.dir()).unwrap_or(&exe));
+        Invocation::new(&exe, config, hosts_dir, address, state_dir)
+    }
+
     fn line(&self) -> String {
         let mut words = vec![self.exe.display().to_string()];
         words.extend(self.args.iter().cloned());
@@ -153,34 +169,66 @@ pub fn cron_file(inv: &Invocation, every: Every) -> std::result::Result<String, 
 }
 
 /// The files to write (`install`) or remove, for systemd where its unit
-/// directory exists, else cron.
+/// directory exists, else cron. What is there now comes from detection
+/// (`NodeState::heal_schedule`), so planning reads nothing.
 pub fn plan(
     node: &NodeState,
-    root: &crate::root::Root,
     inv: &Invocation,
     every: Option<&str>,
     install: bool,
 ) -> Result<Plan> {
-    let every = Every::parse(every.unwrap_or(DEFAULT_EVERY))
-        .map_err(|why| Origin::Flag("--every").error(why))?;
-    let read = |p: &str| {
-        crate::node::read::optional(root, Path::new(p), crate::node::read::CONFIG_LIMIT)
-            .map_err(|e| Error::io(p, e))
+    let mut plan = Plan {
+        changes: vec![],
+        restart: None,
+        notes: vec![],
+        hosts_dir: node.hosts_dir.path.clone(),
+        config: node.containerd_config.path.clone(),
     };
+    plan.changes = changes(node, inv, every, install, Origin::Flag("--every"))?;
+    Ok(plan)
+}
+
+/// The timer files added to a mirrors plan when the selection asks for
+/// them (profile `heal_every`, the wizard's Extras step): the same files
+/// `heal --install --every` plans. `None` or `none`: nothing added.
+pub fn add_to(
+    plan: &mut Plan,
+    node: &NodeState,
+    inv: &Invocation,
+    heal: Option<&crate::selection::HealSchedule>,
+) -> Result<()> {
+    let Some(every) = heal.and_then(|h| h.every()) else {
+        return Ok(());
+    };
+    // Named by the profile key (the wizard writes it too).
+    let files = changes(node, inv, Some(every), true, Origin::Flag("heal_every"))?;
+    plan.changes.extend(files);
+    Ok(())
+}
+
+fn changes(
+    node: &NodeState,
+    inv: &Invocation,
+    every: Option<&str>,
+    install: bool,
+    origin: Origin,
+) -> Result<Vec<FileChange>> {
+    let every =
+        Every::parse(every.unwrap_or(DEFAULT_EVERY)).map_err(|why| origin.clone().error(why))?;
     let mut files: Vec<(&str, Option<String>)> = vec![];
     if node.service.has_systemd_units {
         files.push((SERVICE, install.then(|| service_unit(inv))));
         files.push((TIMER, install.then(|| timer_unit(every))));
     } else {
         let cron = match install {
-            true => Some(cron_file(inv, every).map_err(|why| Origin::Flag("--every").error(why))?),
+            true => Some(cron_file(inv, every).map_err(|why| origin.error(why))?),
             false => None,
         };
         files.push((CRON, cron));
     }
     if !install {
         // Whichever was installed goes, systemd's or cron's.
-        for p in [SERVICE, TIMER, CRON] {
+        for p in FILES {
             if !files.iter().any(|(f, _)| *f == p) {
                 files.push((p, None));
             }
@@ -188,7 +236,15 @@ pub fn plan(
     }
     let mut changes = vec![];
     for (path, after) in files {
-        let before = read(path)?;
+        // A file there that could not be read (a FIFO, too large) is
+        // never replaced.
+        if let Some(why) = node.unreadable.get(Path::new(path)) {
+            return Err(Error::Invalid {
+                path: PathBuf::from(path),
+                message: why.clone(),
+            });
+        }
+        let before = node.heal_schedule.get(Path::new(path)).cloned();
         if before.is_none() && after.is_none() {
             continue;
         }
@@ -201,13 +257,13 @@ pub fn plan(
             mode: Some(0o644),
         });
     }
-    Ok(Plan {
-        changes,
-        restart: None,
-        notes: vec![],
-        hosts_dir: node.hosts_dir.path.clone(),
-        config: node.containerd_config.path.clone(),
-    })
+    Ok(changes)
+}
+
+/// The plan writes the timer's files (and so the timer must be started).
+pub fn in_plan(plan: &Plan) -> bool {
+    plan.effective()
+        .any(|c| c.purpose == Purpose::HealSchedule && c.after.is_some())
 }
 
 /// The command that starts (or stops) the timer on a live systemd node.
@@ -224,35 +280,33 @@ pub fn systemctl(install: bool) -> &'static str {
 /// /etc/cron.d by itself.
 pub fn activate(node: &NodeState, under_root: bool, install: bool) {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if !node.service.has_systemd_units {
-        return;
+    if let Some(line) = activation(&node.service, under_root, install) {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+}
+
+/// `activate` without printing: what it did (or what the user must run),
+/// for the wizard's apply log.
+pub fn activation(
+    service: &crate::node::ServiceState,
+    under_root: bool,
+    install: bool,
+) -> Option<String> {
+    if !service.has_systemd_units {
+        return None;
     }
     let command = systemctl(install);
-    if under_root || node.service.manager != crate::node::ServiceManager::Systemd {
-        let _ = writeln!(
-            out,
-            "{}",
-            crate::t!("heal.install.run_yourself", command = command)
-        );
-        return;
+    if under_root || service.manager != crate::node::ServiceManager::Systemd {
+        return Some(crate::t!("heal.install.run_yourself", command = command));
     }
     let run = crate::process::run(
         std::process::Command::new("sh").args(["-c", command]),
         std::time::Duration::from_secs(30),
     );
-    match run {
-        Ok(done) if done.success() => {
-            let _ = writeln!(out, "{}", crate::t!("heal.install.ran", command = command));
-        }
-        _ => {
-            let _ = writeln!(
-                out,
-                "{}",
-                crate::t!("heal.install.failed", command = command)
-            );
-        }
-    }
+    Some(match run {
+        Ok(done) if done.success() => crate::t!("heal.install.ran", command = command),
+        _ => crate::t!("heal.install.failed", command = command),
+    })
 }
 
 #[cfg(test)]

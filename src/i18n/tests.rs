@@ -270,6 +270,8 @@ const NOT_UI: &[&str] = &[
     "i18n/tests.rs",
     "wizard/svg.rs",
     "wizard/tests.rs",
+    "wizard/tests/input_tests.rs",
+    "wizard/tests/heal_tests.rs",
     "heal/tests.rs",
 ];
 

@@ -74,6 +74,10 @@ pub struct NodeState {
     /// CA and client files next to hosts.toml files (node path → bytes).
     #[serde(skip)]
     pub registry_files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+    /// The `ctrwiz heal` timer's files as they are (node path → bytes):
+    /// the service and timer, or the cron.d file.
+    #[serde(skip)]
+    pub heal_schedule: std::collections::BTreeMap<PathBuf, Vec<u8>>,
     /// Files that exist but could not be read (node path → why): a FIFO,
     /// a device, too large. Planning never replaces one of them.
     #[serde(skip)]
@@ -170,6 +174,10 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
     };
     let docker_daemon_json = small(crate::extras::DOCKER_DAEMON_JSON);
     let proxy_drop_in = small(crate::extras::PROXY_DROP_IN);
+    let heal_schedule = crate::heal::schedule::FILES
+        .iter()
+        .filter_map(|p| small(p).map(|b| (PathBuf::from(p), b)))
+        .collect();
     NodeState {
         tools: found,
         containerd,
@@ -183,6 +191,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         docker_daemon_json,
         proxy_drop_in,
         registry_files,
+        heal_schedule,
         unreadable,
     }
 }

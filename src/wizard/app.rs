@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
     Resize(u16, u16),
     /// One tool's probe finished (rows fill in as they arrive).
     Tool(Tool),
@@ -113,6 +115,9 @@ pub struct App {
     pub profile_path: Option<std::path::PathBuf>,
     /// `s` found a profile there: a second `s` overwrites it.
     pub overwrite_asked: bool,
+    /// What the heal timer runs (this binary, this node's locations); set
+    /// by the host. `None`: the Extras row shows, but no timer is planned.
+    pub heal_invocation: Option<crate::heal::schedule::Invocation>,
     /// The farthest the current long text can scroll, as last drawn.
     pub scroll_max: std::cell::Cell<u16>,
     pub size: (u16, u16),
@@ -170,6 +175,7 @@ impl App {
             demo: false,
             profile_path: None,
             overwrite_asked: false,
+            heal_invocation: None,
             scroll_max: std::cell::Cell::new(0),
             size: MIN_SIZE,
             color,
@@ -261,7 +267,7 @@ impl App {
     fn replan(&mut self) {
         self.review.plan = match &self.node {
             None => PlanState::Waiting,
-            Some(n) => match plan::make(n, &self.catalog, &self.selection) {
+            Some(n) => match self.make_plan(n) {
                 Ok(p) => PlanState::Ready(p),
                 Err(e) => PlanState::Failed {
                     why: e.to_string(),
@@ -271,6 +277,24 @@ impl App {
         };
         self.review.file_cursor = 0;
         self.review.diff_scroll = 0;
+    }
+
+    /// The mirrors plan, and the heal timer's files when it is on.
+    fn make_plan(&self, node: &NodeState) -> crate::error::Result<Plan> {
+        let mut p = plan::make(node, &self.catalog, &self.selection)?;
+        if let Some(inv) = &self.heal_invocation {
+            let heal = extras_step::heal_choice(&self.catalog, &self.selection);
+            crate::heal::schedule::add_to(&mut p, node, inv, Some(&heal))?;
+        }
+        Ok(p)
+    }
+
+    /// The selection as a profile saves it: the heal timer as shown.
+    pub fn profile_selection(&self) -> Selection {
+        Selection {
+            heal: Some(extras_step::heal_choice(&self.catalog, &self.selection)),
+            ..self.selection.clone()
+        }
     }
 
     /// Which step's choices make the plan fail: without the extras it
@@ -396,6 +420,29 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Signal(Signal::Stop) => return vec![Effect::Suspend],
         Msg::Signal(Signal::Continue) => return vec![Effect::Resume],
         Msg::Key(key) => return on_key(app, key),
+        Msg::Paste(text) => return on_paste(app, &text),
+    }
+    vec![]
+}
+
+/// Pasted text goes into the open input box, at its cursor; with no box
+/// open (or an overlay over it) it does nothing: a paste is never a key.
+fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    if app.overlay != Overlay::None {
+        return vec![];
+    }
+    let Some(editor) = app.editor.take() else {
+        return vec![];
+    };
+    let ctx = EditorCtx {
+        catalog: &app.catalog,
+        selection: &app.selection,
+        node: app.node.as_ref(),
+    };
+    match editor.paste(text, &ctx) {
+        EditorOutcome::Stay(e) => app.editor = Some(e),
+        EditorOutcome::Close => {}
+        EditorOutcome::Commit(edit) => return app.apply_edit(edit),
     }
     vec![]
 }
@@ -547,7 +594,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::AddRegistry => {
             app.editor = Some(Editor::AddRegistry {
-                input: String::new(),
+                input: Default::default(),
                 error: None,
             });
         }
@@ -580,7 +627,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Save => {
             return vec![Effect::SaveProfile {
-                text: app.selection.to_profile(),
+                text: app.profile_selection().to_profile(),
                 overwrite: app.overwrite_asked,
             }]
         }
@@ -653,6 +700,7 @@ fn remove(app: &mut App) {
                     app.notice = Some(crate::t!("guide.notice.pick_private").to_string());
                     return;
                 }
+                Extra::Heal => app.selection.heal = Some(crate::selection::HealSchedule::Off),
             }
             app.touched = true;
             app.notice = Some(crate::t!("guide.notice.extra_off").to_string());

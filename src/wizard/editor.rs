@@ -4,6 +4,7 @@
 //! itself. `App::apply_edit` is the one place a committed `Edit` lands,
 //! so this module does not know `App`.
 
+use super::input::Input;
 use super::keys::{self, EditorAction, EditorKind};
 use crate::catalog::Catalog;
 use crate::endpoint::Endpoint;
@@ -11,7 +12,7 @@ use crate::extras::{PrivateRegistry, Proxy};
 use crate::node::NodeState;
 use crate::registry::RegistryName;
 use crate::selection::{Choice, Selection};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 /// A row of the registries table (or an extra) is being changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +25,7 @@ pub enum Editor {
     /// Typing mirror URLs (comma-separated), validated as typed.
     Custom {
         registry: RegistryName,
-        input: String,
+        input: Input,
         error: Option<String>,
     },
     /// Typing one's own accelerator ID for a preset whose URLs hold `<id>`.
@@ -32,26 +33,17 @@ pub enum Editor {
         registry: RegistryName,
         /// The preset's URLs, `<id>` still in them.
         template: Vec<String>,
-        input: String,
+        input: Input,
         error: Option<String>,
     },
     /// A private registry: host, CA file, auth, transport.
     Private(PrivateForm),
     /// Typing a pause image of one's own.
-    PauseImage {
-        input: String,
-        error: Option<String>,
-    },
+    PauseImage { input: Input, error: Option<String> },
     /// Typing containerd's proxy URL (empty: no proxy).
-    Proxy {
-        input: String,
-        error: Option<String>,
-    },
+    Proxy { input: Input, error: Option<String> },
     /// Typing a new registry name.
-    AddRegistry {
-        input: String,
-        error: Option<String>,
-    },
+    AddRegistry { input: Input, error: Option<String> },
 }
 
 /// An option of the chooser.
@@ -131,14 +123,28 @@ impl Editor {
     }
 
     pub fn key(self, key: KeyEvent, ctx: &EditorCtx) -> EditorOutcome {
-        use EditorOutcome::{Close, Commit, Stay};
         let action = self.action(&key);
+        self.typed(action, Typing::Key(&key), ctx)
+    }
+
+    /// Pasted text (bracketed paste): inserted at the cursor of the box
+    /// being typed in, then checked as typing would be.
+    pub fn paste(self, text: &str, ctx: &EditorCtx) -> EditorOutcome {
+        match self {
+            // Nothing to type into: the chooser stays as it was.
+            Editor::Chooser { .. } => EditorOutcome::Stay(self),
+            e => e.typed(None, Typing::Paste(text), ctx),
+        }
+    }
+
+    fn typed(self, action: Option<EditorAction>, typing: Typing, ctx: &EditorCtx) -> EditorOutcome {
+        use EditorOutcome::{Close, Commit, Stay};
         if action == Some(EditorAction::Cancel) {
             return Close;
         }
         match self {
             Editor::Chooser { registry, cursor } => chooser_key(registry, cursor, action, ctx),
-            Editor::Private(form) => form.key(action, key),
+            Editor::Private(form) => form.key(action, typing),
             Editor::PauseImage { mut input, error } => match action {
                 Some(EditorAction::Accept) => match validate_image(&input) {
                     Ok(image) => Commit(Edit::SetSandbox(image)),
@@ -149,7 +155,7 @@ impl Editor {
                 },
                 Some(_) => Stay(Editor::PauseImage { input, error }),
                 None => {
-                    edit_text(&mut input, &key);
+                    typing.apply(&mut input);
                     let error = validate_image(&input).err();
                     Stay(Editor::PauseImage { input, error })
                 }
@@ -173,7 +179,7 @@ impl Editor {
                     error,
                 }),
                 None => {
-                    edit_text(&mut input, &key);
+                    typing.apply(&mut input);
                     let error = validate_urls(&input).err();
                     Stay(Editor::Custom {
                         registry,
@@ -204,7 +210,7 @@ impl Editor {
                     error,
                 }),
                 None => {
-                    edit_text(&mut input, &key);
+                    typing.apply(&mut input);
                     // Say what is wrong once there is something to judge.
                     let error = (!input.is_empty())
                         .then(|| with_id(&template, &input).err())
@@ -249,7 +255,7 @@ impl Editor {
                 }
                 Some(_) => Stay(Editor::Proxy { input, error }),
                 None => {
-                    edit_text(&mut input, &key);
+                    typing.apply(&mut input);
                     let error = if input.trim().is_empty() {
                         None
                     } else {
@@ -269,7 +275,7 @@ impl Editor {
                 },
                 Some(_) => Stay(Editor::AddRegistry { input, error }),
                 None => {
-                    edit_text(&mut input, &key);
+                    typing.apply(&mut input);
                     let error = if input.is_empty() {
                         None
                     } else {
@@ -320,7 +326,7 @@ fn chooser_key(
                 let error = validate_urls(&input).err();
                 Stay(Editor::Custom {
                     registry,
-                    input,
+                    input: input.into(),
                     error,
                 })
             }
@@ -340,7 +346,7 @@ pub fn ask_for_id(catalog: &Catalog, registry: RegistryName, preset: &str) -> Op
     Some(Editor::AccountId {
         registry,
         template,
-        input: String::new(),
+        input: Input::default(),
         error: None,
     })
 }
@@ -355,31 +361,21 @@ fn with_id(template: &[String], id: &str) -> Result<Vec<String>, String> {
     validate_urls(&urls.join(","))
 }
 
-/// A key typed into an input box. The cursor stays at the end, so the
-/// readline keys that matter there work: Ctrl-U erases the line, Ctrl-W
-/// the word before the cursor; other Ctrl keys never insert a letter.
-pub fn edit_text(input: &mut String, key: &KeyEvent) {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('u') if ctrl => input.clear(),
-        KeyCode::Char('w') if ctrl => {
-            let keep = input.trim_end().len();
-            input.truncate(keep);
-            let cut = input.rfind([' ', ',', '/']).map_or(0, |i| i + 1);
-            input.truncate(cut);
+/// What is typed into an input box: a key, or pasted text.
+pub enum Typing<'a> {
+    Key(&'a KeyEvent),
+    Paste(&'a str),
+}
+
+impl Typing<'_> {
+    /// Edits `input` at its cursor (input.rs has the keys).
+    pub fn apply(&self, input: &mut Input) {
+        match self {
+            Typing::Key(k) => {
+                input.key(k);
+            }
+            Typing::Paste(s) => input.paste(s),
         }
-        KeyCode::Backspace if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {
-            edit_text(
-                input,
-                &KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL),
-            );
-        }
-        KeyCode::Backspace => {
-            input.pop();
-        }
-        KeyCode::Char(_) if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {}
-        KeyCode::Char(c) => input.push(c),
-        _ => {}
     }
 }
 
@@ -451,11 +447,11 @@ impl Transport {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PrivateForm {
     pub field: PrivateField,
-    pub host: String,
-    pub ca: String,
-    pub client_cert: String,
-    pub client_key: String,
-    pub auth: String,
+    pub host: Input,
+    pub ca: Input,
+    pub client_cert: Input,
+    pub client_key: Input,
+    pub auth: Input,
     pub transport: Transport,
     pub error: Option<String>,
     /// Editing this registry (Space on its row): it is replaced.
@@ -502,14 +498,14 @@ impl PrivateForm {
         };
         PrivateForm {
             field: PrivateField::Host,
-            host: r.host.to_string(),
-            ca: path(&r.ca),
-            client_cert: path(&r.client_cert),
-            client_key: path(&r.client_key),
-            auth: match (&r.username, &r.password) {
+            host: Input::new(r.host.to_string()),
+            ca: Input::new(path(&r.ca)),
+            client_cert: Input::new(path(&r.client_cert)),
+            client_key: Input::new(path(&r.client_key)),
+            auth: Input::new(match (&r.username, &r.password) {
                 (Some(u), Some(p)) => format!("{u}:{p}"),
                 _ => String::new(),
-            },
+            }),
             transport: if r.plain_http {
                 Transport::PlainHttp
             } else if r.skip_verify {
@@ -536,7 +532,7 @@ impl PrivateForm {
     }
 
     /// The text of a field (`None`: the transport, chosen with Space).
-    pub fn text(&self, field: PrivateField) -> Option<&str> {
+    pub fn text(&self, field: PrivateField) -> Option<&Input> {
         Some(match field {
             PrivateField::Host => &self.host,
             PrivateField::Ca => &self.ca,
@@ -547,7 +543,7 @@ impl PrivateForm {
         })
     }
 
-    fn text_mut(&mut self) -> Option<&mut String> {
+    fn text_mut(&mut self) -> Option<&mut Input> {
         Some(match self.field {
             PrivateField::Host => &mut self.host,
             PrivateField::Ca => &mut self.ca,
@@ -558,7 +554,7 @@ impl PrivateForm {
         })
     }
 
-    fn key(mut self, action: Option<EditorAction>, key: KeyEvent) -> EditorOutcome {
+    fn key(mut self, action: Option<EditorAction>, typing: Typing) -> EditorOutcome {
         match action {
             Some(EditorAction::Cancel) => return EditorOutcome::Close,
             Some(EditorAction::NextField) => self.field = self.field.next(),
@@ -573,7 +569,7 @@ impl PrivateForm {
             Some(_) => {}
             None => {
                 if let Some(text) = self.text_mut() {
-                    edit_text(text, &key);
+                    typing.apply(text);
                 }
                 self.error = self.to_registry().err().filter(|_| !self.host.is_empty());
             }

@@ -18,18 +18,42 @@ pub enum Extra {
     DockerMirror,
     /// A fallback mirror for every registry without its own directory.
     DefaultMirror,
+    /// Run `ctrwiz heal` by itself (the timer `heal --install` plans).
+    Heal,
+    /// Its registries follow as rows of their own.
     PrivateRegistry,
 }
 
 impl Extra {
-    pub const ALL: [Extra; 6] = [
+    pub const ALL: [Extra; 7] = [
         Extra::SystemdCgroup,
         Extra::PauseImage,
         Extra::Proxy,
         Extra::DockerMirror,
         Extra::DefaultMirror,
+        Extra::Heal,
         Extra::PrivateRegistry,
     ];
+}
+
+/// The heal timer the wizard plans: the user's choice, else on (every
+/// 15 minutes) when some registry gets a mirror other than the registry
+/// itself (nothing to heal without one), else off.
+pub fn heal_choice(catalog: &Catalog, sel: &Selection) -> crate::selection::HealSchedule {
+    use crate::selection::{HealSchedule, Target};
+    if let Some(h) = &sel.heal {
+        return h.clone();
+    }
+    let mirrored = sel.resolve(catalog).is_ok_and(|targets| {
+        targets
+            .iter()
+            .any(|t| matches!(t, Target::Write(spec) if spec.hosts.iter().any(|h| Some(h.endpoint.url()) != spec.server)))
+    });
+    if mirrored {
+        HealSchedule::default_on()
+    } else {
+        HealSchedule::Off
+    }
 }
 
 /// What Space on an extra reads besides the selection it changes.
@@ -103,7 +127,7 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
                 }
                 Some(_) => {
                     return Some(Editor::PauseImage {
-                        input: String::new(),
+                        input: Default::default(),
                         error: None,
                     })
                 }
@@ -117,7 +141,10 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
                 }
                 _ => String::new(),
             };
-            return Some(Editor::Proxy { input, error: None });
+            return Some(Editor::Proxy {
+                input: input.into(),
+                error: None,
+            });
         }
         Extra::DefaultMirror => {
             let default = RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid");
@@ -128,11 +155,18 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
             let error = validate_urls(&input).err();
             return Some(Editor::Custom {
                 registry: default,
-                input,
+                input: input.into(),
                 error,
             });
         }
         Extra::PrivateRegistry => return Some(Editor::Private(PrivateForm::default())),
+        Extra::Heal => {
+            use crate::selection::HealSchedule;
+            sel.heal = Some(match heal_choice(ctx.catalog, sel).every() {
+                Some(_) => HealSchedule::Off,
+                None => HealSchedule::default_on(),
+            });
+        }
         Extra::DockerMirror => {
             let docker = RegistryName::parse("docker.io").expect("valid");
             let urls: Vec<String> = target_mirrors(ctx.catalog, sel, ctx.probes, &docker)

@@ -226,7 +226,7 @@ fn private_registry_files_are_read_by_the_host_then_added() {
     let (_d, node) = demo_node();
     let host = FakeHost::new(node);
     let mut keys = vec![Enter, Enter, Enter];
-    keys.extend([KeyCode::Down; 5]);
+    keys.extend([KeyCode::Down; 6]);
     keys.push(Char(' '));
     keys.extend("harbor.corp".chars().map(Char));
     keys.push(Enter);

@@ -15,6 +15,7 @@ pub mod app;
 pub mod derive;
 pub mod editor;
 pub mod extras_step;
+pub mod input;
 pub mod keys;
 mod runtime;
 pub mod screens;
@@ -156,6 +157,15 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     app.done.can_verify = ctx.locations.root.is_host();
     app.demo = ctx.demo;
     app.profile_path = Some(ctx.profile_path.clone());
+    let loc = &ctx.locations;
+    app.heal_invocation = crate::heal::schedule::Invocation::current(
+        &loc.root,
+        &loc.config,
+        loc.hosts_dir.as_deref(),
+        &loc.address,
+        None,
+    )
+    .ok();
     let host = runtime::RealHost { ctx };
     let mut events = Events::live();
 

@@ -33,7 +33,7 @@ impl Host for RealHost {
 
     fn apply(&self, plan: crate::plan::Plan, tx: &Sender<Msg>) {
         match &self.ctx.apply {
-            Ok(opts) => spawn_apply(plan, opts.clone(), tx.clone()),
+            Ok(opts) => spawn_apply(plan, opts.clone(), &self.ctx.locations, tx.clone()),
             Err(why) => {
                 let _ = tx.send(Msg::ApplyDone(Err(why.clone())));
             }
@@ -86,6 +86,7 @@ pub fn leave_terminal() {
     let _ = terminal::disable_raw_mode();
     let _ = execute!(
         std::io::stdout(),
+        event::DisableBracketedPaste,
         terminal::LeaveAlternateScreen,
         cursor::Show
     );
@@ -98,13 +99,22 @@ pub fn enter_terminal() {
     use crossterm::{execute, terminal};
     let _ = terminal::disable_raw_mode();
     let _ = terminal::enable_raw_mode();
-    let _ = execute!(std::io::stdout(), terminal::EnterAlternateScreen);
+    let _ = execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste
+    );
 }
 
+/// Reads the terminal's events. Bracketed paste is switched on first, so
+/// a paste arrives as one `Event::Paste` (inserted at the input's cursor)
+/// and not as keys, whose Enter would accept a half-pasted line.
 pub fn spawn_input(tx: Sender<Msg>) {
+    let _ = crossterm::execute!(std::io::stdout(), event::EnableBracketedPaste);
     spawn(move || loop {
         let msg = match event::read() {
             Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
+            Ok(Event::Paste(text)) => Msg::Paste(text),
             Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
             Ok(_) => continue,
             Err(_) => return,
@@ -181,12 +191,20 @@ fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: Sender<Msg>) 
     });
 }
 
-fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, tx: Sender<Msg>) {
+fn spawn_apply(plan: crate::plan::Plan, opts: ApplyOptions, loc: &Locations, tx: Sender<Msg>) {
+    let (root, address) = (loc.root.clone(), loc.address.clone());
     spawn(move || {
         let progress_tx = tx.clone();
         let result = apply::run(&plan, &opts, &mut |step| {
             let _ = progress_tx.send(Msg::ApplyStep(step.to_string()));
         });
+        // The heal timer's files written: start the timer, as heal --install does.
+        if result.is_ok() && crate::heal::schedule::in_plan(&plan) {
+            let service = crate::node::service::detect(&root, &address);
+            if let Some(line) = crate::heal::schedule::activation(&service, !root.is_host(), true) {
+                let _ = tx.send(Msg::ApplyStep(line));
+            }
+        }
         let _ = tx.send(Msg::ApplyDone(result.map_err(|e| e.to_string())));
     });
 }

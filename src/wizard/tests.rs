@@ -435,7 +435,10 @@ fn an_open_editor_shows_its_own_keys_in_the_footer_and_help() {
     assert!(matches!(&a.editor, Some(Editor::AddRegistry { input, .. }) if input == "?"));
     // The private form offers Space only on the transport field.
     key(&mut a, Esc);
-    keys(&mut a, &[Enter, Down, Down, Down, Down, Down, Char(' ')]);
+    keys(
+        &mut a,
+        &[Enter, Down, Down, Down, Down, Down, Down, Char(' ')],
+    );
     assert_eq!(a.key_mode(), Mode::Editor(EditorKind::Private));
     let transport = crate::t!("wizard.footer.transport");
     assert!(!screen(&a).contains(transport));
@@ -603,10 +606,30 @@ fn troubleshoot_fixes_go_through_review() {
 // and the same states as SVG for screenshots/ (scripts/screenshots).
 
 fn render(a: &App) -> ratatui::buffer::Buffer {
-    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).unwrap();
-    t.draw(|f| view::draw(f, a)).unwrap();
-    t.backend().buffer().clone()
+    let (mut buf, cursor) = render_cursor(a);
+    // The terminal's cursor, drawn as a block in the SVG screenshots.
+    if let Some(at) = cursor {
+        buf[at].modifier.insert(ratatui::style::Modifier::REVERSED);
+    }
+    buf
 }
+
+/// The frame, and where it puts the terminal cursor (`None`: hidden).
+fn render_cursor(a: &App) -> (ratatui::buffer::Buffer, Option<(u16, u16)>) {
+    use ratatui::backend::Backend;
+    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).unwrap();
+    // A frame that hides the cursor leaves it at this impossible place.
+    t.backend_mut()
+        .set_cursor_position((u16::MAX, u16::MAX))
+        .unwrap();
+    t.draw(|f| view::draw(f, a)).unwrap();
+    let p = t.backend_mut().get_cursor_position().unwrap();
+    let shown = (p.x < a.size.0 && p.y < a.size.1).then_some((p.x, p.y));
+    (t.backend().buffer().clone(), shown)
+}
+
+mod heal_tests;
+mod input_tests;
 
 /// The buffer as lines of text. A wide (CJK) character fills its cell and
 /// hides the next one, which holds a placeholder: skipped, so that a line
@@ -968,8 +991,8 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
         a.selection.mirrors.get(&default),
         Some(&Choice::Urls(vec!["https://cache.corp.example".into()]))
     );
-    // A private registry: plain http cannot carry a CA file.
-    key(&mut a, Down);
+    // A private registry (past the heal row): plain http cannot carry a CA file.
+    keys(&mut a, &[Down, Down]);
     key(&mut a, Char(' '));
     typed(&mut a, "harbor.corp:8443");
     key(&mut a, KeyCode::Tab);
@@ -1185,7 +1208,7 @@ fn a_review_that_cannot_be_planned_leads_to_the_step_that_fixes_it() {
     assert_eq!(a.editor, None);
     keys(&mut a, &[Enter]);
     assert_eq!(a.step, Step::Extras, "{:?}", a.editor);
-    for _ in 0..5 {
+    for _ in 0..6 {
         key(&mut a, Down);
     }
     key(&mut a, Char(' '));
@@ -1216,8 +1239,8 @@ fn a_review_that_cannot_be_planned_leads_to_the_step_that_fixes_it() {
     key(&mut a, Enter);
     assert_eq!(a.step, Step::Extras);
     key(&mut a, Down);
-    assert_eq!(a.extras.cursor, 6, "the private registry's row");
-    assert!(screen(&a).contains("· harbor.corp:8443"));
+    assert_eq!(a.extras.cursor, 7, "the private registry's row");
+    assert!(screen(&a).contains("· harbor.corp:8443"), "{}", screen(&a));
     // Space edits it, filled in.
     key(&mut a, Char(' '));
     let Some(Editor::Private(form)) = &a.editor else {
@@ -1277,7 +1300,7 @@ fn q_asks_on_registries_and_extras_before_choices_are_lost() {
 fn a_ca_file_that_cannot_be_read_keeps_the_form_and_marks_the_field() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter]);
-    for _ in 0..5 {
+    for _ in 0..6 {
         key(&mut a, Down);
     }
     key(&mut a, Char(' '));

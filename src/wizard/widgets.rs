@@ -2,6 +2,7 @@
 //! text helpers (CJK-safe) and the input box. Screens import this, never
 //! `view`, so drawing has no import circle.
 
+use super::input::Input;
 use crate::t;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -227,32 +228,37 @@ fn can_break(prev: char, next: char) -> bool {
     prev == ' ' || prev.width() == Some(2) || next.width() == Some(2)
 }
 
+/// A one-line input over `area`: the visible part of `input` (scrolled
+/// sideways to keep the insertion point inside), its status and a hint.
+/// With `focused`, the terminal cursor is put at the insertion point.
+#[allow(clippy::too_many_arguments)]
 pub fn input_box(
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,
     title: &str,
-    input: &str,
+    input: &Input,
     error: Option<&str>,
     hint: &str,
+    focused: bool,
 ) {
     let status = match error {
         Some(e) => Line::styled(format!("✗ {e}"), theme.bad()),
         None if input.is_empty() => Line::raw(""),
         None => Line::styled(t!("wizard.input.valid"), theme.good()),
     };
+    let width = area.width.min(74);
+    // Inside the border, after the two-cell prompt.
+    let view = input.view(width.saturating_sub(4));
+    let prompt = if view.left { "… " } else { "> " };
     let lines = vec![
-        Line::from(vec![
-            Span::raw("> "),
-            Span::raw(input.to_string()),
-            Span::styled("_", theme.accent()),
-        ]),
+        Line::from(vec![Span::raw(prompt), Span::raw(view.text.clone())]),
         status,
         Line::styled(hint, theme.dim()),
     ];
     // As tall as its wrapped text (a long error or a Chinese hint takes
-    // two rows), so nothing is cut off.
-    let width = area.width.min(74);
+    // two rows), so nothing is cut off. The input's row never wraps: it
+    // is as wide as the box.
     let body = wrap_lines(lines, width.saturating_sub(2));
     let r = centered(area, width, body.len() as u16 + 2);
     clear(frame, r);
@@ -264,6 +270,9 @@ pub fn input_box(
         ),
         r,
     );
+    if focused {
+        frame.set_cursor_position((r.x + 3 + view.cursor, r.y + 1));
+    }
 }
 
 /// Long text in `area`, wrapped and scrolled by `offset` rows (clamped;

@@ -323,3 +323,46 @@ fn heal_install_without_systemd_writes_a_cron_file_and_refuses_bad_intervals() {
     assert_code(&n.run(&["heal", "--uninstall", "--yes"]), 0);
     assert!(!n.exists("/etc/cron.d/ctrwiz-heal"));
 }
+
+#[test]
+fn apply_with_a_profile_s_heal_every_writes_heal_install_s_timer_and_a_bad_one_names_its_line() {
+    let n = applied_node("https://m.example");
+    fs::create_dir_all(n.path("/etc/systemd/system/multi-user.target.wants")).unwrap();
+    let profile = n.path("/profile.toml");
+    fs::write(
+        &profile,
+        "heal_every = \"30min\"\n\n[mirrors]\n\"docker.io\" = [\"https://m.example\"]\n",
+    )
+    .unwrap();
+    let p = profile.to_str().unwrap();
+    let out = n.run(&["apply", "--profile", p, "--yes"]);
+    assert_code(&out, 0);
+    let timer = n.read("/etc/systemd/system/ctrwiz-heal.timer");
+    assert!(timer.contains("\nOnUnitActiveSec=30min\n"), "{timer}");
+    let service = n.read("/etc/systemd/system/ctrwiz-heal.service");
+    assert!(
+        service.contains("--address /run/containerd/containerd.sock heal\n"),
+        "{service}"
+    );
+    // The same bytes heal --install plans: a second install changes nothing.
+    assert!(
+        stdout(&n.run(&["heal", "--install", "--every", "30min", "--yes"]))
+            .contains("Nothing to change")
+    );
+    assert!(stdout(&out).contains("systemctl enable --now ctrwiz-heal.timer"));
+    // "none" plans no timer (and leaves the installed one alone).
+    fs::write(
+        &profile,
+        "heal_every = \"none\"\n\n[mirrors]\n\"docker.io\" = [\"https://m.example\"]\n",
+    )
+    .unwrap();
+    let plan = n.run(&["plan", "--profile", p]);
+    assert_code(&plan, 0);
+    assert!(!stdout(&plan).contains("ctrwiz-heal"), "{}", stdout(&plan));
+    // A bad interval: the profile's line and column, heal --every's reason.
+    fs::write(&profile, "preset = \"daocloud\"\nheal_every = \"15s\"\n").unwrap();
+    let bad = n.run(&["apply", "--profile", p, "--yes"]);
+    assert_code(&bad, 2);
+    let err = crate::support::stderr(&bad);
+    assert!(err.contains("profile.toml:2:14"), "{err}");
+}

@@ -27,6 +27,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Line::styled(t!("wizard.extras.heading"), theme.accent()),
         Line::raw(""),
     ];
+    // The last line of the selected row (an extra's reason, or a private
+    // registry's line): kept on the screen.
+    let mut selected = 0;
     for (i, extra) in Extra::ALL.iter().enumerate() {
         let (title, value, why) = match extra {
             Extra::SystemdCgroup => (
@@ -101,6 +104,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     t!("wizard.extras.why_no_dockerd")
                 },
             ),
+            Extra::Heal => (
+                t!("tui.heal.title"),
+                match crate::wizard::extras_step::heal_choice(&app.catalog, &app.selection).every()
+                {
+                    Some(every) => format!("[x] {}", t!("tui.heal.on", every = every)),
+                    None => format!("[ ] {}", t!("tui.heal.off")),
+                },
+                t!("tui.heal.why"),
+            ),
         };
         let cursor = if i == app.extras.cursor { "›" } else { " " };
         let style = if i == app.extras.cursor {
@@ -116,6 +128,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             style,
         ));
         lines.push(Line::styled(format!("    {why}"), theme.dim()));
+        if i == app.extras.cursor {
+            selected = lines.len() - 1;
+        }
     }
     // Each private registry is a row of its own: Space edits, d removes.
     for (j, p) in x.private.iter().enumerate() {
@@ -136,19 +151,50 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ),
             if here { theme.selected() } else { Style::new() },
         ));
+        if here {
+            selected = lines.len() - 1;
+        }
     }
-    // Keep the cursor's row on the screen (two rows per extra).
-    let rows = crate::wizard::widgets::wrap_lines(lines, area.width);
-    let cursor_row = if app.extras.cursor < Extra::ALL.len() {
-        2 + app.extras.cursor * 2 + 1
+    // Keep the cursor's row on the screen (two rows per extra); when the
+    // list is longer than the screen, the last row says more is below.
+    // Counted after wrapping: a long reason takes two rows or more.
+    let mut rows = Vec::new();
+    let mut cursor_row = 0;
+    for (i, line) in lines.into_iter().enumerate() {
+        rows.extend(crate::wizard::widgets::wrap_lines([line], area.width));
+        if i == selected {
+            cursor_row = rows.len();
+        }
+    }
+    let total = rows.len();
+    let height = usize::from(area.height);
+    let view = if total > height {
+        height.saturating_sub(1).max(1)
     } else {
-        2 + Extra::ALL.len() * 2 + (app.extras.cursor - Extra::ALL.len())
+        height
     };
-    let skip = cursor_row.saturating_sub(usize::from(area.height));
+    let skip = cursor_row.saturating_sub(view);
+    let below = total.saturating_sub(skip + view);
     frame.render_widget(
-        Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()),
+        Paragraph::new(rows.into_iter().skip(skip).take(view).collect::<Vec<_>>()),
         area,
     );
+    if total > height {
+        let more = if below > 0 {
+            t!("guide.scroll.rows_below").to_string()
+        } else {
+            t!("tui.scroll.rows_above").to_string()
+        };
+        let r = Rect {
+            y: area.y + view as u16,
+            height: 1,
+            ..area
+        };
+        frame.render_widget(
+            Paragraph::new(fit(&more, usize::from(area.width))).style(theme.dim()),
+            r,
+        );
+    }
     match &app.editor {
         Some(Editor::Proxy { input, error }) => input_box(
             frame,
@@ -158,6 +204,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             t!("wizard.extras.accept_hint"),
+            app.overlay == crate::wizard::app::Overlay::None,
         ),
         Some(Editor::Custom { input, error, .. }) => input_box(
             frame,
@@ -167,8 +214,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             t!("wizard.registries.custom_hint"),
+            app.overlay == crate::wizard::app::Overlay::None,
         ),
-        Some(Editor::Private(form)) => draw_private(frame, area, form, theme),
+        Some(Editor::Private(form)) => draw_private(
+            frame,
+            area,
+            form,
+            theme,
+            app.overlay == crate::wizard::app::Overlay::None,
+        ),
         Some(Editor::PauseImage { input, error }) => input_box(
             frame,
             area,
@@ -177,22 +231,37 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             t!("wizard.extras.accept_hint"),
+            app.overlay == crate::wizard::app::Overlay::None,
         ),
         _ => {}
     }
 }
 
-fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme) {
+fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme, focused: bool) {
     let r = crate::wizard::widgets::centered(area, 76, 12);
-    let field = |f: PrivateField, label: &str| {
+    // Inside the border: "› ", the label, a space, then the value.
+    let inner = usize::from(r.width.saturating_sub(2));
+    let mut cursor_at = None;
+    let mut field = |f: PrivateField, label: &str| {
         let here = form.field == f;
-        let cursor = if here { "›" } else { " " };
-        let (value, caret) = match form.text(f) {
-            Some(text) => (text, if here { "_" } else { "" }),
-            None => (form.transport.label(), ""),
+        let lead = format!("{} {} ", if here { "›" } else { " " }, pad(label, 18));
+        let room = inner.saturating_sub(crate::wizard::widgets::width(&lead));
+        let value = match form.text(f) {
+            // The field being typed in scrolls to keep its cursor shown.
+            Some(text) if here => {
+                let view = text.view(room as u16);
+                let row = PrivateField::ALL.iter().position(|x| *x == f).unwrap_or(0);
+                cursor_at = Some((
+                    r.x + 1 + crate::wizard::widgets::width(&lead) as u16 + view.cursor,
+                    r.y + 1 + row as u16,
+                ));
+                view.text
+            }
+            Some(text) => fit(text, room),
+            None => form.transport.label().to_string(),
         };
         Line::styled(
-            format!("{cursor} {} {value}{caret}", pad(label, 18)),
+            format!("{lead}{value}"),
             if here { theme.selected() } else { Style::new() },
         )
     };
@@ -220,4 +289,7 @@ fn draw_private(frame: &mut Frame, area: Rect, form: &PrivateForm, theme: &Theme
         ),
         r,
     );
+    if let Some(at) = cursor_at.filter(|_| focused) {
+        frame.set_cursor_position(at);
+    }
 }

@@ -184,6 +184,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 input,
                 error.as_deref(),
                 t!("wizard.registries.custom_hint"),
+                app.overlay == crate::wizard::app::Overlay::None,
             );
         }
         Editor::AccountId {
@@ -201,6 +202,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 input,
                 error.as_deref(),
                 &hint,
+                app.overlay == crate::wizard::app::Overlay::None,
             );
         }
         Editor::Proxy { .. } | Editor::Private(_) | Editor::PauseImage { .. } => {}
@@ -213,6 +215,7 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 input,
                 error.as_deref(),
                 t!("wizard.registries.add_hint"),
+                app.overlay == crate::wizard::app::Overlay::None,
             );
         }
     }

@@ -117,7 +117,7 @@ fn a_playbook_configures_three_nodes_idempotently_checks_without_writing_and_fai
     let mut watched: Vec<PathBuf> = trees.to_vec();
     if let Some(h) = &live {
         inventory += &format!(
-            "    live:\n      ctrwiz_binary_dest: {d}/bin-live/ctrwiz\n      ctrwiz_config: {cfg}\n      ctrwiz_hosts_dir: {hosts}\n      ctrwiz_address: {sock}\n      ctrwiz_state_dir: {state}\n      ctrwiz_restart_cmd: sh {restart}\n      ctrwiz_health_timeout: 30\n      ctrwiz_mirrors: {{docker.io: [\"{mirror}\"]}}\n",
+            "    live:\n      ctrwiz_binary_dest: {d}/bin-live/ctrwiz\n      ctrwiz_config: {cfg}\n      ctrwiz_hosts_dir: {hosts}\n      ctrwiz_address: {sock}\n      ctrwiz_state_dir: {state}\n      ctrwiz_restart_cmd: sh {restart}\n      ctrwiz_health_timeout: 30\n      ctrwiz_sandbox_image: {pause}\n      ctrwiz_mirrors: {{docker.io: [\"{mirror}\"]}}\n",
             d = d.display(),
             cfg = h.config().display(),
             hosts = h.hosts_dir().display(),
@@ -125,6 +125,9 @@ fn a_playbook_configures_three_nodes_idempotently_checks_without_writing_and_fai
             state = h.dir.join("state-ctrwiz").display(),
             restart = h.dir.join("restart.sh").display(),
             mirror = h.mirror_url(),
+            // The pod check starts a real sandbox: with the pause image
+            // the harness's registry holds, through the mirror.
+            pause = crate::live::HUB_PAUSE,
         );
         watched.extend([h.config(), h.hosts_dir()]);
     } else {

@@ -99,6 +99,9 @@ fn plan_json_has_the_same_codes_and_structure_in_english_and_chinese() {
             "legacy_mirrors_removed",
             "legacy_tls_removed",
             "pause_image",
+            // SystemdCgroup is already true, but the runc table has no
+            // runtime_type: it gets one (no pod starts without it).
+            "systemd_cgroup",
             "config_path_set"
         ]
         .map(String::from)

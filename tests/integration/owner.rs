@@ -131,6 +131,7 @@ fn the_health_check_after_a_k3s_restart_asks_k3s_s_socket() {
     let sock = node.path("/run/k3s/containerd/containerd.sock");
     std::fs::create_dir_all(sock.parent().unwrap()).unwrap();
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    // A listener is no containerd: only the CRI-level check can pass.
     let out = node.run(&[
         "apply",
         "--mirror",
@@ -138,6 +139,8 @@ fn the_health_check_after_a_k3s_restart_asks_k3s_s_socket() {
         "--yes",
         "--restart-cmd",
         "true",
+        "--health",
+        "cri",
         "--health-timeout",
         "5",
     ]);

@@ -110,6 +110,13 @@ options:
   health_timeout:
     description: Seconds to wait for containerd to answer after a restart.
     type: int
+  health:
+    description:
+      - What the health check after a restart must see. C(pod) (ctrwiz's default) starts a short-lived
+        host-network pod sandbox with the configured pause image, pulled through the mirrors; C(cri) only
+        checks that the CRI plugin loaded, for nodes where a sandbox must not run.
+    type: str
+    choices: [pod, cri]
   lang:
     description: Language of the messages (the codes are the same in both).
     type: str
@@ -281,6 +288,8 @@ def global_args(params):
             args += ["--" + key.replace("_", "-"), str(params[key])]
     if params.get("health_timeout") is not None:
         args += ["--health-timeout", str(params["health_timeout"])]
+    if params.get("health") is not None:
+        args += ["--health", params["health"]]
     return args
 
 
@@ -336,6 +345,7 @@ def main():
             restart_cmd=dict(type="str"),
             state_dir=dict(type="path"),
             health_timeout=dict(type="int"),
+            health=dict(type="str", choices=["pod", "cri"]),
             lang=dict(type="str", default="en", choices=["en", "zh"]),
             doctor=dict(type="bool", default=True),
             fail_on_doctor=dict(type="bool", default=False),

@@ -2,7 +2,7 @@ fn main() {
     // A closed pipe (`ctrwiz apply --yes | head`) must never kill ctrwiz
     // half-way through a change to the node: SIGPIPE stays ignored (Rust's
     // default), and the CLI's printing drops write errors instead of
-    // panicking (cli.rs `say!`).
+    // panicking (cli/mod.rs `say!`).
     let code = ctrwiz::cli::main();
     // For scripts/bench: this process's own peak RSS (GNU time would count
     // the Go children that detect runs).

@@ -43,6 +43,19 @@ impl ProbeStatus {
     pub fn works(self) -> bool {
         matches!(self, ProbeStatus::Ok | ProbeStatus::Slow)
     }
+
+    /// The status as people read it: the same word in the CLI's table, the
+    /// wizard's lists and anywhere else a status is shown.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProbeStatus::Ok => crate::t!("probe.status.ok"),
+            ProbeStatus::Slow => crate::t!("probe.status.slow"),
+            ProbeStatus::Denied => crate::t!("probe.status.denied"),
+            ProbeStatus::Unreachable => crate::t!("probe.status.unreachable"),
+            ProbeStatus::TlsError => crate::t!("probe.status.tls_error"),
+            ProbeStatus::HttpError => crate::t!("probe.status.http_error"),
+        }
+    }
 }
 
 /// Why a mirror failed, finer than its status: what `ctrwiz heal` writes

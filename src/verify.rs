@@ -8,14 +8,11 @@
 //! so there it pulls with `--local` and resolves itself, from the same
 //! files (checked on 2.1.9: the registry log and ctr's lines agree).
 
-use crate::containerd::gates::Gate;
 use crate::containerd::hosts;
 use crate::node::{NodeState, ToolName};
-use crate::process;
 use crate::registry::RegistryName;
 use serde::Serialize;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 pub const DEFAULT_IMAGE: &str = "docker.io/library/busybox:latest";
@@ -154,19 +151,16 @@ pub fn run(
         report.message = crate::t!("verify.pull.no_ctr").into();
         return report;
     };
-    let mut cmd = Command::new(ctr);
-    cmd.arg("--address")
-        .arg(socket)
-        .arg("--debug")
-        .args(["images", "pull"]);
     // A client decision: ctr 2.x pulls through the transfer service, ctr
     // 1.x always resolves itself (and has no --local), whatever the daemon.
     let ctr_version = node.tool(ToolName::Ctr).and_then(|t| t.version);
-    if Gate::CtrTransferPull.on(ctr_version.or(node.containerd_version())) {
-        cmd.arg("--local");
-    }
-    cmd.arg("--hosts-dir").arg(&node.hosts_dir.path).arg(&full);
-    let done = process::run(&mut cmd, timeout);
+    let ctr = crate::ctr::Ctr::new(ctr, socket);
+    let done = ctr.pull(
+        &node.hosts_dir.path,
+        &full,
+        ctr_version.or(node.containerd_version()),
+        timeout,
+    );
     let done = match done {
         Ok(d) => d,
         Err(e) => {

@@ -9,6 +9,7 @@ pub mod lock;
 pub mod outcome;
 
 use crate::error::{Error, Result};
+use crate::node::{ServiceManager, ServiceState};
 use crate::plan::{ChangeKind, Plan, Purpose};
 use crate::root::Root;
 use std::fmt;
@@ -42,6 +43,38 @@ impl RestartPolicy {
         }
     }
 
+    /// How to restart containerd on this node, decided from plain facts:
+    /// `--restart-cmd` wins; a tree under `--root` (not the host) and a
+    /// containerd that is not running are never restarted; rootless
+    /// containerd is a user unit; otherwise the service manager's command.
+    pub fn choose(
+        service: &ServiceState,
+        is_host: bool,
+        rootless: bool,
+        restart_cmd: Option<&str>,
+    ) -> RestartPolicy {
+        if let Some(cmd) = restart_cmd {
+            return RestartPolicy::Command(cmd.to_string());
+        }
+        if !is_host {
+            return RestartPolicy::Skip(crate::t!("cli.restart.skip_root").into());
+        }
+        if !service.running {
+            return RestartPolicy::Skip(crate::t!("cli.restart.skip_not_running").into());
+        }
+        if rootless {
+            // i18n: command
+            return RestartPolicy::Command("systemctl --user restart containerd".into());
+        }
+        match service.manager {
+            ServiceManager::Systemd => RestartPolicy::Systemd,
+            ServiceManager::Openrc => RestartPolicy::Openrc,
+            ServiceManager::None => {
+                RestartPolicy::Skip(crate::t!("cli.restart.skip_no_manager").into())
+            }
+        }
+    }
+
     /// The shell command that restarts containerd, or why there is none.
     fn command(&self, daemon_reload: bool) -> std::result::Result<String, &str> {
         match self {
@@ -55,6 +88,15 @@ impl RestartPolicy {
             RestartPolicy::Openrc => Ok("rc-service containerd restart".into()), // i18n: command
             RestartPolicy::Skip(why) => Err(why),
         }
+    }
+}
+
+/// The command that restarts Docker (`apply --restart-docker`).
+pub fn docker_restart_command(manager: ServiceManager) -> String {
+    match manager {
+        // i18n: commands
+        ServiceManager::Openrc => "rc-service docker restart".into(),
+        _ => "systemctl restart docker".into(), // i18n: command
     }
 }
 
@@ -529,7 +571,12 @@ fn write_all(
 }
 
 /// `CTRWIZ_TEST_STEP_DELAY_MS` widens the window between writes so the
-/// crash-safety test can kill an apply mid-way.
+/// crash-safety test can kill an apply mid-way. Debug builds only (the
+/// ones the tests run): a release build carries no test hook.
+#[cfg(not(debug_assertions))]
+fn slow_down_for_tests() {}
+
+#[cfg(debug_assertions)]
 fn slow_down_for_tests() {
     if let Some(ms) = std::env::var("CTRWIZ_TEST_STEP_DELAY_MS")
         .ok()
@@ -654,6 +701,42 @@ mod tests {
             backup::list(&d.path().join("state")).is_empty(),
             "no backup set"
         );
+    }
+
+    #[test]
+    fn the_restart_policy_is_chosen_from_the_facts() {
+        use crate::node::{ServiceManager as M, ServiceState};
+        let _lang = crate::i18n::scoped(crate::i18n::Lang::En);
+        let svc = |manager, running| ServiceState {
+            manager,
+            running,
+            has_systemd_units: false,
+            address: PathBuf::from("/run/containerd/containerd.sock"),
+        };
+        let skip = |key: &str| RestartPolicy::Skip(crate::i18n::tr(key).into());
+        let user = RestartPolicy::Command("systemctl --user restart containerd".into());
+        let own = RestartPolicy::Command("my-restart".into());
+        #[rustfmt::skip]
+        let table = [
+            // (manager, running, is_host, rootless, --restart-cmd) -> policy
+            (M::Systemd, true, true, false, None, RestartPolicy::Systemd),
+            (M::Openrc, true, true, false, None, RestartPolicy::Openrc),
+            (M::None, true, true, false, None, skip("cli.restart.skip_no_manager")),
+            (M::Systemd, false, true, false, None, skip("cli.restart.skip_not_running")),
+            (M::Systemd, true, false, false, None, skip("cli.restart.skip_root")),
+            (M::Systemd, false, false, false, None, skip("cli.restart.skip_root")),
+            (M::Systemd, true, true, true, None, user.clone()),
+            (M::None, true, true, true, None, user),
+            (M::Systemd, true, true, true, Some("my-restart"), own.clone()),
+            (M::None, false, false, false, Some("my-restart"), own),
+        ];
+        for (manager, running, is_host, rootless, cmd, want) in table {
+            assert_eq!(
+                RestartPolicy::choose(&svc(manager, running), is_host, rootless, cmd),
+                want,
+                "{manager:?} running={running} host={is_host} rootless={rootless} cmd={cmd:?}"
+            );
+        }
     }
 
     #[test]

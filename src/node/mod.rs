@@ -3,6 +3,8 @@
 
 pub mod daemon;
 pub mod files;
+#[cfg(test)]
+pub mod fixture;
 pub mod owner;
 pub mod read;
 pub mod service;

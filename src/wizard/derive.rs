@@ -26,12 +26,7 @@ impl Probes {
         Some(match (r.status, r.latency_ms) {
             (S::Ok, Some(ms)) => crate::t!("wizard.probe.ms", ms = ms),
             (S::Slow, Some(ms)) => crate::t!("wizard.probe.slow_ms", ms = ms),
-            (S::Ok, None) => crate::t!("wizard.probe.ok").to_string(),
-            (S::Slow, None) => crate::t!("wizard.probe.slow").to_string(),
-            (S::Denied, _) => crate::t!("wizard.probe.denied").to_string(),
-            (S::Unreachable, _) => crate::t!("wizard.probe.unreachable").to_string(),
-            (S::TlsError, _) => crate::t!("wizard.probe.tls_error").to_string(),
-            (S::HttpError, _) => crate::t!("wizard.probe.http_error").to_string(),
+            (status, _) => status.label().to_string(),
         })
     }
 

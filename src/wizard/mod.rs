@@ -32,30 +32,15 @@ mod loop_tests;
 #[cfg(test)]
 mod tests;
 
-use crate::apply::ApplyOptions;
-use crate::catalog::Catalog;
 use crate::extras::PrivateRegistry;
-use crate::node::{Locations, NodeState};
+use crate::node::NodeState;
 use crate::plan::Plan;
+use crate::session::Session;
 use app::{App, Effect, Msg};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
-
-pub struct WizardContext {
-    pub locations: Locations,
-    pub catalog: Catalog,
-    /// `Err(why)` when this process cannot apply (not root, no --root).
-    pub apply: Result<ApplyOptions, String>,
-    /// Where `s` saves the selection as a profile.
-    pub profile_path: PathBuf,
-    /// Measure the catalog's mirrors in the background (off: `--no-probe`).
-    pub probe: bool,
-    /// `--demo`: the node is a made-up one under a temporary directory.
-    pub demo: bool,
-}
 
 /// Everything the wizard does to the world, so that the loop runs under
 /// test with a fake (bandwhich's `OsInputOutput`). Long work runs on
@@ -144,29 +129,30 @@ pub enum Exit {
     Signal(i32),
 }
 
-pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
+/// The wizard on this terminal, for `session`'s node.
+pub fn run(session: Session) -> crate::error::Result<()> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut app = App::new(
-        ctx.catalog.clone(),
-        ctx.apply.as_ref().err().cloned(),
-        color,
-    );
-    if !ctx.locations.root.is_host() {
-        app.root_prefix = Some(ctx.locations.root.dir().to_path_buf());
+    let catalog = session.catalog()?.clone();
+    // Cheap facts only: the first frame must not wait for the probes.
+    let apply = session.quick_apply_options();
+    let mut app = App::new(catalog, apply.as_ref().err().cloned(), color);
+    let root = session.root();
+    if !root.is_host() {
+        app.root_prefix = Some(root.dir().to_path_buf());
     }
-    app.done.can_verify = ctx.locations.root.is_host();
-    app.demo = ctx.demo;
-    app.profile_path = Some(ctx.profile_path.clone());
-    let loc = &ctx.locations;
+    app.done.can_verify = root.is_host();
+    app.demo = session.demo();
+    app.profile_path = Some(session.profile_path());
+    let loc = session.locations();
     app.heal_invocation = crate::heal::schedule::Invocation::current(
         &loc.root,
         &loc.config,
         loc.hosts_dir.as_deref(),
         &loc.address,
-        None,
+        session.settings().state_dir.as_deref(),
     )
     .ok();
-    let host = runtime::RealHost { ctx };
+    let host = runtime::RealHost { session, apply };
     let mut events = Events::live();
 
     // ratatui::init enables raw mode and the alternate screen and installs
@@ -181,7 +167,9 @@ pub fn run(ctx: WizardContext) -> anyhow::Result<()> {
     if let Some(text) = screens::done::summary(&app) {
         print!("{text}");
     }
-    if let Exit::Signal(sig) = result? {
+    let result = result
+        .map_err(|e| crate::error::Error::Other(crate::t!("cli.wizard_failed", error = e)))?;
+    if let Exit::Signal(sig) = result {
         signals::die(sig);
     }
     Ok(())

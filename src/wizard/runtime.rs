@@ -3,7 +3,7 @@
 //! channel. `RealHost` is what `run` hands `run_with`; tests use a fake.
 
 use super::app::Msg;
-use super::{Host, WizardContext};
+use super::Host;
 use crate::apply::{self, ApplyOptions};
 use crate::catalog::Catalog;
 // Workers in the UI's language: their messages, such as the apply's
@@ -16,24 +16,27 @@ use std::sync::mpsc::Sender;
 
 /// The host the binary runs on: threads, files, the terminal.
 pub struct RealHost {
-    pub ctx: WizardContext,
+    pub session: crate::session::Session,
+    /// `Err(why)` when this process cannot apply (not root, no --root).
+    pub apply: Result<ApplyOptions, String>,
 }
 
 impl Host for RealHost {
     fn detect(&self, tx: &Sender<Msg>) {
-        spawn_detect(self.ctx.locations.clone(), tx.clone());
+        spawn_detect(self.session.locations(), tx.clone());
     }
 
     fn probes(&self, tx: &Sender<Msg>) -> bool {
-        if self.ctx.probe {
-            spawn_probes(&self.ctx.catalog, tx.clone());
+        let probe = self.session.probe();
+        if let (true, Ok(catalog)) = (probe, self.session.catalog()) {
+            spawn_probes(catalog, tx.clone());
         }
-        self.ctx.probe
+        probe
     }
 
     fn apply(&self, plan: crate::plan::Plan, tx: &Sender<Msg>) {
-        match &self.ctx.apply {
-            Ok(opts) => spawn_apply(plan, opts.clone(), &self.ctx.locations, tx.clone()),
+        match &self.apply {
+            Ok(opts) => spawn_apply(plan, opts.clone(), &self.session.locations(), tx.clone()),
             Err(why) => {
                 let _ = tx.send(Msg::ApplyDone(Err(why.clone())));
             }
@@ -41,11 +44,11 @@ impl Host for RealHost {
     }
 
     fn verify(&self, node: crate::node::NodeState, tx: &Sender<Msg>) {
-        spawn_verify(node, self.ctx.locations.address.clone(), tx.clone());
+        spawn_verify(node, self.session.settings().address.clone(), tx.clone());
     }
 
     fn save_profile(&self, text: &str, overwrite: bool) -> Result<super::Saved, String> {
-        let path = &self.ctx.profile_path;
+        let path = &self.session.profile_path();
         let shown = path.display().to_string();
         // Never over a file the user has without asking (`s` twice).
         if !overwrite && path.exists() {
@@ -165,21 +168,9 @@ fn spawn_verify(node: crate::node::NodeState, socket: PathBuf, tx: Sender<Msg>) 
             &crate::root::Root::default(),
             &node.hosts_dir.path.clone(),
         );
-        let cri = node
-            .tool(crate::node::ToolName::Ctr)
-            .and_then(|t| t.path.clone())
-            .and_then(|ctr| {
-                crate::process::run(
-                    std::process::Command::new(ctr)
-                        .arg("--address")
-                        .arg(&socket)
-                        .args(["plugins", "ls"]),
-                    std::time::Duration::from_secs(10),
-                )
-                .ok()
-            });
-        let cri_loaded =
-            cri.is_some_and(|d| d.success() && apply::health::cri_failures(&d.stdout).is_empty());
+        let cri_loaded = crate::ctr::Ctr::for_node(&node, &crate::root::Root::default(), &socket)
+            .and_then(|c| c.cri_failures())
+            .is_some_and(|f| f.is_empty());
         let report = crate::verify::run(
             &node,
             &socket,

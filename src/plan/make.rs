@@ -1,0 +1,698 @@
+//! `make` in named phases: the base config.toml, the imports 1.x needs
+//! edited too, legacy mirrors migrated, private registries, the hosts
+//! files, Docker, the proxy drop-in, the closing notes. Each phase is a
+//! function of the node and the selection (no I/O) and is tested on its own
+//! in tests.rs.
+
+use super::{hosts_file, ChangeKind, ChangeNote, FileChange, Note, Plan, Purpose, Reason, Restart};
+use crate::catalog::Catalog;
+use crate::containerd::config::{ContainerdConfig, LegacyTls};
+use crate::containerd::gates::Gate;
+use crate::containerd::hosts::{self, HostSpec, HostsSpec};
+use crate::endpoint::{Endpoint, Scheme};
+use crate::error::{Error, Result};
+use crate::extras::PrivateRegistry;
+use crate::node::NodeState;
+use crate::registry::RegistryName;
+use crate::selection::{Selection, Target};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Result<Plan> {
+    // k3s/RKE2/kubespray/Talos/Bottlerocket rewrite containerd's files.
+    if let Some(owned) = crate::owner::plan(node, catalog, selection) {
+        return owned;
+    }
+    let cfg_state = &node.containerd_config;
+    let hosts_dir = node.hosts_dir.path.clone();
+    let hosts_dir_str = node
+        .hosts_dir
+        .config_value
+        .to_str()
+        .ok_or_else(|| Error::Usage(crate::t!("plan.hosts_dir_utf8").into()))?
+        .to_string();
+    let mut notes = Vec::new();
+
+    let Base {
+        mut cfg,
+        before,
+        mut edits,
+    } = base_config(node)?;
+    // On 1.x an imported plugin table replaces config.toml's whole table
+    // (facts §3.3): imports holding the CRI table get the same edits, or
+    // config_path would silently vanish. On 2.x an import that sets
+    // `config_path` or legacy mirrors wins key by key (a Talos-style
+    // drop-in): it gets the edits too, at its own version's tables.
+    let one_x = !Gate::ImportsMergeDeep.on(node.containerd_version());
+    let imports = cri_imports(node, one_x)?;
+    if let (Some(file), Some(value)) = (
+        &cfg_state.config_path_file,
+        &cfg_state.effective_config_path,
+    ) {
+        notes.push(Note::ConfigPathFromImport {
+            file: file.clone(),
+            value: value.clone(),
+        });
+    }
+    let config_path = config_path_value(cfg_state, &hosts_dir_str, &mut notes);
+
+    let mut targets = selection.resolve(catalog)?;
+    let chosen: Vec<RegistryName> = targets.iter().map(|t| t.registry().clone()).collect();
+    let mut legacy = cfg.legacy_mirrors();
+    let mut legacy_tls = cfg.legacy_tls();
+    for i in &imports {
+        legacy.extend(i.config.legacy_mirrors());
+        legacy_tls.extend(i.config.legacy_tls());
+    }
+    let (migrated, legacy_notes) = migrate_legacy(node, legacy, &chosen)?;
+    targets.extend(migrated);
+    notes.extend(legacy_notes);
+    apply_legacy_tls(&mut targets, legacy_tls, &mut notes)?;
+    let private = &selection.extras.private;
+    let (private_targets, private_notes) = private_targets(private, &targets)?;
+    targets.extend(private_targets);
+    notes.extend(private_notes);
+
+    edits.extend(edit_config(&mut cfg, selection, &config_path));
+    let (import_changes, import_edits) = import_changes(imports, selection, &config_path);
+    edits.extend(import_edits);
+    let config_change = FileChange {
+        path: cfg_state.path.clone(),
+        purpose: Purpose::Config,
+        before: before.map(String::into_bytes),
+        after: Some(cfg.render().into_bytes()),
+        note: None,
+        mode: None,
+    };
+    let config_changed = std::iter::once(&config_change)
+        .chain(&import_changes)
+        .any(|c| c.kind() != ChangeKind::Unchanged);
+    let mut restart = config_changed.then_some(Restart {
+        reasons: edits,
+        daemon_reload: false,
+        service: None,
+    });
+
+    let dial_timeout = selection.dial_timeout_for(node.containerd_version());
+    for t in &mut targets {
+        if let Target::Write(spec) = t {
+            spec.dial_timeout.clone_from(&dial_timeout);
+        }
+    }
+    let mut changes = vec![config_change];
+    changes.extend(import_changes);
+    changes.extend(hosts_changes(
+        node, &hosts_dir, &targets, private, &mut notes,
+    ));
+    if let Some((change, note)) = docker_change(node, selection)? {
+        changes.push(change);
+        notes.extend(note);
+    }
+    match proxy_change(node, selection, &mut restart) {
+        Some(Ok(change)) => changes.push(change),
+        Some(Err(note)) => notes.push(note),
+        None => {}
+    }
+    notes.extend(crate::owner::ignored_note(node));
+    notes.extend(closing_notes(node, &cfg, one_x, &targets));
+    refuse_unreadable(node, &changes)?;
+
+    Ok(Plan {
+        changes,
+        restart,
+        notes,
+        hosts_dir,
+        config: cfg_state.path.clone(),
+    })
+}
+
+/// config.toml as the plan starts from it.
+pub(super) struct Base {
+    pub cfg: ContainerdConfig,
+    /// The file's text now (`None`: it does not exist).
+    pub before: Option<String>,
+    pub edits: Vec<Reason>,
+}
+
+/// config.toml: the user's file, else `containerd config default`, else a
+/// minimal file of the version the installed containerd reads; refused
+/// when unreadable or of a version the daemon cannot start with.
+pub(super) fn base_config(node: &NodeState) -> Result<Base> {
+    let cfg_state = &node.containerd_config;
+    if let Some(err) = &cfg_state.error {
+        if cfg_state.text.is_none() {
+            return Err(Error::Other(err.clone()));
+        }
+    }
+    let before = cfg_state.text.clone();
+    let base = match (&before, &cfg_state.default_text) {
+        (Some(t), _) => t.clone(),
+        (None, Some(d)) => d.clone(),
+        (None, None) => {
+            let v3 = Gate::ConfigV3.on(node.containerd_version());
+            ContainerdConfig::minimal(if v3 { 3 } else { 2 })
+        }
+    };
+    let mut cfg = ContainerdConfig::parse(&cfg_state.path, &base)?;
+    refuse_unreadable_version(node, &cfg_state.path, &base, &cfg)?;
+    let mut edits = Vec::new();
+    if before.is_none() {
+        edits.push(Reason::ConfigCreated {
+            path: cfg_state.path.clone(),
+        });
+    }
+    edits.extend(cfg.merge_v1_tables().into_iter().map(|e| e.0));
+    edits.extend(cfg.ensure_versioned().map(|e| e.0));
+    Ok(Base { cfg, before, edits })
+}
+
+/// An imported file that holds the CRI table.
+pub(super) struct Import {
+    pub path: PathBuf,
+    pub text: String,
+    pub config: ContainerdConfig,
+}
+
+/// The imports that must get config.toml's edits: on 1.x (`one_x`) those
+/// holding the CRI table; on 2.x those that set `config_path` or legacy
+/// mirrors (they win key by key).
+pub(super) fn cri_imports(node: &NodeState, one_x: bool) -> Result<Vec<Import>> {
+    let mut out = Vec::new();
+    for (path, text) in &node.containerd_config.imported {
+        let config = ContainerdConfig::parse(path, text)?;
+        let wins = if one_x {
+            config.has_cri_table()
+        } else {
+            config.config_path().is_some() || !config.legacy_mirrors().is_empty()
+        };
+        if wins {
+            out.push(Import {
+                path: path.clone(),
+                text: text.clone(),
+                config,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Legacy `registry.mirrors` become hosts.toml files, so nothing the user
+/// had is lost; unless the selection chooses that registry anyway, or a
+/// hosts.toml for it exists already (then containerd ignores the legacy
+/// table, and the plan says it is dropped).
+pub(super) fn migrate_legacy(
+    node: &NodeState,
+    legacy: BTreeMap<String, Vec<String>>,
+    chosen: &[RegistryName],
+) -> Result<(Vec<Target>, Vec<Note>)> {
+    let path = &node.containerd_config.path;
+    let (mut targets, mut notes) = (Vec::new(), Vec::new());
+    for (name, endpoints) in legacy {
+        if endpoints.is_empty() {
+            // `endpoint = []`: nothing to migrate; the table goes with the rest.
+            continue;
+        }
+        let registry = if name == "*" {
+            RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid")
+        } else {
+            RegistryName::parse(&name).map_err(|e| Error::Invalid {
+                path: path.clone(),
+                message: e.to_string(),
+            })?
+        };
+        if chosen.contains(&registry) {
+            notes.push(Note::LegacyReplaced {
+                registry: registry.to_string(),
+            });
+            continue;
+        }
+        if node
+            .hosts_dir
+            .files
+            .get(&registry.dir_name())
+            .is_some_and(Option::is_some)
+        {
+            notes.push(Note::LegacyDropped {
+                registry: registry.to_string(),
+                endpoints,
+            });
+            continue;
+        }
+        let eps = endpoints
+            .iter()
+            .map(|e| legacy_endpoint(e))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Invalid {
+                path: path.clone(),
+                message: crate::t!("plan.legacy_mirror_invalid", registry = registry, error = e),
+            })?;
+        targets.push(Target::Write(HostsSpec::with_mirrors(
+            registry,
+            eps,
+            "migrated from config.toml registry.mirrors", // i18n: file content
+        )));
+    }
+    Ok((targets, notes))
+}
+
+/// Private registries as hosts.toml targets; one that is also mirrored is
+/// refused (two hosts.toml for one registry).
+pub(super) fn private_targets(
+    private: &[PrivateRegistry],
+    targets: &[Target],
+) -> Result<(Vec<Target>, Vec<Note>)> {
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
+    for p in private {
+        p.validate()?;
+        if targets.iter().any(|t| t.registry() == &p.host) {
+            return Err(Error::Usage(crate::t!(
+                "plan.mirrored_and_private",
+                registry = p.host
+            )));
+        }
+        if p.skip_verify {
+            notes.push(Note::SkipVerify {
+                registry: p.host.to_string(),
+            });
+        }
+        out.push(Target::Write(p.hosts_spec()));
+    }
+    Ok((out, notes))
+}
+
+/// The registry edits every file holding the CRI table gets: extras, no
+/// legacy mirrors/TLS, one config_path.
+pub(super) fn edit_config(
+    cfg: &mut ContainerdConfig,
+    selection: &Selection,
+    hosts_dir: &str,
+) -> Vec<Reason> {
+    let mut edits = Vec::new();
+    if let Some(image) = &selection.extras.sandbox_image {
+        edits.extend(cfg.set_sandbox_image(image).map(|e| e.0));
+    }
+    if let Some(on) = selection.extras.systemd_cgroup {
+        edits.extend(cfg.set_systemd_cgroup(on).map(|e| e.0));
+    }
+    if selection.extras.enable_cri {
+        edits.extend(cfg.enable_cri().map(|e| e.0));
+    }
+    edits.extend(cfg.remove_legacy_mirrors().map(|e| e.0));
+    edits.extend(cfg.remove_legacy_tls().map(|e| e.0));
+    edits.extend(cfg.set_config_path(hosts_dir).map(|e| e.0));
+    edits
+}
+
+/// The imports with config.toml's edits, and one restart reason per
+/// import that changed.
+fn import_changes(
+    imports: Vec<Import>,
+    selection: &Selection,
+    hosts_dir: &str,
+) -> (Vec<FileChange>, Vec<Reason>) {
+    let (mut changes, mut reasons) = (Vec::new(), Vec::new());
+    for Import {
+        path,
+        text,
+        mut config,
+    } in imports
+    {
+        let mut e: Vec<Reason> = config.merge_v1_tables().into_iter().map(|e| e.0).collect();
+        e.extend(config.ensure_versioned().map(|e| e.0));
+        e.extend(edit_config(&mut config, selection, hosts_dir));
+        if !e.is_empty() {
+            reasons.push(Reason::ImportEdited { path: path.clone() });
+        }
+        changes.push(FileChange {
+            before: Some(text.into_bytes()),
+            after: Some(config.render().into_bytes()),
+            purpose: Purpose::Config,
+            note: Some(ChangeNote::Imported),
+            mode: None,
+            path,
+        });
+    }
+    (changes, reasons)
+}
+
+/// One hosts.toml per target, and beside a private registry's its CA and
+/// client files (0600 where a password or key is).
+pub(super) fn hosts_changes(
+    node: &NodeState,
+    hosts_dir: &Path,
+    targets: &[Target],
+    private: &[PrivateRegistry],
+    notes: &mut Vec<Note>,
+) -> Vec<FileChange> {
+    let mut changes = Vec::new();
+    for target in targets {
+        let mut change = hosts_change(node, hosts_dir, target, notes);
+        if let Some(p) = private.iter().find(|p| &p.host == target.registry()) {
+            if p.has_auth() {
+                // The header holds a password.
+                change.mode = Some(0o600);
+                notes.push(Note::Password {
+                    path: change.path.clone(),
+                });
+            }
+            for (name, text) in &p.files {
+                let path = hosts_dir.join(p.host.dir_name()).join(name);
+                changes.push(FileChange {
+                    before: node.registry_files.get(&path).cloned(),
+                    after: Some(text.clone().into_bytes()),
+                    purpose: Purpose::RegistryFile {
+                        registry: p.host.to_string(),
+                    },
+                    note: None,
+                    mode: Some(if name == crate::extras::CLIENT_KEY_FILE {
+                        0o600
+                    } else {
+                        0o644
+                    }),
+                    path,
+                });
+            }
+        }
+        changes.push(change);
+    }
+    changes
+}
+
+fn hosts_change(
+    node: &NodeState,
+    hosts_dir: &Path,
+    target: &Target,
+    notes: &mut Vec<Note>,
+) -> FileChange {
+    let registry = target.registry();
+    let path = hosts_file(hosts_dir, registry);
+    let before = node.hosts_dir.bytes.get(&registry.dir_name()).cloned();
+    let text = node
+        .hosts_dir
+        .files
+        .get(&registry.dir_name())
+        .cloned()
+        .flatten();
+    let mut note = None;
+    match (&before, &text) {
+        (Some(_), None) => note = Some(ChangeNote::NotUtf8),
+        (_, Some(text)) => {
+            if let Err(e) = hosts::parse(&path, text) {
+                note = Some(ChangeNote::Unparsable {
+                    error: e.to_string(),
+                });
+            } else if !hosts::is_managed(text) {
+                note = Some(ChangeNote::Foreign);
+            }
+        }
+        (None, None) => {}
+    }
+    // containerd looks up host_port_ before host:port; an old host:port
+    // directory is shadowed by ours.
+    if registry.as_str().contains(':') && node.hosts_dir.files.contains_key(registry.as_str()) {
+        notes.push(Note::Shadowed {
+            old: format!("{}/{registry}", hosts_dir.display()),
+            new: registry.dir_name(),
+        });
+    }
+    let after = match target {
+        Target::Write(spec) => Some(spec.render().into_bytes()),
+        Target::Remove(_) => None,
+    };
+    FileChange {
+        path,
+        purpose: Purpose::Hosts {
+            registry: registry.to_string(),
+        },
+        before,
+        after,
+        note,
+        mode: None,
+    }
+}
+
+/// Docker's daemon.json with the selection's mirrors, and what restarting
+/// Docker will do to its containers (when the file changes).
+pub(super) fn docker_change(
+    node: &NodeState,
+    selection: &Selection,
+) -> Result<Option<(FileChange, Option<Note>)>> {
+    let Some(mirrors) = &selection.extras.docker_mirrors else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(crate::extras::DOCKER_DAEMON_JSON);
+    let before = node.docker_daemon_json.clone();
+    let before_text = before
+        .clone()
+        .map(|b| crate::node::read::utf8(&path, b))
+        .transpose()?;
+    let after =
+        crate::extras::docker_daemon_json(&path, before_text.as_deref(), mirrors)?.into_bytes();
+    let change = FileChange {
+        path,
+        purpose: Purpose::DockerDaemon,
+        before,
+        after: Some(after),
+        note: None,
+        mode: None,
+    };
+    let note = (change.kind() != ChangeKind::Unchanged).then(|| {
+        if crate::extras::docker_live_restore(before_text.as_deref()) {
+            Note::DockerLiveRestore
+        } else {
+            Note::DockerStops
+        }
+    });
+    Ok(Some((change, note)))
+}
+
+/// containerd's proxy drop-in: a change needs daemon-reload and a restart
+/// (added to `restart`); `Err(note)` where there is no systemd to read it.
+pub(super) fn proxy_change(
+    node: &NodeState,
+    selection: &Selection,
+    restart: &mut Option<Restart>,
+) -> Option<std::result::Result<FileChange, Note>> {
+    let proxy = selection.extras.proxy.as_ref()?;
+    if !node.service.has_systemd_units {
+        return Some(Err(Note::NoSystemdProxy));
+    }
+    let change = FileChange {
+        path: PathBuf::from(crate::extras::PROXY_DROP_IN),
+        purpose: Purpose::ProxyDropIn,
+        before: node.proxy_drop_in.clone(),
+        after: proxy.render().map(String::into_bytes),
+        note: None,
+        mode: None,
+    };
+    if change.kind() != ChangeKind::Unchanged {
+        let r = restart.get_or_insert_with(|| Restart {
+            reasons: vec![],
+            daemon_reload: false,
+            service: None,
+        });
+        r.reasons.push(match proxy {
+            crate::extras::Proxy::Set { url, .. } => Reason::ProxySet { url: url.clone() },
+            crate::extras::Proxy::Remove => Reason::ProxyRemoved,
+        });
+        r.daemon_reload = true;
+    }
+    Some(Ok(change))
+}
+
+/// What the user should know about the node itself: CRI disabled, imports
+/// on 1.x, no containerd installed, `_default` too old for this daemon.
+pub(super) fn closing_notes(
+    node: &NodeState,
+    cfg: &ContainerdConfig,
+    one_x: bool,
+    targets: &[Target],
+) -> Vec<Note> {
+    let mut notes = Vec::new();
+    if cfg.cri_disabled() {
+        notes.push(Note::CriDisabled);
+    }
+    if !cfg.imports().is_empty() && one_x {
+        notes.push(Note::Imports {
+            imports: cfg.imports(),
+        });
+    }
+    if node.tool(crate::node::ToolName::Containerd).is_none() {
+        notes.push(Note::NotInstalled);
+    }
+    let old_default = node
+        .containerd_version()
+        .is_some_and(|v| !Gate::DefaultHostsDir.holds(v));
+    if old_default && targets.iter().any(|t| t.registry().is_default_namespace()) {
+        notes.push(Note::DefaultTooOld);
+    }
+    notes
+}
+
+/// A FIFO, a device or an oversized file where a target is: never
+/// replaced, never read further (it could block or fill memory).
+fn refuse_unreadable(node: &NodeState, changes: &[FileChange]) -> Result<()> {
+    for c in changes {
+        if let Some(why) = node.unreadable.get(&c.path) {
+            return Err(Error::Invalid {
+                path: c.path.clone(),
+                message: why.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The legacy CRI `endpoint` used a non-empty path verbatim, without /v2
+/// (facts §7.5): keep that with override_path.
+fn legacy_endpoint(url: &str) -> std::result::Result<Endpoint, crate::endpoint::EndpointError> {
+    let mut ep = Endpoint::parse(url)?;
+    if !ep.path.is_empty() && !ep.path.ends_with("/v2") {
+        ep.override_path = true;
+    }
+    Ok(ep)
+}
+
+/// `configs."host".tls` moves onto the hosts.toml entries for that host.
+fn apply_legacy_tls(
+    targets: &mut Vec<Target>,
+    tls: BTreeMap<String, LegacyTls>,
+    notes: &mut Vec<Note>,
+) -> Result<()> {
+    for (host, t) in tls {
+        let mut placed = false;
+        for target in targets.iter_mut() {
+            let Target::Write(spec) = target else {
+                continue;
+            };
+            for h in spec
+                .hosts
+                .iter_mut()
+                .filter(|h| h.endpoint.authority == host)
+            {
+                placed |= add_tls(h, &t, notes);
+            }
+        }
+        if !placed {
+            let registry = RegistryName::parse(&host)
+                .map_err(|e| Error::Other(crate::t!("plan.legacy_configs_invalid", error = e)))?;
+            let mut spec =
+                // i18n: file content
+                HostsSpec::upstream(registry, "migrated from config.toml registry.configs");
+            if let Some(h) = spec.hosts.first_mut() {
+                add_tls(h, &t, notes);
+            }
+            targets.retain(|x| x.registry().as_str() != host);
+            targets.push(Target::Write(spec));
+        }
+    }
+    Ok(())
+}
+
+fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<Note>) -> bool {
+    if h.endpoint.scheme == Scheme::Http {
+        // TLS options on http:// make containerd try HTTPS first (facts §1.4).
+        notes.push(Note::TlsOnHttp {
+            url: h.endpoint.url(),
+        });
+        return true;
+    }
+    h.skip_verify |= t.insecure_skip_verify;
+    h.ca.extend(t.ca_file.as_deref().map(legacy_path));
+    if let Some(cert) = &t.cert_file {
+        h.client.push((
+            legacy_path(cert),
+            t.key_file.as_deref().map(legacy_path).unwrap_or_default(),
+        ));
+    }
+    true
+}
+
+/// What `config_path` must say: the hosts dir. A colon list containerd
+/// walks (1.x, or 2.x pulling locally) keeps its other entries after the
+/// hosts dir, so CA files under /etc/docker/certs.d stay read; one it
+/// ignores (2.1+ transfer pulls) becomes the one dir, and the plan names
+/// the entries dropped.
+fn config_path_value(
+    cfg: &crate::node::ConfigState,
+    hosts_dir: &str,
+    notes: &mut Vec<Note>,
+) -> String {
+    let value = cfg
+        .effective_config_path
+        .as_deref()
+        .or(cfg.config_path.as_deref())
+        .unwrap_or_default();
+    if !value.contains(':') {
+        return hosts_dir.to_string();
+    }
+    let others: Vec<String> = value
+        .split(':')
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && *e != hosts_dir)
+        .map(str::to_string)
+        .collect();
+    if cfg.list_honoured {
+        return std::iter::once(hosts_dir.to_string())
+            .chain(others)
+            .collect::<Vec<_>>()
+            .join(":");
+    }
+    if !others.is_empty() {
+        notes.push(Note::ListCollapsed {
+            dir: hosts_dir.to_string(),
+            dropped: others,
+        });
+    }
+    hosts_dir.to_string()
+}
+
+/// A legacy `configs.*.tls` path as containerd read it: the 1.x CRI
+/// plugin passes it straight to `os.ReadFile` / `tls.LoadX509KeyPair`
+/// (`pkg/cri/server/image_pull.go`, `getTLSConfig`), so a relative path
+/// was relative to containerd's working directory, `/` under its systemd
+/// unit (which sets no WorkingDirectory). In hosts.toml a relative path
+/// would be read from the hosts.toml's own directory instead (facts §1,
+/// `makeAbsPath`), so it is written absolute.
+fn legacy_path(p: &str) -> String {
+    if Path::new(p).is_absolute() {
+        p.to_string()
+    } else {
+        Path::new("/").join(p).display().to_string()
+    }
+}
+
+/// A config version the node's containerd cannot start with (`version =
+/// 3` on 1.x, `version = 4` before 2.3) is refused before anything is
+/// written: an apply would fail the restart and roll back.
+fn refuse_unreadable_version(
+    node: &NodeState,
+    path: &Path,
+    text: &str,
+    cfg: &ContainerdConfig,
+) -> Result<()> {
+    let (Some(v), schema) = (node.containerd_version(), cfg.schema_version()) else {
+        return Ok(());
+    };
+    let (gate, reads) = match schema {
+        3 => (Gate::ConfigV3, "2.0"),
+        4 => (Gate::ConfigV4, "2.3"),
+        _ => return Ok(()),
+    };
+    if gate.holds(v) {
+        return Ok(());
+    }
+    let offset = text.match_indices("version").map(|(i, _)| i).find(|&i| {
+        text[..i]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty())
+    });
+    let msg = crate::t!(
+        "plan.error.version_unsupported",
+        schema = schema,
+        reads = reads,
+        version = v
+    );
+    Err(Error::toml(path, text, offset, &msg))
+}

@@ -1,0 +1,274 @@
+//! The phases of `plan::make`, each on nodes built in code
+//! (`NodeState::fixture`): no filesystem, no processes.
+
+use super::make::*;
+use super::{Note, Reason, Restart};
+use crate::catalog::Catalog;
+use crate::extras::{PrivateRegistry, Proxy};
+use crate::node::NodeState;
+use crate::registry::RegistryName;
+use crate::selection::{Selection, Target};
+use std::collections::BTreeMap;
+
+const LEGACY_1X: &str = r#"version = 2
+[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
+  endpoint = ["https://legacy.example"]
+"#;
+
+/// node, legacy mirrors, registries chosen → the migrated one, notes.
+type LegacyRow<'a> = (
+    &'a NodeState,
+    BTreeMap<String, Vec<String>>,
+    &'a [RegistryName],
+    Option<&'a str>,
+    Vec<Note>,
+);
+/// node, config.toml, 1.x, targets → notes.
+type ClosingRow<'a> = (&'a NodeState, &'a str, bool, &'a [Target], Vec<Note>);
+
+fn reg(name: &str) -> RegistryName {
+    RegistryName::parse(name).unwrap()
+}
+
+fn selection(mirrors: &[&str]) -> Selection {
+    let mut sel = Selection::default();
+    for m in mirrors {
+        sel.add_mirror_flag(m).unwrap();
+    }
+    sel
+}
+
+#[test]
+fn base_config_starts_from_the_users_file_the_default_or_a_minimal_one() {
+    #[rustfmt::skip]
+    let table: [(NodeState, Option<u32>, Vec<Reason>); 5] = [
+        // Nothing there: a minimal file of the version the daemon reads.
+        (NodeState::fixture().containerd("1.7.24").build(), Some(2),
+         vec![Reason::ConfigCreated { path: "/etc/containerd/config.toml".into() }]),
+        (NodeState::fixture().containerd("2.1.9").build(), Some(3),
+         vec![Reason::ConfigCreated { path: "/etc/containerd/config.toml".into() }]),
+        // `containerd config default` wins over the minimal file.
+        (NodeState::fixture().containerd("1.6.20").default_config("version = 2\noom_score = 7\n").build(), Some(2),
+         vec![Reason::ConfigCreated { path: "/etc/containerd/config.toml".into() }]),
+        // The user's file, as it is.
+        (NodeState::fixture().containerd("1.7.24").config("version = 2\n").build(), Some(2), vec![]),
+        // A version-less (1.x) file gets `version = 2`.
+        (NodeState::fixture().containerd("1.7.24").config("oom_score = 1\n").build(), Some(2),
+         vec![Reason::VersionAdded]),
+    ];
+    for (i, (node, schema, edits)) in table.into_iter().enumerate() {
+        let base = base_config(&node).unwrap();
+        assert_eq!(Some(base.cfg.schema_version()), schema, "row {i}");
+        assert_eq!(base.edits, edits, "row {i}");
+        assert_eq!(base.before, node.containerd_config.text, "row {i}");
+    }
+    let default = NodeState::fixture()
+        .containerd("1.6.20")
+        .default_config("version = 2\noom_score = 7\n")
+        .build();
+    assert!(base_config(&default)
+        .unwrap()
+        .cfg
+        .render()
+        .contains("oom_score = 7"));
+}
+
+#[test]
+fn base_config_refuses_a_version_the_daemon_cannot_start_with() {
+    for (daemon, text, refused) in [
+        ("1.7.24", "version = 3\n", true),
+        ("2.1.9", "version = 3\n", false),
+        ("2.1.9", "version = 4\n", true),
+        ("1.6.20", "version = 2\n", false),
+    ] {
+        let node = NodeState::fixture().containerd(daemon).config(text).build();
+        assert_eq!(base_config(&node).is_err(), refused, "{daemon} {text:?}");
+    }
+}
+
+#[test]
+fn only_1x_imports_holding_the_cri_table_are_edited() {
+    let cri = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"x:1\"\n";
+    let node = NodeState::fixture()
+        .containerd("1.7.24")
+        .config("version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n")
+        .import("/etc/containerd/conf.d/cri.toml", cri)
+        .import("/etc/containerd/conf.d/other.toml", "oom_score = 2\n")
+        .build();
+    let imports = cri_imports(&node, true).unwrap();
+    let paths: Vec<_> = imports
+        .iter()
+        .map(|i| i.path.display().to_string())
+        .collect();
+    assert_eq!(paths, ["/etc/containerd/conf.d/cri.toml"]);
+    // 2.x merges imported tables deeply: nothing to edit.
+    assert!(cri_imports(&node, false).unwrap().is_empty());
+}
+
+#[test]
+fn legacy_mirrors_migrate_unless_chosen_or_already_in_hosts_dir() {
+    let legacy = |name: &str, eps: &[&str]| {
+        BTreeMap::from([(
+            name.to_string(),
+            eps.iter().map(|e| e.to_string()).collect(),
+        )])
+    };
+    let plain = NodeState::fixture().containerd("1.7.24").build();
+    let with_file = NodeState::fixture()
+        .containerd("1.7.24")
+        .hosts("docker.io", "server = \"https://registry-1.docker.io\"\n")
+        .build();
+    let docker = [reg("docker.io")];
+    #[rustfmt::skip]
+    let table: Vec<LegacyRow> = vec![
+        // Kept as a hosts.toml file of its own.
+        (&plain, legacy("docker.io", &["https://legacy.example"]), &[], Some("docker.io"), vec![]),
+        // `*` is the fallback namespace.
+        (&plain, legacy("*", &["https://legacy.example"]), &[], Some("_default"), vec![]),
+        // `endpoint = []`: nothing to migrate.
+        (&plain, legacy("docker.io", &[]), &[], None, vec![]),
+        // The selection sets this registry: replaced, said so.
+        (&plain, legacy("docker.io", &["https://legacy.example"]), &docker, None,
+         vec![Note::LegacyReplaced { registry: "docker.io".into() }]),
+        // containerd reads the existing hosts.toml, never the legacy table.
+        (&with_file, legacy("docker.io", &["https://legacy.example"]), &[], None,
+         vec![Note::LegacyDropped { registry: "docker.io".into(), endpoints: vec!["https://legacy.example".into()] }]),
+    ];
+    for (i, (node, legacy, chosen, target, notes)) in table.into_iter().enumerate() {
+        let (targets, got) = migrate_legacy(node, legacy, chosen).unwrap();
+        let names: Vec<String> = targets.iter().map(|t| t.registry().to_string()).collect();
+        assert_eq!(names, target.into_iter().collect::<Vec<_>>(), "row {i}");
+        assert_eq!(got, notes, "row {i}");
+    }
+    let (targets, _) = migrate_legacy(
+        &plain,
+        legacy("docker.io", &["https://legacy.example"]),
+        &[],
+    )
+    .unwrap();
+    let Target::Write(spec) = &targets[0] else {
+        panic!("a write")
+    };
+    assert!(spec.render().contains("https://legacy.example"));
+    let bad = migrate_legacy(&plain, legacy("docker.io", &["not a url"]), &[]);
+    // A broken legacy endpoint is an error naming config.toml.
+    assert!(bad.is_err());
+}
+
+#[test]
+fn a_private_registry_that_is_also_mirrored_is_refused() {
+    let mut p = PrivateRegistry::new(reg("harbor.corp:5000"));
+    p.skip_verify = true;
+    let (targets, notes) = private_targets(std::slice::from_ref(&p), &[]).unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(
+        notes,
+        [Note::SkipVerify {
+            registry: "harbor.corp:5000".into()
+        }]
+    );
+    let mirrored = [Target::Remove(reg("harbor.corp:5000"))];
+    assert!(private_targets(&[p], &mirrored).is_err());
+}
+
+#[test]
+fn docker_and_proxy_changes_and_what_they_cost() {
+    let mut sel = Selection::default();
+    let node = NodeState::fixture().containerd("1.7.24").build();
+    // Not asked: no change.
+    assert!(docker_change(&node, &sel).unwrap().is_none());
+    sel.extras.docker_mirrors = Some(vec!["https://m.example".into()]);
+    #[rustfmt::skip]
+    let table = [
+        (None, Some(Note::DockerStops)),
+        (Some("{\"live-restore\": true}\n"), Some(Note::DockerLiveRestore)),
+        (Some("{\n  \"registry-mirrors\": [\n    \"https://m.example\"\n  ]\n}\n"), None),
+    ];
+    for (before, note) in table {
+        let mut f = NodeState::fixture().containerd("1.7.24");
+        if let Some(b) = before {
+            f = f.docker_json(b);
+        }
+        let (_, got) = docker_change(&f.build(), &sel).unwrap().unwrap();
+        assert_eq!(got, note, "{before:?}");
+    }
+
+    sel.extras.proxy = Some(Proxy::from_flags("http://proxy.corp:3128", None, &[]).unwrap());
+    let mut restart = None;
+    assert_eq!(
+        proxy_change(&node, &sel, &mut restart)
+            .unwrap()
+            .unwrap_err(),
+        Note::NoSystemdProxy
+    );
+    assert!(restart.is_none());
+    let systemd = NodeState::fixture().containerd("1.7.24").systemd().build();
+    let change = proxy_change(&systemd, &sel, &mut restart).unwrap().unwrap();
+    assert!(change.after.is_some());
+    assert_eq!(
+        restart,
+        Some(Restart {
+            reasons: vec![Reason::ProxySet {
+                url: "http://proxy.corp:3128".into()
+            }],
+            daemon_reload: true,
+            service: None,
+        })
+    );
+}
+
+#[test]
+fn closing_notes_say_what_the_node_itself_lacks() {
+    let cfg = |t: &str| {
+        crate::containerd::config::ContainerdConfig::parse(std::path::Path::new("c"), t).unwrap()
+    };
+    let default_ns = [Target::Remove(reg(crate::registry::DEFAULT_NAMESPACE))];
+    let none = NodeState::fixture().build();
+    let old = NodeState::fixture().containerd("1.6.20").build();
+    let new = NodeState::fixture().containerd("2.1.9").build();
+    #[rustfmt::skip]
+    let table: Vec<ClosingRow> = vec![
+        (&none, "version = 2\n", true, &[], vec![Note::NotInstalled]),
+        (&new, "version = 3\n", false, &default_ns, vec![]),
+        (&old, "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n", true, &[], vec![Note::CriDisabled]),
+        (&old, "version = 2\nimports = [\"/etc/c.d/a.toml\"]\n", true, &[],
+         vec![Note::Imports { imports: vec!["/etc/c.d/a.toml".into()] }]),
+        (&old, "version = 2\nimports = [\"/etc/c.d/a.toml\"]\n", false, &[], vec![]),
+    ];
+    for (i, (node, text, one_x, targets, want)) in table.into_iter().enumerate() {
+        assert_eq!(
+            closing_notes(node, &cfg(text), one_x, targets),
+            want,
+            "row {i}"
+        );
+    }
+}
+
+#[test]
+fn the_phases_make_one_plan_without_touching_the_node() {
+    let catalog = Catalog::load(None).unwrap();
+    let node = NodeState::fixture()
+        .containerd("1.7.24")
+        .config(LEGACY_1X)
+        .build();
+    let plan = super::make(&node, &catalog, &selection(&["quay.io=https://q.example"])).unwrap();
+    let files: Vec<String> = plan
+        .effective()
+        .map(|c| c.path.display().to_string())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "/etc/containerd/config.toml",
+            "/etc/containerd/certs.d/quay.io/hosts.toml",
+            "/etc/containerd/certs.d/docker.io/hosts.toml",
+        ]
+    );
+    let reasons = &plan.restart.as_ref().unwrap().reasons;
+    assert!(reasons
+        .iter()
+        .any(|r| matches!(r, Reason::LegacyMirrorsRemoved { .. })));
+    assert!(reasons
+        .iter()
+        .any(|r| matches!(r, Reason::ConfigPathSet { .. })));
+}

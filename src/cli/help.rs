@@ -2,7 +2,7 @@
 //! user's language: the clap definition gets its texts from the catalogs
 //! (`cli.help.*`).
 
-use super::Cli;
+use super::args::Cli;
 use crate::t;
 
 /// The clap definition with its help texts in this thread's language:

@@ -36,6 +36,9 @@ pub enum Msg {
     Probe(crate::probe::ProbeResult),
     /// Every candidate has reported.
     ProbesDone,
+    /// The running daemon's CRI plugins that did not load (`None`: it
+    /// could not be asked).
+    Cri(Option<Vec<String>>),
     ApplyDone(Result<Report, String>),
     ProfileSaved(Result<String, String>),
     /// A profile is already there (its path): `s` again overwrites it.
@@ -91,6 +94,8 @@ pub struct App {
     pub tools: BTreeMap<ToolName, Tool>,
     pub node: Option<NodeState>,
     pub checks: Option<Vec<doctor::Check>>,
+    /// What the running daemon said of its CRI plugins (`Msg::Cri`).
+    pub cri: Option<Vec<String>>,
     pub show_checks: bool,
     pub probes: Probes,
     /// Preset list cursor; `presets.len()` is "choose per registry".
@@ -143,6 +148,7 @@ impl App {
             tools: BTreeMap::new(),
             node: None,
             checks: None,
+            cri: None,
             show_checks: false,
             probes: Probes::default(),
             preset_cursor: 0,
@@ -353,6 +359,27 @@ impl App {
     }
 }
 
+impl App {
+    /// The troubleshoot panel: the doctor on the node with the live facts
+    /// the wizard holds, as `ctrwiz doctor` sees them: the CRI plugins'
+    /// state and the probes of the mirrors the hosts.toml files name.
+    pub fn refresh_checks(&mut self) {
+        let Some(node) = &self.node else { return };
+        let probes: Vec<_> = doctor::configured_mirrors(node, &self.catalog)
+            .iter()
+            .filter_map(|c| {
+                let key = (c.registry.to_string(), c.endpoint.url());
+                self.probes.results.get(&key).cloned()
+            })
+            .collect();
+        let live = doctor::LiveFacts {
+            cri_failures: self.cri.clone(),
+            probes: (!probes.is_empty()).then_some(probes),
+        };
+        self.checks = Some(doctor::run(node, &live));
+    }
+}
+
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Resize(w, h) => app.size = (w, h),
@@ -363,8 +390,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             for t in &node.tools {
                 app.tools.insert(t.name, t.clone());
             }
-            app.checks = Some(doctor::run(&node, &doctor::LiveFacts::default()));
             app.node = Some(*node);
+            app.refresh_checks();
             if app.step >= Step::Review {
                 app.replan();
             }
@@ -374,8 +401,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 .results
                 .insert((r.registry.clone(), r.url.clone()), r);
         }
+        Msg::Cri(failures) => {
+            app.cri = failures;
+            app.refresh_checks();
+        }
         Msg::ProbesDone => {
             app.probes.running = false;
+            app.refresh_checks();
             if !app.touched {
                 derive::prefer_fastest(&app.catalog, &mut app.selection, &app.probes);
             }

@@ -137,7 +137,14 @@ fn spawn_detect(loc: Locations, tx: Sender<Msg>) {
             let _ = tx.send(Msg::Tool(t.clone()));
             tools.push(t);
         }
-        let _ = tx.send(Msg::Detected(Box::new(node::assemble(&loc, tools))));
+        let node = node::assemble(&loc, tools);
+        let ctr = crate::ctr::Ctr::for_node(&node, &loc.root, &loc.address)
+            .filter(|_| node.service.running);
+        let _ = tx.send(Msg::Detected(Box::new(node)));
+        // What only the daemon can tell, for the troubleshoot panel.
+        if let Some(ctr) = ctr {
+            let _ = tx.send(Msg::Cri(ctr.cri_failures()));
+        }
     });
 }
 

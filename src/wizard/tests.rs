@@ -1450,3 +1450,54 @@ fn no_screen_cuts_text_at_an_edge() {
     }
     assert!(cut.is_empty(), "text cut at an edge:\n{}", cut.join("\n"));
 }
+
+/// The troubleshoot panel sees what `ctrwiz doctor` sees: a dead CRI
+/// plugin the daemon reported and a dead mirror the hosts.toml names.
+#[test]
+fn the_troubleshoot_panel_runs_the_doctor_with_the_live_facts() {
+    use crate::probe::ProbeStatus::Unreachable;
+    let mut a = app();
+    let node = NodeState::fixture()
+        .containerd("1.7.24")
+        .config("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n")
+        .hosts(
+            "docker.io",
+            "server = \"https://registry-1.docker.io\"\n\n[host.\"https://dead.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+        )
+        .build();
+    update(&mut a, Msg::Detected(Box::new(node)));
+    let status = |a: &App, id: &str| {
+        a.checks
+            .iter()
+            .flatten()
+            .find(|c| c.id == id)
+            .map(|c| c.status)
+    };
+    // Not asked yet.
+    assert_eq!(status(&a, "cri.loaded"), None);
+    assert_eq!(status(&a, "mirror.docker.io.dead.example"), None);
+    update(
+        &mut a,
+        Msg::Cri(Some(vec!["io.containerd.grpc.v1.cri: error".into()])),
+    );
+    update(
+        &mut a,
+        probe(
+            "docker.io",
+            "https://dead.example",
+            "hosts.toml",
+            Unreachable,
+            3000,
+        ),
+    );
+    // A catalog mirror the node does not use is not the doctor's business.
+    update(
+        &mut a,
+        probe("quay.io", "https://other.example", "x", Unreachable, 3000),
+    );
+    update(&mut a, Msg::ProbesDone);
+    use crate::doctor::Status::Fail;
+    assert_eq!(status(&a, "cri.loaded"), Some(Fail));
+    assert_eq!(status(&a, "mirror.docker.io.dead.example"), Some(Fail));
+    assert_eq!(status(&a, "mirror.quay.io.other.example"), None);
+}

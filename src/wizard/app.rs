@@ -375,6 +375,7 @@ impl App {
         let live = doctor::LiveFacts {
             cri_failures: self.cri.clone(),
             probes: (!probes.is_empty()).then_some(probes),
+            ..doctor::LiveFacts::default()
         };
         self.checks = Some(doctor::run(node, &live));
     }

@@ -123,9 +123,18 @@ impl Ctr {
 }
 
 /// CRI rows of `ctr plugins ls` whose status is not `ok`. A CRI plugin that
-/// is absent (disabled_plugins) is not a failure.
+/// is absent (disabled_plugins) is not a failure of this apply.
 pub fn cri_failures(plugins_ls: &str) -> Vec<String> {
-    crate::apply::health::cri_failures(plugins_ls)
+    plugins_ls
+        .lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let (ty, id, status) = (cols.first()?, cols.get(1)?, cols.last()?);
+            let is_cri = (*ty == "io.containerd.grpc.v1" && *id == "cri")
+                || ty.starts_with("io.containerd.cri.v1");
+            (is_cri && *status != "ok").then(|| format!("{ty}.{id}: {status}"))
+        })
+        .collect()
 }
 
 #[cfg(test)]

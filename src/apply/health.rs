@@ -177,34 +177,29 @@ pub fn restart(command: &str, timeout: Duration) -> Result<String, String> {
     }
 }
 
-/// Waits (bounded) for the socket, then checks the CRI plugin.
+/// Waits (bounded) for the socket, then checks the CRI plugin, through the
+/// one `ctr` client (`crate::ctr`).
 pub fn check(opts: &ApplyOptions) -> Result<String, String> {
     let socket = opts.root.join(&opts.address);
+    let ctr = opts
+        .ctr
+        .as_ref()
+        .map(|bin| crate::ctr::Ctr::new(bin, &socket));
     let deadline = Instant::now() + opts.health_timeout;
     let mut last = String::new();
     loop {
-        let answered = match &opts.ctr {
-            Some(ctr) => {
-                let done = process::run(
-                    Command::new(ctr).arg("--address").arg(&socket).args([
-                        "--connect-timeout",
-                        "2s",
-                        "version",
-                    ]),
-                    Duration::from_secs(10),
-                );
-                match done {
-                    Ok(d) if d.success() => true,
-                    Ok(d) => {
-                        last = d.output();
-                        false
-                    }
-                    Err(e) => {
-                        last = e.to_string();
-                        false
-                    }
+        let answered = match &ctr {
+            Some(ctr) => match ctr.version() {
+                Ok(d) if d.success() => true,
+                Ok(d) => {
+                    last = d.output();
+                    false
                 }
-            }
+                Err(e) => {
+                    last = e.to_string();
+                    false
+                }
+            },
             None => crate::node::service::socket_answers(&socket),
         };
         if answered {
@@ -224,37 +219,17 @@ pub fn check(opts: &ApplyOptions) -> Result<String, String> {
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    let Some(ctr) = &opts.ctr else {
+    let Some(ctr) = &ctr else {
         return Ok(crate::t!("apply.health.socket_only").into());
     };
-    let plugins = process::run(
-        Command::new(ctr)
-            .arg("--address")
-            .arg(&socket)
-            .args(["plugins", "ls"]),
-        Duration::from_secs(10),
-    )
-    .map_err(|e| crate::t!("apply.health.ctr_failed", error = e))?;
-    let broken = cri_failures(&plugins.stdout);
+    let plugins = ctr
+        .plugins()
+        .map_err(|e| crate::t!("apply.health.ctr_failed", error = e))?;
+    let broken = crate::ctr::cri_failures(&plugins.stdout);
     if broken.is_empty() {
         return Ok(crate::t!("apply.health.cri_loaded").into());
     }
-    let detail = process::run(
-        Command::new(ctr)
-            .arg("--address")
-            .arg(&socket)
-            .args(["plugins", "ls", "-d", "id==cri"]),
-        Duration::from_secs(10),
-    )
-    .map(|d| {
-        d.stdout
-            .lines()
-            .filter(|l| l.contains("Error") || l.contains("Message"))
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join(" ")
-    })
-    .unwrap_or_default();
+    let detail = ctr.cri_detail();
     Err(crate::t!(
         "apply.health.cri_failed",
         plugins = broken.join(", "),
@@ -266,37 +241,22 @@ pub fn check(opts: &ApplyOptions) -> Result<String, String> {
     ))
 }
 
-/// CRI rows of `ctr plugins ls` whose status is not `ok`. A CRI plugin that
-/// is absent (disabled_plugins) is not a failure of this apply.
-pub fn cri_failures(plugins_ls: &str) -> Vec<String> {
-    plugins_ls
-        .lines()
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split_whitespace().collect();
-            let (ty, id, status) = (cols.first()?, cols.get(1)?, cols.last()?);
-            let is_cri = (*ty == "io.containerd.grpc.v1" && *id == "cri")
-                || ty.starts_with("io.containerd.cri.v1");
-            (is_cri && *status != "ok").then(|| format!("{ty}.{id}: {status}"))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn reads_cri_status_from_plugins_ls() {
         let ok = "TYPE                                  ID                       PLATFORMS      STATUS\nio.containerd.grpc.v1                 cri                      linux/amd64    ok\n";
-        assert!(super::cri_failures(ok).is_empty());
+        assert!(crate::ctr::cri_failures(ok).is_empty());
         let dead = "TYPE  ID  PLATFORMS  STATUS\nio.containerd.grpc.v1                 cri                      linux/amd64    error\n";
         assert_eq!(
-            super::cri_failures(dead),
+            crate::ctr::cri_failures(dead),
             vec!["io.containerd.grpc.v1.cri: error"]
         );
         let v2 = "io.containerd.cri.v1   images   -   error\nio.containerd.cri.v1  runtime  linux/amd64  ok\n";
-        assert_eq!(super::cri_failures(v2).len(), 1);
+        assert_eq!(crate::ctr::cri_failures(v2).len(), 1);
         let skipped = "io.containerd.grpc.v1   cri   linux/amd64   skip\n";
         assert_eq!(
-            super::cri_failures(skipped).len(),
+            crate::ctr::cri_failures(skipped).len(),
             1,
             "skip after an apply means CRI is off"
         );

@@ -178,6 +178,7 @@ impl App {
                 saved: None,
                 verify: VerifyState::NotRun,
                 pod: PodState::NotRun,
+                pod_quit_asked: false,
                 can_verify: false,
             },
             editor: None,
@@ -820,6 +821,12 @@ fn quit(app: &mut App) -> Vec<Effect> {
     } else if app.apply.state == ApplyState::Running {
         // Never leave in the middle of writing files.
         app.apply.quit_asked = true;
+        vec![]
+    } else if app.done.pod == PodState::Running && !app.done.pod_quit_asked {
+        // The check removes its sandbox when it ends; leaving now leaves
+        // it to the next check (which removes stale ones first).
+        app.done.pod_quit_asked = true;
+        app.notice = Some(crate::t!("done.pod.quit_running").to_string());
         vec![]
     } else {
         vec![Effect::Quit]

@@ -108,6 +108,8 @@ pub struct DoneStep {
     pub saved: Option<Result<String, String>>,
     pub verify: VerifyState,
     pub pod: PodState,
+    /// `q`/Enter came while the test pod runs: said once; again leaves.
+    pub pod_quit_asked: bool,
     /// Verify pulls through the live node only (not --root / --demo).
     pub can_verify: bool,
 }

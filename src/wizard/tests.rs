@@ -983,6 +983,13 @@ fn p_proves_a_pod_starts_on_the_live_node_after_an_apply_only() {
     assert_eq!(a.done.pod, PodState::Running);
     assert!(key(&mut a, Char('p')).is_empty(), "one at a time");
     assert!(screen(&a).contains("starting a test pod sandbox…"));
+    // Quitting now asks once (the sandbox would stay until the next check).
+    assert!(key(&mut a, Enter).is_empty());
+    assert_eq!(
+        a.notice.as_deref(),
+        Some(crate::t!("done.pod.quit_running"))
+    );
+    assert_eq!(key(&mut a, Char('q')), vec![Effect::Quit]);
     // The result: ok.
     let line = crate::t!("pods.health.started", image = "registry.k8s.io/pause:3.8");
     update(&mut a, Msg::PodChecked(Ok(line.clone())));

@@ -8,7 +8,8 @@ use super::editor::{self, ChooserOption, Edit, Editor, EditorCtx, EditorOutcome}
 use super::extras_step::{self, Extra, ExtraCtx};
 use super::keys::{self, Action, EditorAction, Mode};
 pub use super::state::{
-    ApplyState, ApplyStep, DoneStep, ExtrasStep, Focus, Overlay, PlanState, ReviewStep, VerifyState,
+    ApplyState, ApplyStep, DoneStep, ExtrasStep, Focus, Overlay, PlanState, PodState, ReviewStep,
+    VerifyState,
 };
 pub use super::step::Step;
 use crate::apply::Report;
@@ -47,6 +48,8 @@ pub enum Msg {
     PrivateReady(Result<Box<crate::extras::PrivateRegistry>, String>),
     /// `ctrwiz verify` from the Done step.
     Verified(Box<crate::verify::Report>),
+    /// The pod-sandbox check from the Done step (`doctor::pod_check`).
+    PodChecked(Result<String, String>),
     /// A signal came (signals.rs turns it into a message).
     Signal(Signal),
 }
@@ -71,6 +74,8 @@ pub enum Effect {
     },
     /// Pull a small image through the new configuration.
     Verify,
+    /// Start a short-lived pod sandbox on the node (`doctor --pod`).
+    PodCheck,
     /// Read the private registry's CA/client files, then add it.
     AddPrivate(Box<crate::extras::PrivateRegistry>),
     Quit,
@@ -172,6 +177,8 @@ impl App {
             done: DoneStep {
                 saved: None,
                 verify: VerifyState::NotRun,
+                pod: PodState::NotRun,
+                pod_quit_asked: false,
                 can_verify: false,
             },
             editor: None,
@@ -222,10 +229,17 @@ impl App {
         }
     }
 
+    /// `p` starts a pod sandbox on the live node only (not --root or
+    /// --demo, where nothing runs the configuration), after an apply.
+    pub fn can_pod(&self) -> bool {
+        self.done.can_verify && !self.demo && self.apply.applied && self.node.is_some()
+    }
+
     /// The facts the key tables' `enabled` predicates ask.
     pub fn key_context(&self) -> keys::Context {
         keys::Context {
             can_verify: self.done.can_verify,
+            can_pod: self.can_pod(),
             plan_ready: matches!(self.step, Step::Review | Step::Apply)
                 && self.review.plan.ready().is_some_and(|p| !p.is_noop()),
             applying: self.apply.state == ApplyState::Running,
@@ -441,6 +455,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.editor = Some(Editor::Private(form));
         }
         Msg::Verified(report) => app.done.verify = VerifyState::Done(report),
+        Msg::PodChecked(r) => {
+            app.done.pod = PodState::Done(r);
+            // The result is near the end of Done: scroll it into view (the
+            // screen clamps this to the text's last page).
+            if app.step == Step::Done {
+                app.scroll = (Step::Done, u16::MAX);
+            }
+        }
         Msg::ProfileExists(path) => {
             app.overwrite_asked = true;
             app.notice = Some(crate::t!("guide.notice.profile_exists", path = path));
@@ -542,6 +564,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         if app.step == Step::Done && app.apply.applied && key.code == KeyCode::Char('v') {
             // Offered only on the live node: say why here.
             app.notice = Some(cannot_verify(app));
+        } else if app.step == Step::Done && key.code == KeyCode::Char('p') {
+            app.notice = Some(cannot_pod(app));
         } else if app.step == Step::Review && key.code == KeyCode::Char('y') {
             app.notice = Some(match &app.review.plan {
                 PlanState::Failed { fix, .. } => {
@@ -672,6 +696,13 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.done.verify = VerifyState::Running;
             return vec![Effect::Verify];
         }
+        Action::PodCheck => {
+            if !app.can_pod() || app.done.pod == PodState::Running {
+                return vec![];
+            }
+            app.done.pod = PodState::Running;
+            return vec![Effect::PodCheck];
+        }
     }
     vec![]
 }
@@ -679,8 +710,8 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
 /// Scrolls the step's long text (troubleshoot on Node, the Done screen);
 /// the screen clamps it to what there is.
 fn scroll(app: &mut App, delta: i32) {
-    let cur = app.scroll_of(app.step);
     let max = app.scroll_max.get();
+    let cur = app.scroll_of(app.step).min(max);
     let next = (i32::from(cur) + delta).clamp(0, i32::from(max));
     app.scroll = (app.step, next as u16);
 }
@@ -750,6 +781,17 @@ fn cannot_verify(app: &App) -> String {
     }
 }
 
+/// Why `p` cannot start a pod sandbox here.
+fn cannot_pod(app: &App) -> String {
+    if app.demo {
+        crate::t!("done.pod.no_demo").to_string()
+    } else if !app.done.can_verify {
+        crate::t!("done.pod.no_root").to_string()
+    } else {
+        crate::t!("done.pod.not_applied").to_string()
+    }
+}
+
 fn yes(app: &mut App) -> Vec<Effect> {
     if app.review.plan.ready().is_none_or(|p| p.is_noop()) {
         return vec![];
@@ -779,6 +821,12 @@ fn quit(app: &mut App) -> Vec<Effect> {
     } else if app.apply.state == ApplyState::Running {
         // Never leave in the middle of writing files.
         app.apply.quit_asked = true;
+        vec![]
+    } else if app.done.pod == PodState::Running && !app.done.pod_quit_asked {
+        // The check removes its sandbox when it ends; leaving now leaves
+        // it to the next check (which removes stale ones first).
+        app.done.pod_quit_asked = true;
+        app.notice = Some(crate::t!("done.pod.quit_running").to_string());
         vec![]
     } else {
         vec![Effect::Quit]

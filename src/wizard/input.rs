@@ -127,34 +127,29 @@ impl Input {
     /// A key typed into the box. Returns whether the text changed. Ctrl
     /// and Alt combinations that are not editing keys insert nothing.
     pub fn key(&mut self, key: &KeyEvent) -> bool {
+        use super::keys::EditKey as K;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         let before = self.text.len();
         let at = self.cursor;
-        match key.code {
-            KeyCode::Char('a') if ctrl => self.cursor = 0,
-            KeyCode::Home => self.cursor = 0,
-            KeyCode::Char('e') if ctrl => self.cursor = self.text.len(),
-            KeyCode::End => self.cursor = self.text.len(),
-            KeyCode::Left if ctrl || alt => self.cursor = self.word_left(),
-            KeyCode::Char('b') if alt => self.cursor = self.word_left(),
-            KeyCode::Right if ctrl || alt => self.cursor = self.word_right(),
-            KeyCode::Char('f') if alt => self.cursor = self.word_right(),
-            KeyCode::Left => self.cursor = self.prev(at),
-            KeyCode::Char('b') if ctrl => self.cursor = self.prev(at),
-            KeyCode::Right => self.cursor = self.next(at),
-            KeyCode::Char('f') if ctrl => self.cursor = self.next(at),
-            KeyCode::Char('u') if ctrl => self.delete(0, at),
-            KeyCode::Char('k') if ctrl => self.delete(at, self.text.len()),
-            KeyCode::Char('w') if ctrl => self.delete(self.word_left(), at),
-            KeyCode::Backspace if ctrl || alt => self.delete(self.word_left(), at),
-            KeyCode::Char('h') if ctrl => self.delete(self.prev(at), at),
-            KeyCode::Backspace => self.delete(self.prev(at), at),
-            KeyCode::Char('d') if ctrl => self.delete(at, self.next(at)),
-            KeyCode::Delete => self.delete(at, self.next(at)),
-            KeyCode::Char(_) if ctrl || alt => {}
-            KeyCode::Char(c) => self.insert(c.encode_utf8(&mut [0; 4])),
-            _ => {}
+        // The readline keys: one table (keys::READLINE), also the help's.
+        match super::keys::edit_key(key) {
+            Some(K::Start) => self.cursor = 0,
+            Some(K::End) => self.cursor = self.text.len(),
+            Some(K::Left) => self.cursor = self.prev(at),
+            Some(K::Right) => self.cursor = self.next(at),
+            Some(K::WordLeft) => self.cursor = self.word_left(),
+            Some(K::WordRight) => self.cursor = self.word_right(),
+            Some(K::KillBefore) => self.delete(0, at),
+            Some(K::KillAfter) => self.delete(at, self.text.len()),
+            Some(K::KillWord) => self.delete(self.word_left(), at),
+            Some(K::DeleteBack) => self.delete(self.prev(at), at),
+            Some(K::DeleteAt) => self.delete(at, self.next(at)),
+            None => match key.code {
+                KeyCode::Char(_) if ctrl || alt => {}
+                KeyCode::Char(c) => self.insert(c.encode_utf8(&mut [0; 4])),
+                _ => {}
+            },
         }
         self.text.len() != before
     }

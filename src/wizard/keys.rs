@@ -27,6 +27,8 @@ pub enum Action {
     Troubleshoot,
     Fix,
     Verify,
+    /// Start a test pod sandbox on the node (`doctor --pod`).
+    PodCheck,
 }
 
 /// The editors that open over a step, each with its own keys.
@@ -66,6 +68,8 @@ pub enum Mode {
 pub struct Context {
     /// Verify pulls through the live node only (not --root / --demo).
     pub can_verify: bool,
+    /// A pod sandbox can be started: live node, after an apply.
+    pub can_pod: bool,
     /// The private-registry form's cursor is on its transport field.
     pub on_transport: bool,
     /// The Review has a plan with changes: `y` can apply it.
@@ -256,6 +260,14 @@ pub const BINDINGS: &[Binding<Action>] = &[
         help: Some(|| crate::t!("wizard.keyhelp.verify")),
         action: Action::Verify,
         enabled: Some(|c| c.can_verify),
+    },
+    Binding {
+        steps: &[Done],
+        keys: &[Char('p')],
+        label: Some(|| crate::t!("done.footer.pod")),
+        help: Some(|| crate::t!("done.keyhelp.pod")),
+        action: Action::PodCheck,
+        enabled: Some(|c| c.can_pod),
     },
     Binding {
         steps: &[Done],
@@ -512,9 +524,167 @@ fn key_name(k: &KeyCode) -> String {
         PageUp => "PgUp".into(),
         PageDown => "PgDn".into(),
         KeyCode::Right => "→".into(),
+        KeyCode::Left => "←".into(),
         KeyCode::F(n) => format!("F{n}"),
         Char(' ') => "Space".into(),
         Char(c) => c.to_string(),
         other => format!("{other:?}"),
     }
+}
+
+/// What a readline key does in an input box (input.rs carries it out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditKey {
+    Start,
+    End,
+    Left,
+    Right,
+    WordLeft,
+    WordRight,
+    /// Delete from the start of the line to the cursor.
+    KillBefore,
+    /// Delete from the cursor to the end of the line.
+    KillAfter,
+    /// Delete the word before the cursor.
+    KillWord,
+    /// Delete the character before the cursor.
+    DeleteBack,
+    /// Delete the character at the cursor.
+    DeleteAt,
+}
+
+/// Which modifier a readline key needs: none, Ctrl or Alt (Shift ignored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mod {
+    None,
+    Ctrl,
+    Alt,
+}
+
+/// One readline key binding: its keys (the first ones name it in the
+/// help overlay), its help text, what it does.
+pub struct EditBinding {
+    pub keys: &'static [(Mod, KeyCode)],
+    pub help: fn() -> &'static str,
+    pub action: EditKey,
+}
+
+const fn edit(
+    keys: &'static [(Mod, KeyCode)],
+    help: fn() -> &'static str,
+    action: EditKey,
+) -> EditBinding {
+    EditBinding { keys, help, action }
+}
+
+use KeyCode::{Backspace, Delete, End, Home, Left, Right};
+
+/// The readline keys of every input box: `Input::key` runs them, the help
+/// overlay lists them, from this one table.
+pub const READLINE: &[EditBinding] = &[
+    edit(
+        &[(Mod::Ctrl, Char('a')), (Mod::None, Home)],
+        || crate::t!("readline.help.start"),
+        EditKey::Start,
+    ),
+    edit(
+        &[(Mod::Ctrl, Char('e')), (Mod::None, End)],
+        || crate::t!("readline.help.end"),
+        EditKey::End,
+    ),
+    edit(
+        &[(Mod::None, Left), (Mod::Ctrl, Char('b'))],
+        || crate::t!("readline.help.left"),
+        EditKey::Left,
+    ),
+    edit(
+        &[(Mod::None, Right), (Mod::Ctrl, Char('f'))],
+        || crate::t!("readline.help.right"),
+        EditKey::Right,
+    ),
+    edit(
+        &[(Mod::Ctrl, Left), (Mod::Alt, Char('b')), (Mod::Alt, Left)],
+        || crate::t!("readline.help.word_left"),
+        EditKey::WordLeft,
+    ),
+    edit(
+        &[(Mod::Ctrl, Right), (Mod::Alt, Char('f')), (Mod::Alt, Right)],
+        || crate::t!("readline.help.word_right"),
+        EditKey::WordRight,
+    ),
+    edit(
+        &[(Mod::Ctrl, Char('u'))],
+        || crate::t!("readline.help.kill_before"),
+        EditKey::KillBefore,
+    ),
+    edit(
+        &[(Mod::Ctrl, Char('k'))],
+        || crate::t!("readline.help.kill_after"),
+        EditKey::KillAfter,
+    ),
+    edit(
+        &[
+            (Mod::Ctrl, Char('w')),
+            (Mod::Ctrl, Backspace),
+            (Mod::Alt, Backspace),
+        ],
+        || crate::t!("readline.help.kill_word"),
+        EditKey::KillWord,
+    ),
+    edit(
+        &[(Mod::None, Backspace), (Mod::Ctrl, Char('h'))],
+        || crate::t!("readline.help.delete_back"),
+        EditKey::DeleteBack,
+    ),
+    edit(
+        &[(Mod::None, Delete), (Mod::Ctrl, Char('d'))],
+        || crate::t!("readline.help.delete_at"),
+        EditKey::DeleteAt,
+    ),
+];
+
+/// The readline action of a key in an input box, if it is one.
+pub fn edit_key(key: &KeyEvent) -> Option<EditKey> {
+    let m = if key.modifiers.contains(KeyModifiers::CONTROL) {
+        Mod::Ctrl
+    } else if key.modifiers.contains(KeyModifiers::ALT) {
+        Mod::Alt
+    } else {
+        Mod::None
+    };
+    READLINE
+        .iter()
+        .find(|b| b.keys.contains(&(m, key.code)))
+        .map(|b| b.action)
+}
+
+/// The help overlay's readline rows: the first two keys, what they do.
+pub fn readline_help() -> Vec<(String, &'static str)> {
+    READLINE
+        .iter()
+        .map(|b| {
+            let names: Vec<String> = b
+                .keys
+                .iter()
+                .take(2)
+                .map(|(m, k)| {
+                    let name = match k {
+                        Char(c) => c.to_ascii_uppercase().to_string(),
+                        other => key_name(other),
+                    };
+                    match m {
+                        Mod::None => name,
+                        Mod::Ctrl => format!("Ctrl-{name}"),
+                        Mod::Alt => format!("Alt-{name}"),
+                    }
+                })
+                .collect();
+            (names.join(" "), (b.help)())
+        })
+        .collect()
+}
+
+/// Whether the mode's editor has an input box (the chooser has none).
+pub fn has_input(mode: Mode) -> bool {
+    matches!(mode, Mode::Editor(k) if k != EditorKind::Chooser)
 }

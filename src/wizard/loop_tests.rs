@@ -22,6 +22,7 @@ enum Call {
     Probes,
     Apply(Box<Plan>),
     Verify,
+    PodCheck,
     Save(String),
     LoadFiles(String),
     Suspend,
@@ -71,6 +72,13 @@ impl Host for FakeHost {
 
     fn verify(&self, _: NodeState, _: &Sender<Msg>) {
         self.record(Call::Verify);
+    }
+
+    fn pod_check(&self, _: NodeState, tx: &Sender<Msg>) {
+        self.record(Call::PodCheck);
+        // i18n: test data, containerd's error for a runc table without a type
+        let e = "rpc error: code = Unknown desc = container.Runtime.Name must be set";
+        tx.send(Msg::PodChecked(Err(e.into()))).unwrap();
     }
 
     fn save_profile(&self, text: &str, overwrite: bool) -> Result<Saved, String> {
@@ -264,6 +272,39 @@ fn verify_goes_to_the_host_only_on_a_live_node() {
     // One at a time.
     assert_eq!(verifies(&host), 1);
     assert_eq!(app.done.verify, super::app::VerifyState::Running);
+}
+
+#[test]
+fn p_on_done_starts_a_pod_check_through_the_host_on_a_live_node_only() {
+    let keys = [Enter, Enter, Enter, Enter, Char('y'), Char('p'), Char('p')];
+    let pod_checks = |h: &FakeHost| {
+        h.calls
+            .borrow()
+            .iter()
+            .filter(|c| matches!(c, Call::PodCheck))
+            .count()
+    };
+    // Not on --root / --demo: the host is never asked, the key says why.
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let (app, screen, _) = drive(&host, script(&keys));
+    assert_eq!(pod_checks(&host), 0);
+    assert_eq!(app.done.pod, super::app::PodState::NotRun);
+    assert!(screen.contains("doctor --pod"), "{screen}");
+
+    // Live: one check per `p` while none runs; the host's answer (here at
+    // once) is drawn whole, wrapped.
+    let (_d, node) = demo_node();
+    let host = FakeHost::new(node);
+    let mut live = App::new(Catalog::builtin(), None, false);
+    live.done.can_verify = true;
+    let (app, screen, _) = drive_app(live, &host, script(&keys));
+    // The first check had answered before the second p.
+    assert_eq!(pod_checks(&host), 2);
+    assert!(matches!(app.done.pod, super::app::PodState::Done(Err(_))));
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    let error = "container.Runtime.Name must be set"; // i18n: the host's error above
+    assert!(flat.contains(error), "{screen}");
 }
 
 #[test]

@@ -54,6 +54,8 @@ pub trait Host {
     fn apply(&self, plan: Plan, tx: &Sender<Msg>);
     /// Pull a small image through the node: `Msg::Verified`.
     fn verify(&self, node: NodeState, tx: &Sender<Msg>);
+    /// Start a short-lived pod sandbox on the node: `Msg::PodChecked`.
+    fn pod_check(&self, node: NodeState, tx: &Sender<Msg>);
     /// Write the profile (over an existing one only with `overwrite`).
     fn save_profile(&self, text: &str, overwrite: bool) -> Result<Saved, String>;
     /// Read a private registry's CA/client files.
@@ -158,6 +160,13 @@ pub fn run(session: Session) -> crate::error::Result<()> {
     // ratatui::init enables raw mode and the alternate screen and installs
     // a panic hook that restores the terminal before the panic message.
     let mut terminal = ratatui::init();
+    // ratatui's hook knows nothing of bracketed paste (spawn_input turns
+    // it on): switched off here, before ratatui's restore and the message.
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+        ratatui_hook(info);
+    }));
     runtime::spawn_input(events.sender());
     let signals = signals::install(events.sender());
     let result = run_with(&mut terminal, &mut app, &mut events, &host);
@@ -208,6 +217,11 @@ pub fn run_with<B: Backend>(
                 Effect::Verify => {
                     if let Some(node) = app.node.clone() {
                         host.verify(node, &tx);
+                    }
+                }
+                Effect::PodCheck => {
+                    if let Some(node) = app.node.clone() {
+                        host.pod_check(node, &tx);
                     }
                 }
                 Effect::AddPrivate(r) => {

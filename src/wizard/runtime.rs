@@ -47,6 +47,16 @@ impl Host for RealHost {
         spawn_verify(node, self.session.settings().address.clone(), tx.clone());
     }
 
+    fn pod_check(&self, node: crate::node::NodeState, tx: &Sender<Msg>) {
+        // The options are the session's (root, socket, timeout); the
+        // sandbox image is read from the config as the apply left it.
+        let opts = self.session.apply_options(&node);
+        let tx = tx.clone();
+        spawn(move || {
+            let _ = tx.send(Msg::PodChecked(crate::doctor::pod_check(&opts, &node)));
+        });
+    }
+
     fn save_profile(&self, text: &str, overwrite: bool) -> Result<super::Saved, String> {
         let path = &self.session.profile_path();
         let shown = path.display().to_string();

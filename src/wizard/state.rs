@@ -49,6 +49,15 @@ pub enum VerifyState {
     Done(Box<crate::verify::Report>),
 }
 
+/// "Prove a pod starts" (`p`) from the Done step: `doctor --pod`.
+#[derive(Debug, PartialEq)]
+pub enum PodState {
+    NotRun,
+    Running,
+    /// The check's line, or containerd's error with what to do.
+    Done(Result<String, String>),
+}
+
 /// What covers the step, taking the next key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
@@ -98,6 +107,9 @@ pub struct ApplyStep {
 pub struct DoneStep {
     pub saved: Option<Result<String, String>>,
     pub verify: VerifyState,
+    pub pod: PodState,
+    /// `q`/Enter came while the test pod runs: said once; again leaves.
+    pub pod_quit_asked: bool,
     /// Verify pulls through the live node only (not --root / --demo).
     pub can_verify: bool,
 }

@@ -1,7 +1,7 @@
 //! `update()` for every step and key, and TestBackend snapshots of every
 //! step at 80×24 (with and without detection results).
 
-use super::app::{update, App, ApplyState, Effect, Msg, Overlay, PlanState, Step};
+use super::app::{update, App, ApplyState, Effect, Msg, Overlay, PlanState, PodState, Step};
 use super::editor::{ChooserOption, Editor};
 use super::{keys, view, widgets};
 use crate::apply::Report;
@@ -687,6 +687,9 @@ fn fixture_screens_at(
     key(&mut a, Char('a'));
     typed(&mut a, "bad..name");
     shot("3_registries_add_invalid", &a);
+    key(&mut a, KeyCode::F(1));
+    shot("help_overlay_input", &a);
+    key(&mut a, Esc);
     key(&mut a, Esc);
     // docker.io's chooser → the Aliyun preset asks for the user's ID.
     key(&mut a, Char(' '));
@@ -752,6 +755,11 @@ fn fixture_screens_at(
     shot("7_done_saved", &a);
     key(&mut a, Char('?'));
     shot("help_overlay", &a);
+    key(&mut a, Esc);
+    // On the live node: `p` ran a pod sandbox and containerd refused it.
+    a.done.can_verify = true;
+    update(&mut a, Msg::PodChecked(Err(pod_error())));
+    shot("7_done_pod_failed", &a);
 
     let (_d, mut failed) = detected();
     failed.color = color;
@@ -776,6 +784,16 @@ fn fixture_screens_at(
     update(&mut small, Msg::Resize(70, 20));
     shot("too_small", &small);
     shots
+}
+
+/// What a failed pod check reports when the runc table has no type.
+fn pod_error() -> String {
+    crate::t!(
+        "pods.health.did_not_start",
+        image = "registry.k8s.io/pause:3.8",
+        error = "rpc error: code = Unknown desc = failed to get sandbox runtime \"\": \
+                 container.Runtime.Name must be set: invalid argument"
+    )
 }
 
 /// A snapshot's name: English as it always was, other languages prefixed.
@@ -940,6 +958,132 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
     keys(&mut b, &[Enter, Enter, Enter]);
     assert_eq!(b.selection.extras.systemd_cgroup, Some(true));
     assert!(screen(&b).contains("recommended: PID 1 is systemd"));
+}
+
+#[test]
+fn p_proves_a_pod_starts_on_the_live_node_after_an_apply_only() {
+    let (_d, mut a) = detected();
+    keys(&mut a, &[Enter, Enter, Enter, Enter, Char('y')]);
+    update(&mut a, Msg::ApplyDone(Ok(Report::default())));
+    // --root (the fixture's): neither offered nor run, and p says why.
+    assert!(!screen(&a).contains(crate::t!("done.footer.pod")));
+    assert!(key(&mut a, Char('p')).is_empty());
+    assert_eq!(a.notice.as_deref(), Some(crate::t!("done.pod.no_root")));
+    assert_eq!(a.done.pod, PodState::NotRun);
+    // The demo says so in its words.
+    a.demo = true;
+    a.done.can_verify = true;
+    assert!(key(&mut a, Char('p')).is_empty());
+    assert_eq!(a.notice.as_deref(), Some(crate::t!("done.pod.no_demo")));
+    // The live node: offered, runs once at a time, shows it is running.
+    a.demo = false;
+    let s = screen(&a);
+    assert!(s.contains(crate::t!("done.footer.pod")), "{s}");
+    assert_eq!(key(&mut a, Char('p')), vec![Effect::PodCheck]);
+    assert_eq!(a.done.pod, PodState::Running);
+    assert!(key(&mut a, Char('p')).is_empty(), "one at a time");
+    assert!(screen(&a).contains("starting a test pod sandbox…"));
+    // Quitting now asks once (the sandbox would stay until the next check).
+    assert!(key(&mut a, Enter).is_empty());
+    assert_eq!(
+        a.notice.as_deref(),
+        Some(crate::t!("done.pod.quit_running"))
+    );
+    assert_eq!(key(&mut a, Char('q')), vec![Effect::Quit]);
+    // The result: ok.
+    let line = crate::t!("pods.health.started", image = "registry.k8s.io/pause:3.8");
+    update(&mut a, Msg::PodChecked(Ok(line.clone())));
+    assert!(screen(&a).contains(&format!("✓ {line}")), "{}", screen(&a));
+    // p again runs it again (after a fix, say).
+    assert_eq!(key(&mut a, Char('p')), vec![Effect::PodCheck]);
+    // The failure: containerd's error, whole, however long.
+    update(&mut a, Msg::PodChecked(Err(pod_error())));
+    let flat = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let shown = flat(all_of_done(&mut a));
+    let want = flat(format!(
+        "✗ {}",
+        crate::t!("done.pod.failed", error = pod_error())
+    ));
+    assert!(shown.contains(&want), "{shown}");
+    // And it stays on the terminal after quitting.
+    let summary = super::screens::done::summary(&a).unwrap();
+    assert!(
+        summary.contains("container.Runtime.Name must be set"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn p_is_not_offered_before_an_apply() {
+    let (_d, mut a) = detected();
+    a.done.can_verify = true;
+    a.step = Step::Done;
+    assert!(!a.can_pod());
+    assert!(key(&mut a, Char('p')).is_empty());
+    assert_eq!(a.notice.as_deref(), Some(crate::t!("done.pod.not_applied")));
+}
+
+/// The Done screen scrolled through: every row it has, in order.
+fn all_of_done(a: &mut App) -> String {
+    let mut out = String::new();
+    a.scroll = (Step::Done, 0);
+    loop {
+        let s = screen(a);
+        // The text rows only: the frame's head (2 rows) and foot cut.
+        let rows: Vec<&str> = s.lines().collect();
+        out.push_str(&rows[2..rows.len().saturating_sub(3)].join("\n"));
+        out.push('\n');
+        let (_, at) = a.scroll;
+        if at >= a.scroll_max.get() {
+            return out;
+        }
+        a.scroll = (Step::Done, at + 1);
+    }
+}
+
+#[test]
+fn the_input_help_lists_the_readline_keys_in_both_languages() {
+    for lang in Lang::ALL {
+        let _l = crate::i18n::scoped(lang);
+        let (_d, mut a) = detected();
+        keys(&mut a, &[Enter, Enter, Char('a')]);
+        key(&mut a, KeyCode::F(1));
+        let s = screen(&a);
+        for k in [
+            "Ctrl-A Home",
+            "Ctrl-E End",
+            "← Ctrl-B",
+            "→ Ctrl-F",
+            "Ctrl-← Alt-B",
+        ] {
+            assert!(s.contains(k), "{lang:?} {k}: {s}");
+        }
+        for k in ["Ctrl-U", "Ctrl-K", "Ctrl-W", "Delete", "Ctrl-→"] {
+            assert!(s.contains(k), "{lang:?} {k}: {s}");
+        }
+        for b in super::keys::READLINE {
+            assert!(s.contains((b.help)()), "{lang:?}: {s}");
+        }
+    }
+}
+
+#[test]
+fn every_readline_key_in_the_table_is_the_one_the_input_runs() {
+    use super::keys::{edit_key, Mod, READLINE};
+    for b in READLINE {
+        for (m, code) in b.keys {
+            let mods = match m {
+                Mod::None => KeyModifiers::NONE,
+                Mod::Ctrl => KeyModifiers::CONTROL,
+                Mod::Alt => KeyModifiers::ALT,
+            };
+            assert_eq!(edit_key(&KeyEvent::new(*code, mods)), Some(b.action));
+        }
+    }
+    // Ctrl-U in a box deletes, it does not insert a `u`.
+    let mut i = super::input::Input::new("https://a.b");
+    i.key(&KeyEvent::new(Char('u'), KeyModifiers::CONTROL));
+    assert_eq!(i.as_str(), "");
 }
 
 #[test]

@@ -112,21 +112,43 @@ fn draw_title(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let rows = keys::help(app.key_mode(), &app.key_context());
-    let r = centered(area, 70, rows.len() as u16 + 4);
-    let lines: Vec<Line> = rows
-        .into_iter()
-        .map(|(k, h)| {
-            Line::from(vec![
-                Span::styled(pad(&k, 14), theme.accent()),
-                Span::raw(h),
-            ])
-        })
-        .chain([
-            Line::raw(""),
-            Line::raw(crate::t!("wizard.frame.help_close")),
+    let mode = app.key_mode();
+    let rows = keys::help(mode, &app.key_context());
+    // An input box is open: its readline keys too, from the same table
+    // that runs them.
+    let readline = if keys::has_input(mode) {
+        keys::readline_help()
+    } else {
+        vec![]
+    };
+    let width = rows
+        .iter()
+        .chain(&readline)
+        .map(|(k, _)| super::widgets::width(k) + 1)
+        .max()
+        .unwrap_or(0)
+        .max(14);
+    let row = |(k, h): (String, &'static str)| {
+        Line::from(vec![
+            Span::styled(pad(&k, width), theme.accent()),
+            Span::raw(h),
         ])
-        .collect();
+    };
+    let extra = if readline.is_empty() {
+        0
+    } else {
+        readline.len() + 1
+    };
+    let r = centered(area, 70, (rows.len() + extra) as u16 + 4);
+    let mut lines: Vec<Line> = rows.into_iter().map(row).collect();
+    if !readline.is_empty() {
+        lines.push(Line::styled(crate::t!("readline.help.title"), theme.dim()));
+        lines.extend(readline.into_iter().map(row));
+    }
+    lines.extend([
+        Line::raw(""),
+        Line::raw(crate::t!("wizard.frame.help_close")),
+    ]);
     clear(frame, r);
     frame.render_widget(
         Paragraph::new(lines).block(

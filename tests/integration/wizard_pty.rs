@@ -265,6 +265,15 @@ fn a_panic_inside_the_wizard_leaves_the_terminal_usable() {
         "raw mode is off: {s}"
     );
     assert!(!t.alternate_screen_on(), "main screen back");
+    // Bracketed paste is off again: a paste into the shell's terminal
+    // arrives bare. With it left on, tmux wraps the paste in ESC[200~ …
+    // ESC[201~ and the tty's echo shows those as ^[[200~ (tmux(1),
+    // paste-buffer -p: "only if the application has requested bracketed
+    // paste mode").
+    t.tmux(&["set-buffer", "PASTEMARK"]);
+    t.tmux(&["paste-buffer", "-p", "-t", "w"]);
+    let s = t.wait_for("PASTEMARK", Duration::from_secs(5));
+    assert!(!s.contains("[200~"), "bracketed paste is off: {s}");
 }
 
 #[test]

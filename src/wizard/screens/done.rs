@@ -6,7 +6,7 @@
 use crate::doctor::Status;
 use crate::node::ToolName;
 use crate::t;
-use crate::wizard::app::{App, VerifyState};
+use crate::wizard::app::{App, PodState, VerifyState};
 use crate::wizard::step::Step;
 use crate::wizard::widgets::{scrolled, Theme};
 use ratatui::layout::Rect;
@@ -35,6 +35,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             lines.push(Line::styled(format!("  {mark} {}", r.message), style));
         }
     }
+    if let Some((text, ok)) = pod_line(app) {
+        let style = match ok {
+            None => theme.dim(),
+            Some(true) => theme.good(),
+            Some(false) => theme.bad(),
+        };
+        lines.push(Line::styled(text, style));
+    }
     lines.push(Line::raw(""));
     match &app.done.saved {
         None => lines.push(Line::styled(t!("wizard.done.save_hint"), theme.dim())),
@@ -57,6 +65,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
+/// The pod-sandbox line (`p`): offered, running, or its result, whole
+/// (the screen wraps it). The bool: `None` while there is no result yet.
+fn pod_line(app: &App) -> Option<(String, Option<bool>)> {
+    if !app.can_pod() {
+        return None;
+    }
+    Some(match &app.done.pod {
+        PodState::NotRun => (t!("done.pod.offer").to_string(), None),
+        PodState::Running => (t!("done.pod.running").to_string(), None),
+        PodState::Done(Ok(line)) => (
+            format!("  ✓ {}", t!("done.pod.ok", detail = line)),
+            Some(true),
+        ),
+        PodState::Done(Err(e)) => (
+            format!("  ✗ {}", t!("done.pod.failed", error = e)),
+            Some(false),
+        ),
+    })
+}
+
 /// What the wizard prints on the terminal as it ends after an apply: the
 /// files, the backup and how to undo, the commands that check the mirror.
 /// `None`: nothing was applied.
@@ -67,6 +95,10 @@ pub fn summary(app: &App) -> Option<String> {
     out.extend(report);
     out.push(t!("wizard.done.check").to_string());
     out.extend(checks);
+    // A pod sandbox that was tried: its result stays on the terminal too.
+    if let Some((line, Some(_))) = pod_line(app) {
+        out.push(line);
+    }
     if let Some(Ok(path)) = &app.done.saved {
         out.push(t!("wizard.done.saved", path = path));
     }

@@ -223,6 +223,32 @@ on_every_containerd! {
     }
 
     #[test]
+    fn bytes_that_are_not_utf8_come_back_exactly_after_a_failed_restart(h) {
+        // A hand-written hosts.toml with a GBK comment (not UTF-8) and a
+        // CRLF line, and a DER CA beside it: ctrwiz replaces the file,
+        // the restart fails, and the rollback must give back the exact
+        // bytes, not a lossy string.
+        let dir = h.hosts_dir().join("docker.io");
+        fs::create_dir_all(&dir).unwrap();
+        let mut hosts = b"# \xd6\xd0\xce\xc4 \xbe\xb5\xcf\xf1\r\n".to_vec();
+        hosts.extend(format!("[host.\"{}\"]\n  capabilities = [\"pull\", \"resolve\"]\n", h.mirror_url()).as_bytes());
+        fs::write(dir.join("hosts.toml"), &hosts).unwrap();
+        let der = [0x30u8, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00, 0xff];
+        fs::write(dir.join("corp-ca.der"), der).unwrap();
+        let config_before = fs::read(h.config()).unwrap();
+        let out = h.ctrwiz_restarting_with(
+            "echo the unit failed >&2; exit 1",
+            &["apply", "--mirror", "docker.io=http://127.0.0.1:9", "--yes"],
+        );
+        assert_exit(&out, 1);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("rolled back"), "{}", text(&out));
+        assert_eq!(fs::read(dir.join("hosts.toml")).unwrap(), hosts, "the GBK bytes, exactly");
+        assert_eq!(fs::read(dir.join("corp-ca.der")).unwrap(), der);
+        assert_eq!(fs::read(h.config()).unwrap(), config_before);
+        assert!(h.cri_loaded(), "containerd still runs");
+    }
+
+    #[test]
     fn cri_dead_after_restart_is_rolled_back(h) {
         let before = fs::read(h.config()).unwrap();
         // A restart that also slips legacy mirrors into the new config: then

@@ -316,6 +316,9 @@ impl Selection {
                 docker_mirrors: file.docker_mirrors,
                 sandbox_image: file.sandbox_image,
                 systemd_cgroup: file.systemd_cgroup,
+                proxy_origin: proxy
+                    .is_some()
+                    .then(|| at(spans.proxy.as_ref().map(|s| s.span()))),
                 proxy,
                 private: file.registries,
                 enable_cri: file.enable_cri,

@@ -301,6 +301,7 @@ impl SelectionArgs {
                 self.no_proxy.as_deref(),
                 &addrs,
             )?);
+            extras.proxy_origin = Some(Origin::Flag("--proxy"));
         }
         if let Some(host) = &self.registry {
             let mut r =

@@ -33,7 +33,6 @@ pub enum Note {
     },
     DockerLiveRestore,
     DockerStops,
-    NoSystemdProxy,
     CriDisabled,
     Imports {
         imports: Vec<String>,
@@ -97,7 +96,6 @@ impl fmt::Display for Note {
             Note::Password { path } => t!("plan.note.password", path = path.display()),
             Note::DockerLiveRestore => t!("plan.note.docker_live_restore").into(),
             Note::DockerStops => t!("plan.note.docker_stops").into(),
-            Note::NoSystemdProxy => t!("plan.note.no_systemd_proxy").into(),
             Note::CriDisabled => t!("plan.note.cri_disabled").into(),
             Note::Imports { imports } => t!("plan.note.imports", imports = imports.join(", ")),
             Note::NotInstalled => t!("plan.note.not_installed").into(),
@@ -351,7 +349,6 @@ mod tests {
             (coded(&Note::Password { path: p.clone() }), "password path"),
             (coded(&Note::DockerLiveRestore), "docker_live_restore"),
             (coded(&Note::DockerStops), "docker_stops"),
-            (coded(&Note::NoSystemdProxy), "no_systemd_proxy"),
             (coded(&Note::CriDisabled), "cri_disabled"),
             (coded(&Note::Imports { imports: vec![] }), "imports imports"),
             (coded(&Note::NotInstalled), "not_installed"),

@@ -41,6 +41,9 @@ pub struct Extras {
     /// `--enable-cri` / profile `enable_cri = true`: take the CRI plugin
     /// out of `disabled_plugins` (Docker's containerd.io ships it there).
     pub enable_cri: bool,
+    /// `--crictl` / profile `crictl = true`: point `/etc/crictl.yaml` at
+    /// containerd's socket.
+    pub crictl: bool,
 }
 
 impl Extras {

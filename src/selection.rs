@@ -182,6 +182,9 @@ struct ProfileFile {
     /// Take the CRI plugin out of `disabled_plugins`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     enable_cri: bool,
+    /// Point `/etc/crictl.yaml` at containerd's socket.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    crictl: bool,
 }
 
 /// Where a profile's values stand (unknown keys are the other pass's job).
@@ -322,6 +325,7 @@ impl Selection {
                 proxy,
                 private: file.registries,
                 enable_cri: file.enable_cri,
+                crictl: file.crictl,
             },
             dial_timeout,
             ignore_owner: false,
@@ -371,6 +375,7 @@ impl Selection {
             heal_every: self.heal.as_ref().map(HealSchedule::to_profile),
             registries: self.extras.private.clone(),
             enable_cri: self.extras.enable_cri,
+            crictl: self.extras.crictl,
         };
         let body = toml::to_string(&file).expect("profiles serialise");
         // i18n: file content

@@ -482,6 +482,41 @@ mod tests {
     }
 
     #[test]
+    fn purposes_are_the_documented_types() {
+        use crate::plan::Purpose;
+        let r = || "docker.io".to_string();
+        let cases = [
+            (Purpose::Config, "config"),
+            (Purpose::Hosts { registry: r() }, "hosts registry"),
+            (
+                Purpose::RegistryFile { registry: r() },
+                "registry_file registry",
+            ),
+            (Purpose::ProxyDropIn, "proxy_drop_in"),
+            (Purpose::DockerDaemon, "docker_daemon"),
+            (Purpose::CrictlConfig, "crictl_config"),
+            (Purpose::HealSchedule, "heal_schedule"),
+            (
+                Purpose::OwnerRegistries { unit: r() },
+                "owner_registries unit",
+            ),
+        ];
+        for (purpose, expected) in cases {
+            let v = serde_json::to_value(&purpose).unwrap();
+            let obj = v.as_object().unwrap();
+            let mut words = expected.split(' ');
+            assert_eq!(obj["type"], words.next().unwrap(), "{v}");
+            let mut fields: Vec<&str> = obj
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "type")
+                .collect();
+            fields.sort();
+            assert_eq!(fields, words.collect::<Vec<_>>(), "{v}");
+        }
+    }
+
+    #[test]
     fn the_message_follows_the_language_and_the_code_does_not() {
         use crate::i18n::{self, Lang};
         let note = Note::SkipVerify {

@@ -109,6 +109,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         notes.extend(note);
     }
     changes.extend(proxy_change(node, selection, &mut restart)?);
+    changes.extend(crate::clients::crictl_change(node, selection)?);
     notes.extend(crate::owner::ignored_note(node));
     notes.extend(closing_notes(node, &cfg, one_x, &targets));
     refuse_unreadable(node, &changes)?;

@@ -13,6 +13,7 @@ use crate::version::Version;
 use serde::Serialize;
 use std::path::Path;
 
+mod clients;
 mod runtime;
 pub use runtime::HostFacts;
 
@@ -93,6 +94,7 @@ pub fn run(node: &NodeState, live: &LiveFacts) -> Vec<Check> {
     config_path_checks(node, cfg.as_ref(), version, live, &mut out);
     hosts_checks(node, version, &mut out);
     client_checks(node, &mut out);
+    clients::checks(node, &mut out);
     mirror_checks(live, &mut out);
     runtime::checks(cfg.as_ref(), live, &mut out);
     out

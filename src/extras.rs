@@ -34,10 +34,16 @@ pub struct Extras {
     pub sandbox_image: Option<String>,
     pub systemd_cgroup: Option<bool>,
     pub proxy: Option<Proxy>,
+    /// Where `proxy` was asked for (`--proxy`, the profile's key): named
+    /// when the plan must refuse it.
+    pub proxy_origin: Option<crate::error::Origin>,
     pub private: Vec<PrivateRegistry>,
     /// `--enable-cri` / profile `enable_cri = true`: take the CRI plugin
     /// out of `disabled_plugins` (Docker's containerd.io ships it there).
     pub enable_cri: bool,
+    /// `--crictl` / profile `crictl = true`: point `/etc/crictl.yaml` at
+    /// containerd's socket.
+    pub crictl: bool,
 }
 
 impl Extras {

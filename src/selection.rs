@@ -182,6 +182,9 @@ struct ProfileFile {
     /// Take the CRI plugin out of `disabled_plugins`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     enable_cri: bool,
+    /// Point `/etc/crictl.yaml` at containerd's socket.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    crictl: bool,
 }
 
 /// Where a profile's values stand (unknown keys are the other pass's job).
@@ -316,9 +319,13 @@ impl Selection {
                 docker_mirrors: file.docker_mirrors,
                 sandbox_image: file.sandbox_image,
                 systemd_cgroup: file.systemd_cgroup,
+                proxy_origin: proxy
+                    .is_some()
+                    .then(|| at(spans.proxy.as_ref().map(|s| s.span()))),
                 proxy,
                 private: file.registries,
                 enable_cri: file.enable_cri,
+                crictl: file.crictl,
             },
             dial_timeout,
             ignore_owner: false,
@@ -368,6 +375,7 @@ impl Selection {
             heal_every: self.heal.as_ref().map(HealSchedule::to_profile),
             registries: self.extras.private.clone(),
             enable_cri: self.extras.enable_cri,
+            crictl: self.extras.crictl,
         };
         let body = toml::to_string(&file).expect("profiles serialise");
         // i18n: file content

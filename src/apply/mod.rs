@@ -350,7 +350,11 @@ fn run_locked(
 
     let Some(restart) = restart else {
         clear(&opts.state_dir, RUNNING);
-        report.message = crate::t!("apply.hosts_only").into();
+        report.message = if plan.only_hosts_files() {
+            crate::t!("apply.hosts_only").into()
+        } else {
+            crate::t!("apply.no_restart").into()
+        };
         return Ok(report);
     };
     // k3s/RKE2: their containerd answers on their socket.

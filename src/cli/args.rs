@@ -182,6 +182,8 @@ pub struct SelectionArgs {
     pub systemd_cgroup: Option<bool>,
     #[arg(long, help_heading = "node_setup")]
     pub enable_cri: bool,
+    #[arg(long, help_heading = "node_setup")]
+    pub crictl: bool,
     #[arg(long)]
     pub ignore_owner: bool,
     #[arg(long, value_name = "URL|none", help_heading = "node_setup")]
@@ -294,6 +296,7 @@ impl SelectionArgs {
             extras.systemd_cgroup = self.systemd_cgroup;
         }
         extras.enable_cri |= self.enable_cri;
+        extras.crictl |= self.crictl;
         if let Some(url) = &self.proxy {
             let addrs = crate::node::service::addresses(root);
             extras.proxy = Some(crate::extras::Proxy::from_flags(
@@ -301,6 +304,7 @@ impl SelectionArgs {
                 self.no_proxy.as_deref(),
                 &addrs,
             )?);
+            extras.proxy_origin = Some(Origin::Flag("--proxy"));
         }
         if let Some(host) = &self.registry {
             let mut r =

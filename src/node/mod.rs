@@ -73,6 +73,9 @@ pub struct NodeState {
     /// containerd's proxy drop-in, when present.
     #[serde(skip)]
     pub proxy_drop_in: Option<Vec<u8>>,
+    /// `/etc/crictl.yaml`, when present.
+    #[serde(skip)]
+    pub crictl_yaml: Option<Vec<u8>>,
     /// CA and client files next to hosts.toml files (node path → bytes).
     #[serde(skip)]
     pub registry_files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
@@ -176,6 +179,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
     };
     let docker_daemon_json = small(crate::extras::DOCKER_DAEMON_JSON);
     let proxy_drop_in = small(crate::extras::PROXY_DROP_IN);
+    let crictl_yaml = small(crate::clients::CRICTL_YAML);
     let heal_schedule = crate::heal::schedule::FILES
         .iter()
         .filter_map(|p| small(p).map(|b| (PathBuf::from(p), b)))
@@ -192,6 +196,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         missing_files,
         docker_daemon_json,
         proxy_drop_in,
+        crictl_yaml,
         registry_files,
         heal_schedule,
         unreadable,

@@ -23,6 +23,14 @@ pub struct ServiceState {
     pub address: PathBuf,
 }
 
+impl ServiceState {
+    /// A systemd drop-in for containerd is read here: systemd runs, or the
+    /// tree (an image under `--root`) has a unit dir.
+    pub fn reads_drop_ins(&self) -> bool {
+        self.manager == ServiceManager::Systemd || self.has_systemd_units
+    }
+}
+
 pub fn detect(root: &Root, address: &Path) -> ServiceState {
     // systemd's own test for "booted with systemd" (sd_booted).
     let manager = if root.join("/run/systemd/system").is_dir() {
@@ -32,8 +40,16 @@ pub fn detect(root: &Root, address: &Path) -> ServiceState {
     } else {
         ServiceManager::None
     };
-    let has_systemd_units =
-        manager == ServiceManager::Systemd || root.join("/etc/systemd/system").is_dir();
+    // Any of systemd's unit dirs (systemd.unit(5)): an image that ships
+    // containerd.service under /usr/lib reads a drop-in under /etc too.
+    let has_systemd_units = manager == ServiceManager::Systemd
+        || [
+            "/etc/systemd/system",
+            "/usr/lib/systemd/system",
+            "/lib/systemd/system",
+        ]
+        .iter()
+        .any(|d| root.join(d).is_dir());
     ServiceState {
         manager,
         running: socket_answers(&root.join(address)),

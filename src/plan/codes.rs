@@ -33,7 +33,6 @@ pub enum Note {
     },
     DockerLiveRestore,
     DockerStops,
-    NoSystemdProxy,
     CriDisabled,
     Imports {
         imports: Vec<String>,
@@ -97,7 +96,6 @@ impl fmt::Display for Note {
             Note::Password { path } => t!("plan.note.password", path = path.display()),
             Note::DockerLiveRestore => t!("plan.note.docker_live_restore").into(),
             Note::DockerStops => t!("plan.note.docker_stops").into(),
-            Note::NoSystemdProxy => t!("plan.note.no_systemd_proxy").into(),
             Note::CriDisabled => t!("plan.note.cri_disabled").into(),
             Note::Imports { imports } => t!("plan.note.imports", imports = imports.join(", ")),
             Note::NotInstalled => t!("plan.note.not_installed").into(),
@@ -351,7 +349,6 @@ mod tests {
             (coded(&Note::Password { path: p.clone() }), "password path"),
             (coded(&Note::DockerLiveRestore), "docker_live_restore"),
             (coded(&Note::DockerStops), "docker_stops"),
-            (coded(&Note::NoSystemdProxy), "no_systemd_proxy"),
             (coded(&Note::CriDisabled), "cri_disabled"),
             (coded(&Note::Imports { imports: vec![] }), "imports imports"),
             (coded(&Note::NotInstalled), "not_installed"),
@@ -481,6 +478,41 @@ mod tests {
             let mut want: Vec<&str> = words.collect();
             want.sort();
             assert_eq!(fields, want, "{value}");
+        }
+    }
+
+    #[test]
+    fn purposes_are_the_documented_types() {
+        use crate::plan::Purpose;
+        let r = || "docker.io".to_string();
+        let cases = [
+            (Purpose::Config, "config"),
+            (Purpose::Hosts { registry: r() }, "hosts registry"),
+            (
+                Purpose::RegistryFile { registry: r() },
+                "registry_file registry",
+            ),
+            (Purpose::ProxyDropIn, "proxy_drop_in"),
+            (Purpose::DockerDaemon, "docker_daemon"),
+            (Purpose::CrictlConfig, "crictl_config"),
+            (Purpose::HealSchedule, "heal_schedule"),
+            (
+                Purpose::OwnerRegistries { unit: r() },
+                "owner_registries unit",
+            ),
+        ];
+        for (purpose, expected) in cases {
+            let v = serde_json::to_value(&purpose).unwrap();
+            let obj = v.as_object().unwrap();
+            let mut words = expected.split(' ');
+            assert_eq!(obj["type"], words.next().unwrap(), "{v}");
+            let mut fields: Vec<&str> = obj
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "type")
+                .collect();
+            fields.sort();
+            assert_eq!(fields, words.collect::<Vec<_>>(), "{v}");
         }
     }
 

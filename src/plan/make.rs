@@ -108,11 +108,8 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         changes.push(change);
         notes.extend(note);
     }
-    match proxy_change(node, selection, &mut restart) {
-        Some(Ok(change)) => changes.push(change),
-        Some(Err(note)) => notes.push(note),
-        None => {}
-    }
+    changes.extend(proxy_change(node, selection, &mut restart)?);
+    changes.extend(crate::clients::crictl_change(node, selection)?);
     notes.extend(crate::owner::ignored_note(node));
     notes.extend(closing_notes(node, &cfg, one_x, &targets));
     refuse_unreadable(node, &changes)?;
@@ -467,15 +464,28 @@ pub(super) fn docker_change(
 }
 
 /// containerd's proxy drop-in: a change needs daemon-reload and a restart
-/// (added to `restart`); `Err(note)` where there is no systemd to read it.
+/// (added to `restart`). Where the node (or the `--root` tree) has no
+/// systemd unit dir, nothing reads a drop-in and ctrwiz cannot set
+/// containerd's environment: a proxy is refused, naming where it was
+/// asked for; `none` has nothing to remove.
 pub(super) fn proxy_change(
     node: &NodeState,
     selection: &Selection,
     restart: &mut Option<Restart>,
-) -> Option<std::result::Result<FileChange, Note>> {
-    let proxy = selection.extras.proxy.as_ref()?;
-    if !node.service.has_systemd_units {
-        return Some(Err(Note::NoSystemdProxy));
+) -> Result<Option<FileChange>> {
+    let Some(proxy) = selection.extras.proxy.as_ref() else {
+        return Ok(None);
+    };
+    if !node.service.reads_drop_ins() {
+        return match proxy {
+            crate::extras::Proxy::Remove => Ok(None),
+            crate::extras::Proxy::Set { .. } => {
+                let origin = selection.extras.proxy_origin.clone().unwrap_or_else(|| {
+                    crate::error::Origin::Field(crate::t!("plan.proxy.field").into())
+                });
+                Err(origin.error(crate::t!("plan.proxy.no_systemd")))
+            }
+        };
     }
     let change = FileChange {
         path: PathBuf::from(crate::extras::PROXY_DROP_IN),
@@ -497,7 +507,7 @@ pub(super) fn proxy_change(
         });
         r.daemon_reload = true;
     }
-    Some(Ok(change))
+    Ok(Some(change))
 }
 
 /// What the user should know about the node itself: CRI disabled, imports

@@ -28,6 +28,8 @@ pub enum Purpose {
     ProxyDropIn,
     /// Docker's daemon.json (its own image store).
     DockerDaemon,
+    /// `/etc/crictl.yaml`: crictl's endpoints at containerd's socket.
+    CrictlConfig,
     /// The systemd service + timer (or cron.d file) that runs `ctrwiz heal`.
     HealSchedule,
     /// k3s/RKE2's `registries.yaml`; `unit` regenerates containerd's
@@ -224,12 +226,24 @@ impl Plan {
         self.effective().next().is_none()
     }
 
+    /// Every changed file is one containerd reads on each pull (hosts.toml
+    /// and the files next to it), not a client's config such as crictl.yaml.
+    pub fn only_hosts_files(&self) -> bool {
+        self.effective().all(|c| {
+            matches!(
+                c.purpose,
+                Purpose::Hosts { .. } | Purpose::RegistryFile { .. }
+            )
+        })
+    }
+
     /// One sentence on the restart, for the review and the CLI.
     pub fn restart_sentence(&self) -> String {
         match &self.restart {
             Some(r) => crate::t!("plan.restart.will", reason = r.reason()),
             None if self.is_noop() => crate::t!("plan.restart.nothing").into(),
-            None => crate::t!("plan.restart.hosts_only").into(),
+            None if self.only_hosts_files() => crate::t!("plan.restart.hosts_only").into(),
+            None => crate::t!("plan.restart.not_needed").into(),
         }
     }
 

@@ -194,14 +194,19 @@ fn docker_and_proxy_changes_and_what_they_cost() {
     }
 
     sel.extras.proxy = Some(Proxy::from_flags("http://proxy.corp:3128", None, &[]).unwrap());
+    sel.extras.proxy_origin = Some(crate::error::Origin::Flag("--proxy"));
     let mut restart = None;
-    assert_eq!(
-        proxy_change(&node, &sel, &mut restart)
-            .unwrap()
-            .unwrap_err(),
-        Note::NoSystemdProxy
-    );
+    // No systemd unit dir: refused (exit 2), naming the flag, never a note.
+    let err = proxy_change(&node, &sel, &mut restart).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().starts_with("--proxy: "), "{err}");
     assert!(restart.is_none());
+    // `none` there has nothing to remove.
+    let mut remove = sel.clone();
+    remove.extras.proxy = Some(Proxy::Remove);
+    assert!(proxy_change(&node, &remove, &mut restart)
+        .unwrap()
+        .is_none());
     let systemd = NodeState::fixture().containerd("1.7.24").systemd().build();
     let change = proxy_change(&systemd, &sel, &mut restart).unwrap().unwrap();
     assert!(change.after.is_some());

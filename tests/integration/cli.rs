@@ -624,18 +624,7 @@ fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
     assert!(!node.exists(drop_in));
     assert_eq!(fs::read_to_string(&restarts).unwrap().lines().count(), 2);
 
-    // Without systemd: explained, nothing written.
-    let bare = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
-    let out = bare.run(&[
-        "plan",
-        "--mirror",
-        "docker.io=daocloud",
-        "--proxy",
-        "http://proxy.corp:3128",
-    ]);
-    assert_code(&out, 0);
-    assert!(stdout(&out).contains("no systemd here"), "{}", stdout(&out));
-    assert!(!stdout(&out).contains("http-proxy.conf"));
+    // Without systemd: refused, `tests/integration/clients.rs`.
 }
 
 #[test]

@@ -573,7 +573,13 @@ fn client_checks(node: &NodeState, out: &mut Vec<Check>) {
             let found = d.display();
             let msg = crate::t!("doctor.cni.bin_dir", found = found, expected = expected);
             let fix = crate::t!("doctor.cni.bin_dir_fix", dir = d.display());
-            out.push(Check::new("cni.bin_dir", Status::Warn, msg).fix(fix))
+            let mut repair = Selection::default();
+            repair.extras.cni_bin_dir = Some(crate::cni::CniBinDir::Dir(d.display().to_string()));
+            out.push(
+                Check::new("cni.bin_dir", Status::Warn, msg)
+                    .fix(fix)
+                    .repair(repair),
+            )
         }
         Some(d) => {
             let msg = crate::t!("doctor.cni.ok", dir = d.display());

@@ -38,6 +38,8 @@ pub struct Extras {
     /// `--enable-cri` / profile `enable_cri = true`: take the CRI plugin
     /// out of `disabled_plugins` (Docker's containerd.io ships it there).
     pub enable_cri: bool,
+    /// `--cni-bin-dir DIR|auto` / profile `cni_bin_dir`.
+    pub cni_bin_dir: Option<crate::cni::CniBinDir>,
 }
 
 impl Extras {

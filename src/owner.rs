@@ -118,6 +118,7 @@ fn registries_plan(owner: &Owner, catalog: &Catalog, selection: &Selection) -> R
         || x.proxy.is_some()
         || x.docker_mirrors.is_some()
         || x.enable_cri
+        || x.cni_bin_dir.is_some()
     {
         notes.push(Note::OwnerSkipsExtras {
             owner: owner.kind.name().into(),

@@ -182,6 +182,9 @@ struct ProfileFile {
     /// Take the CRI plugin out of `disabled_plugins`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     enable_cri: bool,
+    /// Where the CRI plugin looks for CNI plugins: a dir, or "auto".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cni_bin_dir: Option<String>,
 }
 
 /// Where a profile's values stand (unknown keys are the other pass's job).
@@ -203,6 +206,8 @@ struct ProfileSpans {
     dial_timeout: Option<toml::Spanned<toml::Value>>,
     #[serde(default)]
     heal_every: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    cni_bin_dir: Option<toml::Spanned<toml::Value>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -309,6 +314,12 @@ impl Selection {
             r.validate()
                 .map_err(|e| at(spans.registries.get(i).map(|s| s.span())).error(e.to_string()))?;
         }
+        let cni_bin_dir = file
+            .cni_bin_dir
+            .as_deref()
+            .map(crate::cni::CniBinDir::parse)
+            .transpose()
+            .map_err(|why| at(spans.cni_bin_dir.as_ref().map(|s| s.span())).error(why))?;
         let mut sel = Selection {
             preset: file.preset,
             mirrors: BTreeMap::new(),
@@ -319,6 +330,7 @@ impl Selection {
                 proxy,
                 private: file.registries,
                 enable_cri: file.enable_cri,
+                cni_bin_dir,
             },
             dial_timeout,
             ignore_owner: false,
@@ -368,6 +380,11 @@ impl Selection {
             heal_every: self.heal.as_ref().map(HealSchedule::to_profile),
             registries: self.extras.private.clone(),
             enable_cri: self.extras.enable_cri,
+            cni_bin_dir: self
+                .extras
+                .cni_bin_dir
+                .as_ref()
+                .map(crate::cni::CniBinDir::to_profile),
         };
         let body = toml::to_string(&file).expect("profiles serialise");
         // i18n: file content
@@ -583,5 +600,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("p.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn cni_bin_dir_round_trips_and_a_bad_one_is_placed() {
+        use crate::cni::CniBinDir;
+        for dir in [CniBinDir::Auto, CniBinDir::Dir("/usr/lib/cni".into())] {
+            let mut s = Selection::default();
+            s.extras.cni_bin_dir = Some(dir.clone());
+            let text = s.to_profile();
+            assert!(
+                text.contains(&format!("cni_bin_dir = \"{}\"", dir.to_profile())),
+                "{text}"
+            );
+            assert_eq!(Selection::from_profile(Path::new("p"), &text).unwrap(), s);
+        }
+        let e = Selection::from_profile(Path::new("p.toml"), "\ncni_bin_dir = \"lib/cni\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:2:15"), "{e}");
+        assert!(e.contains("lib/cni"), "{e}");
     }
 }

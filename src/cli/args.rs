@@ -182,6 +182,8 @@ pub struct SelectionArgs {
     pub systemd_cgroup: Option<bool>,
     #[arg(long, help_heading = "node_setup")]
     pub enable_cri: bool,
+    #[arg(long, value_name = "DIR|auto", help_heading = "node_setup")]
+    pub cni_bin_dir: Option<String>,
     #[arg(long)]
     pub ignore_owner: bool,
     #[arg(long, value_name = "URL|none", help_heading = "node_setup")]
@@ -294,6 +296,11 @@ impl SelectionArgs {
             extras.systemd_cgroup = self.systemd_cgroup;
         }
         extras.enable_cri |= self.enable_cri;
+        if let Some(dir) = &self.cni_bin_dir {
+            let dir = crate::cni::CniBinDir::parse(dir)
+                .map_err(|why| Origin::Flag("--cni-bin-dir").error(why))?;
+            extras.cni_bin_dir = Some(dir);
+        }
         if let Some(url) = &self.proxy {
             let addrs = crate::node::service::addresses(root);
             extras.proxy = Some(crate::extras::Proxy::from_flags(

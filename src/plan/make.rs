@@ -74,6 +74,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     notes.extend(private_notes);
 
     edits.extend(edit_config(&mut cfg, selection, &config_path));
+    edits.extend(cni_bin_dir_edit(node, selection, &mut cfg)?);
     let (import_changes, import_edits) = import_changes(imports, selection, &config_path);
     edits.extend(import_edits);
     let config_change = FileChange {
@@ -498,6 +499,29 @@ pub(super) fn proxy_change(
         r.daemon_reload = true;
     }
     Some(Ok(change))
+}
+
+/// `--cni-bin-dir`: config.toml's CRI plugin looks for CNI plugins in the
+/// dir asked for (2.1+: `bin_dirs`, `Gate::CniBinDirs`); nothing when the
+/// daemon looks there already (what doctor's `cni.bin_dir` check reads).
+pub(super) fn cni_bin_dir_edit(
+    node: &NodeState,
+    selection: &Selection,
+    cfg: &mut ContainerdConfig,
+) -> Result<Option<Reason>> {
+    let Some(wanted) = &selection.extras.cni_bin_dir else {
+        return Ok(None);
+    };
+    let dir = wanted.resolve(node)?;
+    if node
+        .cni_bin_dirs()
+        .iter()
+        .any(|d| Path::new(d) == Path::new(&dir))
+    {
+        return Ok(None);
+    }
+    let list = Gate::CniBinDirs.on(node.containerd_version());
+    Ok(cfg.set_cni_bin_dir(&dir, list).map(|e| e.0))
 }
 
 /// What the user should know about the node itself: CRI disabled, imports

@@ -40,6 +40,9 @@ pub struct Extras {
     pub enable_cri: bool,
     /// `--cni-bin-dir DIR|auto` / profile `cni_bin_dir`.
     pub cni_bin_dir: Option<crate::cni::CniBinDir>,
+    /// `--nerdctl` / profile `nerdctl = true`: add the hosts dir to
+    /// nerdctl's own `hosts_dir` list.
+    pub nerdctl: bool,
 }
 
 impl Extras {

@@ -22,6 +22,7 @@ pub mod export;
 pub mod extras;
 pub mod heal;
 pub mod i18n;
+pub mod nerdctl;
 pub mod node;
 pub mod owner;
 pub mod plan;

@@ -185,6 +185,9 @@ struct ProfileFile {
     /// Where the CRI plugin looks for CNI plugins: a dir, or "auto".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cni_bin_dir: Option<String>,
+    /// Add the hosts dir to nerdctl's `hosts_dir` (/etc/nerdctl/nerdctl.toml).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    nerdctl: bool,
 }
 
 /// Where a profile's values stand (unknown keys are the other pass's job).
@@ -331,6 +334,7 @@ impl Selection {
                 private: file.registries,
                 enable_cri: file.enable_cri,
                 cni_bin_dir,
+                nerdctl: file.nerdctl,
             },
             dial_timeout,
             ignore_owner: false,
@@ -385,6 +389,7 @@ impl Selection {
                 .cni_bin_dir
                 .as_ref()
                 .map(crate::cni::CniBinDir::to_profile),
+            nerdctl: self.extras.nerdctl,
         };
         let body = toml::to_string(&file).expect("profiles serialise");
         // i18n: file content

@@ -184,6 +184,8 @@ pub struct SelectionArgs {
     pub enable_cri: bool,
     #[arg(long, value_name = "DIR|auto", help_heading = "node_setup")]
     pub cni_bin_dir: Option<String>,
+    #[arg(long, help_heading = "node_setup")]
+    pub nerdctl: bool,
     #[arg(long)]
     pub ignore_owner: bool,
     #[arg(long, value_name = "URL|none", help_heading = "node_setup")]
@@ -301,6 +303,7 @@ impl SelectionArgs {
                 .map_err(|why| Origin::Flag("--cni-bin-dir").error(why))?;
             extras.cni_bin_dir = Some(dir);
         }
+        extras.nerdctl |= self.nerdctl;
         if let Some(url) = &self.proxy {
             let addrs = crate::node::service::addresses(root);
             extras.proxy = Some(crate::extras::Proxy::from_flags(

@@ -44,6 +44,7 @@ impl NodeState {
             proxy_drop_in: None,
             registry_files: Default::default(),
             unreadable: Default::default(),
+            nerdctl_toml: None,
         })
     }
 }

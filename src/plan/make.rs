@@ -105,6 +105,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     changes.extend(hosts_changes(
         node, &hosts_dir, &targets, private, &mut notes,
     ));
+    changes.extend(nerdctl_change(node, selection)?);
     if let Some((change, note)) = docker_change(node, selection)? {
         changes.push(change);
         notes.extend(note);
@@ -522,6 +523,35 @@ pub(super) fn cni_bin_dir_edit(
     }
     let list = Gate::CniBinDirs.on(node.containerd_version());
     Ok(cfg.set_cni_bin_dir(&dir, list).map(|e| e.0))
+}
+
+/// `--nerdctl`: nerdctl's own `hosts_dir` gets the hosts dir (nerdctl
+/// ignores `config_path`). No restart: nerdctl reads it on each run.
+pub(super) fn nerdctl_change(
+    node: &NodeState,
+    selection: &Selection,
+) -> Result<Option<FileChange>> {
+    if !selection.extras.nerdctl {
+        return Ok(None);
+    }
+    let path = PathBuf::from(crate::nerdctl::NERDCTL_TOML);
+    let before = node.nerdctl_toml.clone();
+    let text = before
+        .clone()
+        .map(|b| crate::node::read::utf8(&path, b))
+        .transpose()?;
+    let dir = node.hosts_dir.path.display().to_string();
+    let after = crate::nerdctl::with_hosts_dir(&path, text.as_deref(), &dir)?
+        .map(String::into_bytes)
+        .or_else(|| before.clone());
+    Ok(Some(FileChange {
+        path,
+        purpose: Purpose::NerdctlConfig,
+        before,
+        after,
+        note: None,
+        mode: None,
+    }))
 }
 
 /// What the user should know about the node itself: CRI disabled, imports

@@ -35,6 +35,8 @@ pub enum Purpose {
     OwnerRegistries {
         unit: String,
     },
+    /// nerdctl's own config (/etc/nerdctl/nerdctl.toml): `hosts_dir`.
+    NerdctlConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -3,6 +3,7 @@
 //! tests that share one real containerd + registry harness (`live`).
 mod ansible;
 mod cli;
+mod clients;
 mod fleet;
 mod heal;
 mod hostile;

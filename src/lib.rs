@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod catalog;
 pub mod cli;
+pub mod cluster;
 pub mod cni;
 pub mod containerd;
 pub mod cri;

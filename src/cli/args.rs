@@ -305,7 +305,10 @@ impl SelectionArgs {
         }
         extras.nerdctl |= self.nerdctl;
         if let Some(url) = &self.proxy {
-            let addrs = crate::node::service::addresses(root);
+            let mut addrs = crate::node::service::addresses(root);
+            // The cluster's service and pod ranges, where kubeadm/kubelet
+            // config reveals them, join the default NO_PROXY.
+            addrs.extend(crate::cluster::cidrs(root));
             extras.proxy = Some(crate::extras::Proxy::from_flags(
                 url,
                 self.no_proxy.as_deref(),

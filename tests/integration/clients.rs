@@ -173,3 +173,49 @@ fn cni_bin_dir_on_a_root_tree_is_written_at_the_files_table_and_rolled_back() {
     assert_code(&bad, 2);
     assert!(stderr(&bad).contains("--cni-bin-dir"), "{}", stderr(&bad));
 }
+
+#[test]
+fn the_clusters_ranges_join_the_default_no_proxy() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    // A systemd tree with containerd's unit: the drop-in is planned.
+    node.write(
+        "/lib/systemd/system/containerd.service",
+        "[Service]\nExecStart=/usr/bin/containerd\n",
+    );
+    node.write("/etc/systemd/system/.keep", "");
+    node.write(
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "spec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --service-cluster-ip-range=10.96.0.0/12\n",
+    );
+    node.write(
+        "/etc/kubernetes/manifests/kube-controller-manager.yaml",
+        "    - --cluster-cidr=100.64.0.0/16\n",
+    );
+    let out = node.run(&["plan", "--proxy", "http://proxy.corp:3128", "--json"]);
+    assert_code(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drop_in = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purpose"]["type"] == "proxy_drop_in")
+        .unwrap_or_else(|| panic!("{v}"))["new"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let no_proxy = drop_in.lines().find(|l| l.contains("NO_PROXY=")).unwrap();
+    assert!(
+        no_proxy.ends_with(",10.96.0.0/12,100.64.0.0/16\""),
+        "{no_proxy}"
+    );
+    // An explicit --no-proxy is taken as given.
+    let out = node.run(&[
+        "plan",
+        "--proxy",
+        "http://proxy.corp:3128",
+        "--no-proxy",
+        "localhost",
+        "--json",
+    ]);
+    assert!(!stdout(&out).contains("100.64.0.0/16"), "{}", stdout(&out));
+}

@@ -558,6 +558,7 @@ fn client_checks(node: &NodeState, out: &mut Vec<Check>) {
             out.push(Check::new("clients.nerdctl", Status::Fail, msg).fix(fix));
         }
     }
+    nerdctl_check(node, out);
     if node.tool(ToolName::Runc).is_none() && node.tool(ToolName::Crun).is_none() {
         let msg = crate::t!("doctor.runtime.runc");
         let fix = crate::t!("doctor.runtime.runc_fix");
@@ -575,12 +576,54 @@ fn client_checks(node: &NodeState, out: &mut Vec<Check>) {
             let found = d.display();
             let msg = crate::t!("doctor.cni.bin_dir", found = found, expected = expected);
             let fix = crate::t!("doctor.cni.bin_dir_fix", dir = d.display());
-            out.push(Check::new("cni.bin_dir", Status::Warn, msg).fix(fix))
+            let mut repair = Selection::default();
+            repair.extras.cni_bin_dir = Some(crate::cni::CniBinDir::Dir(d.display().to_string()));
+            out.push(
+                Check::new("cni.bin_dir", Status::Warn, msg)
+                    .fix(fix)
+                    .repair(repair),
+            )
         }
         Some(d) => {
             let msg = crate::t!("doctor.cni.ok", dir = d.display());
             out.push(Check::new("cni.bin_dir", Status::Ok, msg))
         }
+    }
+}
+
+/// nerdctl reads its own `hosts_dir`, not `config_path`: warn when the
+/// hosts dir is not in it.
+fn nerdctl_check(node: &NodeState, out: &mut Vec<Check>) {
+    if node.tool(ToolName::Nerdctl).is_none() {
+        return;
+    }
+    let path = Path::new(crate::nerdctl::NERDCTL_TOML);
+    let text = node
+        .nerdctl_toml
+        .as_ref()
+        .map(|b| String::from_utf8_lossy(b).into_owned());
+    let dir = node.hosts_dir.path.display().to_string();
+    let mut repair = Selection::default();
+    repair.extras.nerdctl = true;
+    match crate::nerdctl::hosts_dirs(path, text.as_deref()) {
+        Err(e) => {
+            let msg = crate::t!("nerdctl.doctor.unreadable", error = e);
+            out.push(Check::new("clients.nerdctl_hosts_dir", Status::Warn, msg));
+        }
+        Ok(dirs) if !dirs.iter().any(|d| Path::new(d) == node.hosts_dir.path) => {
+            let msg = crate::t!(
+                "nerdctl.doctor.hosts_dir",
+                dirs = dirs.join(", "),
+                dir = dir
+            );
+            let fix = crate::t!("nerdctl.doctor.hosts_dir_fix", dir = dir);
+            out.push(
+                Check::new("clients.nerdctl_hosts_dir", Status::Warn, msg)
+                    .fix(fix)
+                    .repair(repair),
+            );
+        }
+        Ok(_) => {}
     }
 }
 

@@ -44,6 +44,11 @@ pub struct Extras {
     /// `--crictl` / profile `crictl = true`: point `/etc/crictl.yaml` at
     /// containerd's socket.
     pub crictl: bool,
+    /// `--cni-bin-dir DIR|auto` / profile `cni_bin_dir`.
+    pub cni_bin_dir: Option<crate::cni::CniBinDir>,
+    /// `--nerdctl` / profile `nerdctl = true`: add the hosts dir to
+    /// nerdctl's own `hosts_dir` list.
+    pub nerdctl: bool,
 }
 
 impl Extras {

@@ -119,6 +119,8 @@ fn registries_plan(owner: &Owner, catalog: &Catalog, selection: &Selection) -> R
         || x.docker_mirrors.is_some()
         || x.enable_cri
         || x.crictl
+        || x.cni_bin_dir.is_some()
+        || x.nerdctl
     {
         notes.push(Note::OwnerSkipsExtras {
             owner: owner.kind.name().into(),

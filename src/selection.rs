@@ -185,6 +185,12 @@ struct ProfileFile {
     /// Point `/etc/crictl.yaml` at containerd's socket.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     crictl: bool,
+    /// Where the CRI plugin looks for CNI plugins: a dir, or "auto".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cni_bin_dir: Option<String>,
+    /// Add the hosts dir to nerdctl's `hosts_dir` (/etc/nerdctl/nerdctl.toml).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    nerdctl: bool,
 }
 
 /// Where a profile's values stand (unknown keys are the other pass's job).
@@ -206,6 +212,8 @@ struct ProfileSpans {
     dial_timeout: Option<toml::Spanned<toml::Value>>,
     #[serde(default)]
     heal_every: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    cni_bin_dir: Option<toml::Spanned<toml::Value>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -312,6 +320,12 @@ impl Selection {
             r.validate()
                 .map_err(|e| at(spans.registries.get(i).map(|s| s.span())).error(e.to_string()))?;
         }
+        let cni_bin_dir = file
+            .cni_bin_dir
+            .as_deref()
+            .map(crate::cni::CniBinDir::parse)
+            .transpose()
+            .map_err(|why| at(spans.cni_bin_dir.as_ref().map(|s| s.span())).error(why))?;
         let mut sel = Selection {
             preset: file.preset,
             mirrors: BTreeMap::new(),
@@ -326,6 +340,8 @@ impl Selection {
                 private: file.registries,
                 enable_cri: file.enable_cri,
                 crictl: file.crictl,
+                cni_bin_dir,
+                nerdctl: file.nerdctl,
             },
             dial_timeout,
             ignore_owner: false,
@@ -376,6 +392,12 @@ impl Selection {
             registries: self.extras.private.clone(),
             enable_cri: self.extras.enable_cri,
             crictl: self.extras.crictl,
+            cni_bin_dir: self
+                .extras
+                .cni_bin_dir
+                .as_ref()
+                .map(crate::cni::CniBinDir::to_profile),
+            nerdctl: self.extras.nerdctl,
         };
         let body = toml::to_string(&file).expect("profiles serialise");
         // i18n: file content
@@ -591,5 +613,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("p.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn cni_bin_dir_round_trips_and_a_bad_one_is_placed() {
+        use crate::cni::CniBinDir;
+        for dir in [CniBinDir::Auto, CniBinDir::Dir("/usr/lib/cni".into())] {
+            let mut s = Selection::default();
+            s.extras.cni_bin_dir = Some(dir.clone());
+            let text = s.to_profile();
+            assert!(
+                text.contains(&format!("cni_bin_dir = \"{}\"", dir.to_profile())),
+                "{text}"
+            );
+            assert_eq!(Selection::from_profile(Path::new("p"), &text).unwrap(), s);
+        }
+        let e = Selection::from_profile(Path::new("p.toml"), "\ncni_bin_dir = \"lib/cni\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:2:15"), "{e}");
+        assert!(e.contains("lib/cni"), "{e}");
     }
 }

@@ -184,6 +184,10 @@ pub struct SelectionArgs {
     pub enable_cri: bool,
     #[arg(long, help_heading = "node_setup")]
     pub crictl: bool,
+    #[arg(long, value_name = "DIR|auto", help_heading = "node_setup")]
+    pub cni_bin_dir: Option<String>,
+    #[arg(long, help_heading = "node_setup")]
+    pub nerdctl: bool,
     #[arg(long)]
     pub ignore_owner: bool,
     #[arg(long, value_name = "URL|none", help_heading = "node_setup")]
@@ -297,8 +301,17 @@ impl SelectionArgs {
         }
         extras.enable_cri |= self.enable_cri;
         extras.crictl |= self.crictl;
+        if let Some(dir) = &self.cni_bin_dir {
+            let dir = crate::cni::CniBinDir::parse(dir)
+                .map_err(|why| Origin::Flag("--cni-bin-dir").error(why))?;
+            extras.cni_bin_dir = Some(dir);
+        }
+        extras.nerdctl |= self.nerdctl;
         if let Some(url) = &self.proxy {
-            let addrs = crate::node::service::addresses(root);
+            let mut addrs = crate::node::service::addresses(root);
+            // The cluster's service and pod ranges, where kubeadm/kubelet
+            // config reveals them, join the default NO_PROXY.
+            addrs.extend(crate::cluster::cidrs(root));
             extras.proxy = Some(crate::extras::Proxy::from_flags(
                 url,
                 self.no_proxy.as_deref(),

@@ -281,6 +281,43 @@ impl ContainerdConfig {
         dirs
     }
 
+    /// Points the CRI plugin's CNI lookup at `dir` alone, at the file's
+    /// version's table. `list`: write 2.1+'s `bin_dirs = [dir]` and drop
+    /// `bin_dir` (2.1's ValidateRuntimeConfig, internal/cri/config/config.go
+    /// v2.1.9, moves `bin_dir` into `bin_dirs` only while `bin_dirs` is the
+    /// default, and fails the CRI plugin when both are set); else `bin_dir`,
+    /// the one key 1.x and 2.0 read. A file that already has `bin_dirs`
+    /// gets the list whatever `list` says.
+    pub fn set_cni_bin_dir(&mut self, dir: &str, list: bool) -> Option<ConfigEdit> {
+        let old = self.cni_bin_dirs();
+        if old == [dir] {
+            return None;
+        }
+        let plugin = match self.schema_version() {
+            1 => "cri",
+            2 => CRI_V2,
+            _ => "io.containerd.cri.v1.runtime",
+        };
+        let path = ["plugins", plugin, "cni"];
+        let (indent, table) = ensure_table_indented(&mut self.doc, &path);
+        let list = list || table.contains_key("bin_dirs");
+        let key = if list {
+            table.remove("bin_dir");
+            let mut array = toml_edit::Array::new();
+            array.push(dir);
+            set_value_keep_decor(table, "bin_dirs", Value::Array(array), indent);
+            "bin_dirs"
+        } else {
+            set_string_keep_decor(table, "bin_dir", dir, indent);
+            "bin_dir"
+        };
+        Some(ConfigEdit(crate::plan::Reason::CniBinDir {
+            dir: dir.to_string(),
+            key: key.to_string(),
+            old,
+        }))
+    }
+
     /// The file defines the CRI plugin's table (for its own version).
     pub fn has_cri_table(&self) -> bool {
         let plugin = match self.schema_version() {

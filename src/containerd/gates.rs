@@ -50,6 +50,10 @@ pub enum Gate {
     /// 2.x merges imported tables key by key; 1.x replaces whole top-level
     /// tables.
     ImportsMergeDeep,
+    /// The CRI plugin reads `cni.bin_dirs` (a list) and deprecates
+    /// `bin_dir`; a file that sets `bin_dir` beside a non-default
+    /// `bin_dirs` fails to load the CRI plugin (2.1+).
+    CniBinDirs,
 }
 
 /// One row of the table: holds for `from <= v < until`.
@@ -158,6 +162,13 @@ pub const TABLE: &[Row] = &[
         until: None,
         backport: Some(v(1, 6, 17)),
         source: "f0bf9e7f8 \"Support default hosts.toml configuration\"; 1.6.20 here serves quay.io from _default", // i18n: a source for developers
+    },
+    Row {
+        gate: Gate::CniBinDirs,
+        from: v(2, 1, 0),
+        until: None,
+        backport: None,
+        source: "71f593d4a \"Support multiple CNI plugin bin dirs\" in v2.1.0; ValidateRuntimeConfig, internal/cri/config/config.go v2.1.9: bin_dir moves into bin_dirs, both set is an error", // i18n: a source for developers
     },
 ];
 

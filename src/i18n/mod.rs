@@ -150,7 +150,7 @@ macro_rules! catalog_files {
 }
 catalog_files!(
     "common", "cli", "errors", "plan", "apply", "doctor", "verify", "probe", "wizard", "fleet",
-    "guide", "heal", "owner", "pods", "tui", "done", "readline", "clients"
+    "guide", "heal", "owner", "pods", "tui", "done", "readline", "clients", "cni", "nerdctl"
 );
 
 type Catalog = HashMap<String, &'static str>;

@@ -45,6 +45,7 @@ impl NodeState {
             crictl_yaml: None,
             registry_files: Default::default(),
             unreadable: Default::default(),
+            nerdctl_toml: None,
         })
     }
 }

@@ -87,6 +87,9 @@ pub struct NodeState {
     /// a device, too large. Planning never replaces one of them.
     #[serde(skip)]
     pub unreadable: std::collections::BTreeMap<PathBuf, String>,
+    /// nerdctl's /etc/nerdctl/nerdctl.toml, when present.
+    #[serde(skip)]
+    pub nerdctl_toml: Option<Vec<u8>>,
 }
 
 impl NodeState {
@@ -180,6 +183,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
     let docker_daemon_json = small(crate::extras::DOCKER_DAEMON_JSON);
     let proxy_drop_in = small(crate::extras::PROXY_DROP_IN);
     let crictl_yaml = small(crate::clients::CRICTL_YAML);
+    let nerdctl_toml = small(crate::nerdctl::NERDCTL_TOML);
     let heal_schedule = crate::heal::schedule::FILES
         .iter()
         .filter_map(|p| small(p).map(|b| (PathBuf::from(p), b)))
@@ -200,5 +204,6 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         registry_files,
         heal_schedule,
         unreadable,
+        nerdctl_toml,
     }
 }

@@ -231,6 +231,14 @@ pub enum Reason {
         full: String,
         conflicts: Vec<String>,
     },
+    /// The CRI plugin's CNI plugin dir set (`--cni-bin-dir`): `key` is
+    /// `bin_dir` or 2.1+'s `bin_dirs`; `old` the dirs the file named
+    /// (empty: the daemon's built-in default applied).
+    CniBinDir {
+        dir: String,
+        key: String,
+        old: Vec<String>,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -295,6 +303,12 @@ impl fmt::Display for Reason {
                 full = full,
                 conflicts = conflicts.join(", ")
             ),
+            Reason::CniBinDir { dir, key, old } if old.is_empty() => {
+                t!("cni.reason.set_default", dir = dir, key = key)
+            }
+            Reason::CniBinDir { dir, key, old } => {
+                t!("cni.reason.set", dir = dir, key = key, old = old.join(", "))
+            }
         };
         f.write_str(&text)
     }
@@ -459,6 +473,14 @@ mod tests {
                     conflicts: vec![],
                 }),
                 "v1_tables_merged short full conflicts",
+            ),
+            (
+                coded(&Reason::CniBinDir {
+                    dir: s(),
+                    key: s(),
+                    old: vec![],
+                }),
+                "cni_bin_dir dir key old",
             ),
         ];
         for (value, expected) in cases {

@@ -74,6 +74,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     notes.extend(private_notes);
 
     edits.extend(edit_config(&mut cfg, selection, &config_path));
+    edits.extend(cni_bin_dir_edit(node, selection, &mut cfg)?);
     let (import_changes, import_edits) = import_changes(imports, selection, &config_path);
     edits.extend(import_edits);
     let config_change = FileChange {
@@ -104,6 +105,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
     changes.extend(hosts_changes(
         node, &hosts_dir, &targets, private, &mut notes,
     ));
+    changes.extend(nerdctl_change(node, selection)?);
     if let Some((change, note)) = docker_change(node, selection)? {
         changes.push(change);
         notes.extend(note);
@@ -508,6 +510,58 @@ pub(super) fn proxy_change(
         r.daemon_reload = true;
     }
     Ok(Some(change))
+}
+
+/// `--cni-bin-dir`: config.toml's CRI plugin looks for CNI plugins in the
+/// dir asked for (2.1+: `bin_dirs`, `Gate::CniBinDirs`); nothing when the
+/// daemon looks there already (what doctor's `cni.bin_dir` check reads).
+pub(super) fn cni_bin_dir_edit(
+    node: &NodeState,
+    selection: &Selection,
+    cfg: &mut ContainerdConfig,
+) -> Result<Option<Reason>> {
+    let Some(wanted) = &selection.extras.cni_bin_dir else {
+        return Ok(None);
+    };
+    let dir = wanted.resolve(node)?;
+    if node
+        .cni_bin_dirs()
+        .iter()
+        .any(|d| Path::new(d) == Path::new(&dir))
+    {
+        return Ok(None);
+    }
+    let list = Gate::CniBinDirs.on(node.containerd_version());
+    Ok(cfg.set_cni_bin_dir(&dir, list).map(|e| e.0))
+}
+
+/// `--nerdctl`: nerdctl's own `hosts_dir` gets the hosts dir (nerdctl
+/// ignores `config_path`). No restart: nerdctl reads it on each run.
+pub(super) fn nerdctl_change(
+    node: &NodeState,
+    selection: &Selection,
+) -> Result<Option<FileChange>> {
+    if !selection.extras.nerdctl {
+        return Ok(None);
+    }
+    let path = PathBuf::from(crate::nerdctl::NERDCTL_TOML);
+    let before = node.nerdctl_toml.clone();
+    let text = before
+        .clone()
+        .map(|b| crate::node::read::utf8(&path, b))
+        .transpose()?;
+    let dir = node.hosts_dir.path.display().to_string();
+    let after = crate::nerdctl::with_hosts_dir(&path, text.as_deref(), &dir)?
+        .map(String::into_bytes)
+        .or_else(|| before.clone());
+    Ok(Some(FileChange {
+        path,
+        purpose: Purpose::NerdctlConfig,
+        before,
+        after,
+        note: None,
+        mode: None,
+    }))
 }
 
 /// What the user should know about the node itself: CRI disabled, imports

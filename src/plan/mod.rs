@@ -37,6 +37,8 @@ pub enum Purpose {
     OwnerRegistries {
         unit: String,
     },
+    /// nerdctl's own config (/etc/nerdctl/nerdctl.toml): `hosts_dir`.
+    NerdctlConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -277,3 +277,101 @@ fn the_phases_make_one_plan_without_touching_the_node() {
         .iter()
         .any(|r| matches!(r, Reason::ConfigPathSet { .. })));
 }
+
+/// version, config.toml, `config default`, CRI table, key → (dir, key) set.
+type CniRow<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+    Option<(&'a str, &'a str)>,
+);
+
+#[test]
+fn cni_bin_dir_is_set_at_the_table_and_key_of_each_version() {
+    use crate::cni::CniBinDir;
+    use crate::containerd::config::ContainerdConfig;
+    let v2 = "version = 2\n";
+    let v3 = "version = 3\n";
+    #[rustfmt::skip]
+    let table: [CniRow; 6] = [
+        // 1.x and 2.0 read `bin_dir` only.
+        ("1.7.24", v2, None, "io.containerd.grpc.v1.cri", "bin_dir",
+         Some(("/usr/lib/cni", "bin_dir"))),
+        ("2.0.5", v3, None, "io.containerd.cri.v1.runtime", "bin_dir",
+         Some(("/usr/lib/cni", "bin_dir"))),
+        // 2.1+: `bin_dirs`, and a `bin_dir` beside it is removed (both
+        // set fail the CRI plugin).
+        ("2.1.9", "version = 3\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n  bin_dir = '/x'\n",
+         None, "io.containerd.cri.v1.runtime", "bin_dirs", Some(("/usr/lib/cni", "bin_dirs"))),
+        // A file that already has `bin_dirs` keeps the list on any version.
+        ("2.0.5", "version = 3\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n  bin_dirs = ['/x']\n",
+         None, "io.containerd.cri.v1.runtime", "bin_dirs", Some(("/usr/lib/cni", "bin_dirs"))),
+        // The daemon's own default already looks there: nothing to do.
+        ("1.7.24", v2, Some("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n  bin_dir = \"/usr/lib/cni\"\n"),
+         "io.containerd.grpc.v1.cri", "bin_dir", None),
+        // The file says so already.
+        ("1.6.20", "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n  bin_dir = \"/usr/lib/cni\"\n",
+         None, "io.containerd.grpc.v1.cri", "bin_dir", None),
+    ];
+    for (i, (version, text, default, plugin, key, want)) in table.into_iter().enumerate() {
+        let mut f = NodeState::fixture().containerd(version).config(text);
+        if let Some(d) = default {
+            f = f.default_config(d);
+        }
+        let mut node = f.build();
+        node.cni_dir = Some("/usr/lib/cni".into());
+        let mut sel = Selection::default();
+        sel.extras.cni_bin_dir = Some(CniBinDir::Auto);
+        let mut cfg = ContainerdConfig::parse("/c".as_ref(), text).unwrap();
+        let reason = cni_bin_dir_edit(&node, &sel, &mut cfg).unwrap();
+        let Some((dir, want_key)) = want else {
+            assert_eq!(reason, None, "row {i}");
+            assert_eq!(cfg.render(), text, "row {i}: untouched");
+            continue;
+        };
+        assert!(
+            matches!(&reason, Some(Reason::CniBinDir { dir: d, key: k, .. }) if d == dir && k == want_key),
+            "row {i}: {reason:?}"
+        );
+        assert_eq!(want_key, key, "row {i}");
+        // What containerd reads back: the one dir, at the version's table.
+        let doc: toml::Table = toml::from_str(&cfg.render()).unwrap();
+        let cni = &doc["plugins"][plugin]["cni"];
+        match key {
+            "bin_dirs" => {
+                assert_eq!(cni["bin_dirs"].as_array().unwrap().len(), 1, "row {i}");
+                assert_eq!(cni["bin_dirs"][0].as_str(), Some(dir), "row {i}");
+                assert!(cni.get("bin_dir").is_none(), "row {i}: {cni}");
+            }
+            _ => assert_eq!(cni["bin_dir"].as_str(), Some(dir), "row {i}"),
+        }
+        assert_eq!(cfg.cni_bin_dirs(), vec![dir.to_string()], "row {i}");
+    }
+}
+
+#[test]
+fn cni_bin_dir_auto_without_plugins_is_refused_and_make_restarts_for_it() {
+    use crate::cni::CniBinDir;
+    let mut sel = Selection::default();
+    sel.extras.cni_bin_dir = Some(CniBinDir::Auto);
+    let node = NodeState::fixture()
+        .containerd("1.7.24")
+        .config("version = 2\n")
+        .build();
+    let err = crate::plan::make(&node, &Catalog::load(None).unwrap(), &sel).unwrap_err();
+    assert!(err.to_string().contains("auto"), "{err}");
+    let mut node = node;
+    node.cni_dir = Some("/usr/lib/cni".into());
+    let plan = crate::plan::make(&node, &Catalog::load(None).unwrap(), &sel).unwrap();
+    let restart = plan.restart.expect("config.toml changed: restart");
+    assert!(
+        restart
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::CniBinDir { dir, .. } if dir == "/usr/lib/cni")),
+        "{:?}",
+        restart.reasons
+    );
+}

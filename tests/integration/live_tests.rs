@@ -709,6 +709,64 @@ on_every_containerd! {
     }
 
     #[test]
+    fn cni_bin_dir_auto_points_the_daemon_at_the_plugins_and_doctor_stops_warning(h) {
+        let Some(cni) = which_cni_dir() else { return };
+        // The plugins are where containerd does not look: the deprecated
+        // `bin_dir` names a dir that does not exist (2.1 moves it into
+        // `bin_dirs`; the fix must remove it, or 2.1 refuses both).
+        let mut doc: toml_edit::DocumentMut = h.pristine_config.parse().unwrap();
+        let cri = if h.daemon.is_2x() { "io.containerd.cri.v1.runtime" } else { "io.containerd.grpc.v1.cri" };
+        let table = doc["plugins"][cri]["cni"].as_table_mut().unwrap();
+        table.remove("bin_dirs");
+        table.insert("bin_dir", toml_edit::value("/nowhere/cni"));
+        fs::write(h.config(), doc.to_string()).unwrap();
+        let warns = |h: &Live| {
+            let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);
+            let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            checks.as_array().unwrap().iter().any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn")
+        };
+        assert!(warns(&h), "containerd {}: doctor warns before", h.daemon.version());
+
+        let plan = h.ctrwiz(&["plan", "--cni-bin-dir", "auto", "--json"]);
+        assert_exit(&plan, 0);
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let reason = plan["restart"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "cni_bin_dir")
+            .unwrap_or_else(|| panic!("{plan}"))
+            .clone();
+        assert_eq!(reason["dir"], cni, "{reason}");
+        let key = if h.daemon.version().starts_with("2.1") { "bin_dirs" } else { "bin_dir" };
+        assert_eq!(reason["key"], key, "{reason}");
+        assert_eq!(reason["old"], serde_json::json!(["/nowhere/cni"]), "{reason}");
+
+        let restarts = h.restarts();
+        let out = h.ctrwiz(&["apply", "--cni-bin-dir", "auto", "--yes"]);
+        assert_exit(&out, 0);
+        assert_eq!(h.restarts(), restarts + 1, "one restart: {}", text(&out));
+        assert!(h.cri_loaded(), "{}", text(&out));
+        // What the daemon reads now: the plugins' dir, and only it.
+        let dirs: Vec<String> = ["bin_dir", "bin_dirs"]
+            .iter()
+            .filter_map(|k| effective(&h, &["plugins", cri, "cni", k]))
+            .flat_map(|v| match v {
+                toml::Value::String(s) => vec![s],
+                toml::Value::Array(a) => a.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                _ => vec![],
+            })
+            .filter(|d| !d.is_empty())
+            .collect();
+        assert_eq!(dirs, vec![cni.to_string()], "containerd {}: config dump", h.daemon.version());
+        assert!(!warns(&h), "containerd {}: doctor still warns", h.daemon.version());
+        // Again: nothing to do.
+        let again = h.ctrwiz(&["plan", "--cni-bin-dir", "auto", "--json"]);
+        let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+        assert_eq!(again["changed"], false, "{again}");
+    }
+
+    #[test]
     fn a_missing_config_is_seeded_from_the_running_daemons_own_default(h) {
         // This machine's containerd.service names Debian's 1.6.20
         // (/usr/bin/containerd); the daemon on the socket may be another

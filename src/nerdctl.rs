@@ -1,0 +1,151 @@
+//! nerdctl's own hosts dirs. nerdctl does not read containerd's
+//! `config_path`: it resolves registries from the `hosts_dir` list in
+//! /etc/nerdctl/nerdctl.toml, default `["/etc/containerd/certs.d",
+//! "/etc/docker/certs.d"]` (nerdctl docs/config.md, "hosts_dir"). A hosts
+//! dir elsewhere is invisible to `nerdctl pull` until it is in that list;
+//! `--nerdctl` (profile `nerdctl = true`) adds it, first, keeping the
+//! file's other keys.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+use toml_edit::{DocumentMut, Item, Value};
+
+/// nerdctl's config file (rootful).
+pub const NERDCTL_TOML: &str = "/etc/nerdctl/nerdctl.toml";
+
+/// What nerdctl reads when the file sets no `hosts_dir`.
+pub const DEFAULT_HOSTS_DIRS: &[&str] = &["/etc/containerd/certs.d", "/etc/docker/certs.d"];
+
+fn parse(path: &Path, text: &str) -> Result<DocumentMut> {
+    text.parse::<DocumentMut>()
+        .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))
+}
+
+/// The hosts dirs nerdctl reads with this file (`None`: no file).
+pub fn hosts_dirs(path: &Path, text: Option<&str>) -> Result<Vec<String>> {
+    let Some(text) = text else {
+        return Ok(DEFAULT_HOSTS_DIRS.iter().map(|d| d.to_string()).collect());
+    };
+    // ImDocument keeps spans: a bad value is reported at its position.
+    let doc = toml_edit::ImDocument::parse(text)
+        .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
+    match doc.get("hosts_dir") {
+        None => Ok(DEFAULT_HOSTS_DIRS.iter().map(|d| d.to_string()).collect()),
+        Some(item) => strings(path, text, item),
+    }
+}
+
+fn strings(path: &Path, text: &str, item: &Item) -> Result<Vec<String>> {
+    let bad = || {
+        let offset = item.span().map(|s| s.start);
+        Error::toml(path, text, offset, crate::t!("nerdctl.error.not_a_list"))
+    };
+    let array = item.as_array().ok_or_else(bad)?;
+    array
+        .iter()
+        .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+        .collect()
+}
+
+/// The file with `dir` first in `hosts_dir` (the defaults kept after it
+/// when the file did not set the list); `None` when nerdctl reads `dir`
+/// already.
+pub fn with_hosts_dir(path: &Path, before: Option<&str>, dir: &str) -> Result<Option<String>> {
+    let current = hosts_dirs(path, before)?;
+    if current.iter().any(|d| Path::new(d) == Path::new(dir)) {
+        return Ok(None);
+    }
+    let mut doc = match before {
+        Some(text) => parse(path, text)?,
+        None => DocumentMut::new(),
+    };
+    let mut array = toml_edit::Array::new();
+    array.push(dir);
+    for d in current {
+        array.push(d);
+    }
+    match doc.get_mut("hosts_dir").and_then(Item::as_value_mut) {
+        Some(v) => {
+            let decor = v.decor().clone();
+            *v = Value::Array(array);
+            *v.decor_mut() = decor;
+        }
+        None => {
+            doc.insert("hosts_dir", Item::Value(Value::Array(array)));
+        }
+    }
+    let mut out = doc.to_string();
+    if before.is_none() {
+        let header = "# nerdctl's own config, not containerd's; hosts_dir from ctrwiz.\n"; // i18n: file content
+        out.insert_str(0, header);
+    }
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new(NERDCTL_TOML)
+    }
+
+    #[test]
+    fn the_dir_goes_first_and_everything_else_stays() {
+        let before = "# mine\nnamespace = \"k8s.io\"   # kept\nhosts_dir = [\"/etc/docker/certs.d\"]\n\n[experimental]\nx = 1\n";
+        let after = with_hosts_dir(p(), Some(before), "/srv/certs.d")
+            .unwrap()
+            .unwrap();
+        let doc: toml::Table = toml::from_str(&after).unwrap();
+        assert_eq!(doc["namespace"].as_str(), Some("k8s.io"));
+        assert_eq!(doc["experimental"]["x"].as_integer(), Some(1));
+        assert_eq!(
+            hosts_dirs(p(), Some(&after)).unwrap(),
+            ["/srv/certs.d", "/etc/docker/certs.d"]
+        );
+        assert!(
+            after.starts_with("# mine\nnamespace = \"k8s.io\"   # kept\n"),
+            "{after}"
+        );
+        // Idempotent.
+        assert_eq!(
+            with_hosts_dir(p(), Some(&after), "/srv/certs.d").unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn without_a_list_the_defaults_are_kept_after_the_dir() {
+        for before in [None, Some("namespace = \"default\"\n")] {
+            let after = with_hosts_dir(p(), before, "/srv/certs.d")
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                hosts_dirs(p(), Some(&after)).unwrap(),
+                [
+                    "/srv/certs.d",
+                    "/etc/containerd/certs.d",
+                    "/etc/docker/certs.d"
+                ],
+                "{before:?}"
+            );
+        }
+        // The default dir is read already: nothing to do.
+        assert_eq!(
+            with_hosts_dir(p(), None, "/etc/containerd/certs.d").unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_at_its_line_and_column() {
+        let e = with_hosts_dir(p(), Some("a = 1\nhosts_dir = \"/x\"\n"), "/srv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nerdctl.toml:2:13"), "{e}");
+        let e = with_hosts_dir(p(), Some("a = [\n"), "/srv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nerdctl.toml:"), "{e}");
+    }
+}

@@ -1,0 +1,221 @@
+//! Client config as planned files on `--root` nodes: nerdctl's own
+//! `hosts_dir` (`--nerdctl`) and the CNI `bin_dir` fix (`--cni-bin-dir`).
+
+use crate::support::{assert_code, fixture, stderr, stdout, Node};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+const NERDCTL_TOML: &str = "/etc/nerdctl/nerdctl.toml";
+
+fn with_nerdctl(node: &Node) {
+    node.write(
+        "/usr/bin/nerdctl",
+        "#!/bin/sh\necho 'nerdctl version 1.7.6'\n",
+    );
+    fs::set_permissions(
+        node.path("/usr/bin/nerdctl"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+}
+
+fn doctor_status(node: &Node, args: &[&str], id: &str) -> Option<String> {
+    let mut a = vec!["doctor", "--json", "--no-probe"];
+    a.extend_from_slice(args);
+    let out = node.run(&a);
+    let checks: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .map(|c| c["status"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn nerdctl_gets_the_hosts_dir_keeping_its_keys_and_rollback_restores_it() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    with_nerdctl(&node);
+    let before = "# my nerdctl\nnamespace = \"k8s.io\"  # kept\nhosts_dir = [\"/etc/docker/certs.d\"]\nexperimental = true\n";
+    node.write(NERDCTL_TOML, before);
+    let dir = ["--hosts-dir", "/srv/certs.d"];
+    assert_eq!(
+        doctor_status(&node, &dir, "clients.nerdctl_hosts_dir").as_deref(),
+        Some("warn")
+    );
+
+    // The preview names the file and its diff; nothing is written.
+    let plan = node.run(&[
+        "--hosts-dir",
+        "/srv/certs.d",
+        "plan",
+        "--nerdctl",
+        "--mirror",
+        "docker.io=daocloud",
+    ]);
+    assert_code(&plan, 0);
+    assert!(stdout(&plan).contains(NERDCTL_TOML), "{}", stdout(&plan));
+    assert!(
+        stdout(&plan).contains("+hosts_dir = [\"/srv/certs.d\", \"/etc/docker/certs.d\"]"),
+        "{}",
+        stdout(&plan)
+    );
+    assert_eq!(node.read(NERDCTL_TOML), before);
+
+    let out = node.run(&[
+        "--hosts-dir",
+        "/srv/certs.d",
+        "apply",
+        "--nerdctl",
+        "--mirror",
+        "docker.io=daocloud",
+        "--yes",
+    ]);
+    assert_code(&out, 0);
+    let after = node.read(NERDCTL_TOML);
+    assert_eq!(
+        after,
+        "# my nerdctl\nnamespace = \"k8s.io\"  # kept\nhosts_dir = [\"/srv/certs.d\", \"/etc/docker/certs.d\"]\nexperimental = true\n"
+    );
+    assert_eq!(
+        doctor_status(&node, &dir, "clients.nerdctl_hosts_dir"),
+        None,
+        "no warning left"
+    );
+    // Again: unchanged.
+    let again = node.run(&["--hosts-dir", "/srv/certs.d", "plan", "--nerdctl", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let change = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purpose"]["type"] == "nerdctl_config")
+        .unwrap()
+        .clone();
+    assert_eq!(change["kind"], "unchanged", "{change}");
+
+    assert_code(&node.run(&["rollback", "--yes"]), 0);
+    assert_eq!(node.read(NERDCTL_TOML), before, "byte for byte");
+}
+
+#[test]
+fn nerdctl_without_a_file_keeps_its_defaults_and_the_default_dir_needs_nothing() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    with_nerdctl(&node);
+    // The default hosts dir is in nerdctl's default list: no warning.
+    assert_eq!(doctor_status(&node, &[], "clients.nerdctl_hosts_dir"), None);
+    let out = node.run(&["--hosts-dir", "/srv/certs.d", "apply", "--nerdctl", "--yes"]);
+    assert_code(&out, 0);
+    let doc: toml::Table = toml::from_str(&node.read(NERDCTL_TOML)).unwrap();
+    assert_eq!(
+        doc["hosts_dir"],
+        toml::Value::Array(vec![
+            "/srv/certs.d".into(),
+            "/etc/containerd/certs.d".into(),
+            "/etc/docker/certs.d".into()
+        ])
+    );
+    assert_code(&node.run(&["rollback", "--yes"]), 0);
+    assert!(
+        !node.exists(NERDCTL_TOML),
+        "the file the apply created is gone"
+    );
+}
+
+#[test]
+fn a_bad_nerdctl_toml_is_refused_with_its_position_and_nothing_is_written() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    node.write(NERDCTL_TOML, "namespace = \"k8s.io\"\nhosts_dir = \"/x\"\n");
+    let snapshot = node.snapshot();
+    let out = node.run(&["--hosts-dir", "/srv/certs.d", "apply", "--nerdctl", "--yes"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("nerdctl.toml:2:13"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(node.snapshot(), snapshot);
+}
+
+#[test]
+fn cni_bin_dir_on_a_root_tree_is_written_at_the_files_table_and_rolled_back() {
+    let original = fixture("containerd-1.6.20-default.toml");
+    let node = Node::with_config(&original);
+    node.write(
+        "/usr/lib/cni/bridge",
+        "#!/bin/sh\necho 'CNI bridge plugin version unknown' >&2\n",
+    );
+    fs::set_permissions(
+        node.path("/usr/lib/cni/bridge"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    assert_eq!(
+        doctor_status(&node, &[], "cni.bin_dir").as_deref(),
+        Some("warn")
+    );
+    let out = node.run(&["apply", "--cni-bin-dir", "auto", "--yes"]);
+    assert_code(&out, 0);
+    let doc: toml::Table = toml::from_str(&node.read("/etc/containerd/config.toml")).unwrap();
+    assert_eq!(
+        doc["plugins"]["io.containerd.grpc.v1.cri"]["cni"]["bin_dir"].as_str(),
+        Some("/usr/lib/cni")
+    );
+    assert_eq!(
+        doctor_status(&node, &[], "cni.bin_dir").as_deref(),
+        Some("ok")
+    );
+    assert_code(&node.run(&["rollback", "--yes"]), 0);
+    assert_eq!(node.read("/etc/containerd/config.toml"), original);
+    // A relative dir is refused, naming the flag.
+    let bad = node.run(&["plan", "--cni-bin-dir", "lib/cni"]);
+    assert_code(&bad, 2);
+    assert!(stderr(&bad).contains("--cni-bin-dir"), "{}", stderr(&bad));
+}
+
+#[test]
+fn the_clusters_ranges_join_the_default_no_proxy() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    // A systemd tree with containerd's unit: the drop-in is planned.
+    node.write(
+        "/lib/systemd/system/containerd.service",
+        "[Service]\nExecStart=/usr/bin/containerd\n",
+    );
+    node.write("/etc/systemd/system/.keep", "");
+    node.write(
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "spec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --service-cluster-ip-range=10.96.0.0/12\n",
+    );
+    node.write(
+        "/etc/kubernetes/manifests/kube-controller-manager.yaml",
+        "    - --cluster-cidr=100.64.0.0/16\n",
+    );
+    let out = node.run(&["plan", "--proxy", "http://proxy.corp:3128", "--json"]);
+    assert_code(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drop_in = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purpose"]["type"] == "proxy_drop_in")
+        .unwrap_or_else(|| panic!("{v}"))["new"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let no_proxy = drop_in.lines().find(|l| l.contains("NO_PROXY=")).unwrap();
+    assert!(
+        no_proxy.ends_with(",10.96.0.0/12,100.64.0.0/16\""),
+        "{no_proxy}"
+    );
+    // An explicit --no-proxy is taken as given.
+    let out = node.run(&[
+        "plan",
+        "--proxy",
+        "http://proxy.corp:3128",
+        "--no-proxy",
+        "localhost",
+        "--json",
+    ]);
+    assert!(!stdout(&out).contains("100.64.0.0/16"), "{}", stdout(&out));
+}

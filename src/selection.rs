@@ -224,6 +224,28 @@ enum ProfileChoice {
 }
 
 impl Selection {
+    /// Adds a doctor repair (the wizard's `f`): its mirror choices and
+    /// every node-setup value it sets, so no repair is dropped on the way.
+    pub fn add_repair(&mut self, repair: Selection) {
+        self.mirrors.extend(repair.mirrors);
+        let (mine, x) = (&mut self.extras, repair.extras);
+        if x.docker_mirrors.is_some() {
+            mine.docker_mirrors = x.docker_mirrors;
+        }
+        if x.sandbox_image.is_some() {
+            mine.sandbox_image = x.sandbox_image;
+        }
+        if x.systemd_cgroup.is_some() {
+            mine.systemd_cgroup = x.systemd_cgroup;
+        }
+        if x.cni_bin_dir.is_some() {
+            mine.cni_bin_dir = x.cni_bin_dir;
+        }
+        mine.enable_cri |= x.enable_cri;
+        mine.crictl |= x.crictl;
+        mine.nerdctl |= x.nerdctl;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.preset.is_none() && self.mirrors.is_empty() && self.extras.is_empty()
     }

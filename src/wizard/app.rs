@@ -668,7 +668,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
                 return vec![];
             }
             for r in repairs {
-                app.selection.mirrors.extend(r.mirrors);
+                app.selection.add_repair(r);
             }
             app.touched = true;
             app.show_checks = false;

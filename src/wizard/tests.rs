@@ -600,6 +600,19 @@ fn troubleshoot_fixes_go_through_review() {
         after.contains("[host.\"https://docker.unsee.tech\"]"),
         "scheme added: {after}"
     );
+    // The node-setup repairs come along too, not only the mirrors: CNI
+    // where the plugins are, and a runc table containerd can start pods with.
+    let config = plan
+        .changes
+        .iter()
+        .find(|c| c.path.ends_with("config.toml"))
+        .and_then(|c| c.after_text())
+        .unwrap();
+    assert!(config.contains("bin_dir = \"/usr/lib/cni\""), "{config}");
+    assert!(
+        config.contains("runtime_type = \"io.containerd.runc.v2\""),
+        "{config}"
+    );
 }
 
 // Snapshots of every step at 80×24 (NO_COLOR look: markers, not colour),

@@ -6,6 +6,7 @@ use crate::live::{assert_exit, cri_pull, mirror_flag, restart_by_hand, text};
 use crate::live::{Live, HUB_IMAGE};
 use crate::on_every_containerd;
 use std::fs;
+use std::process::Output;
 use std::time::Duration;
 
 fn mtime(p: &std::path::Path) -> std::time::SystemTime {
@@ -67,6 +68,24 @@ fn with_legacy_mirror(
         }
         reg["mirrors"].as_table_mut().unwrap()[registry] = toml_edit::Item::Table(entry);
     })
+}
+
+/// The pristine config with config_path at the hosts dir, running.
+fn use_hosts_dir(h: &Live) {
+    let config = h.pristine_with(|reg| {
+        reg["config_path"] = toml_edit::value(h.hosts_dir().to_str().unwrap());
+    });
+    fs::write(h.config(), config).unwrap();
+    restart_by_hand(h);
+}
+
+/// `doctor --json` (with `flags`): its output and its checks.
+fn doctor_checks(h: &Live, flags: &[&str]) -> (Output, serde_json::Value) {
+    let mut args = vec!["doctor", "--json"];
+    args.extend(flags);
+    let out = h.ctrwiz(&args);
+    let checks = serde_json::from_slice(&out.stdout).unwrap();
+    (out, checks)
 }
 
 fn config_dump(h: &Live) -> String {
@@ -337,8 +356,7 @@ on_every_containerd! {
         assert!(h.cri_loaded());
         let served = cri_pull(&h).is_ok();
         assert_eq!(served, h.daemon.is_2x(), "which daemons read a server-only file");
-        let out = h.ctrwiz(&["doctor", "--json"]);
-        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (out, checks) = doctor_checks(&h, &[]);
         let host_table = checks
             .as_array()
             .unwrap()
@@ -461,8 +479,7 @@ on_every_containerd! {
             0,
         );
         cri_pull(&h).expect("the node pulls through the mirror");
-        let out = h.ctrwiz(&["doctor", "--json"]);
-        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (out, checks) = doctor_checks(&h, &[]);
         let failed: Vec<_> = checks
             .as_array()
             .unwrap()
@@ -478,11 +495,7 @@ on_every_containerd! {
         // 1.6.20, 1.7.24 and 2.1.9 reject the whole file ("unknown
         // capability referrers"; the capability arrived in 2.2) and go
         // upstream, which cannot answer here: the pull fails.
-        let config = h.pristine_with(|reg| {
-            reg["config_path"] = toml_edit::value(h.hosts_dir().to_str().unwrap());
-        });
-        fs::write(h.config(), config).unwrap();
-        restart_by_hand(&h);
+        use_hosts_dir(&h);
         fs::create_dir_all(h.hosts_dir().join("docker.io")).unwrap();
         fs::write(
             h.hosts_dir().join("docker.io/hosts.toml"),
@@ -514,8 +527,7 @@ on_every_containerd! {
         assert_exit(&h.ctrwiz(&["apply", "--mirror", &mirror_flag(&h), "--yes"]), 0);
         let list = format!("{}:{}", h.hosts_dir().display(), h.dir.join("docker-certs.d").display());
         let doctor_fails_list = |h: &Live| {
-            let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);
-            let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let (_, checks) = doctor_checks(h, &["--no-probe"]);
             checks
                 .as_array()
                 .unwrap()
@@ -549,11 +561,7 @@ on_every_containerd! {
         // `server` as an array (seen in a kind change): the daemon cannot
         // decode the file, ignores it and goes upstream (no network here,
         // so the pull fails), though its [host] names a working mirror.
-        let config = h.pristine_with(|reg| {
-            reg["config_path"] = toml_edit::value(h.hosts_dir().to_str().unwrap());
-        });
-        fs::write(h.config(), config).unwrap();
-        restart_by_hand(&h);
+        use_hosts_dir(&h);
         fs::create_dir_all(h.hosts_dir().join("docker.io")).unwrap();
         let m = h.mirror_url();
         fs::write(
@@ -562,8 +570,7 @@ on_every_containerd! {
         )
         .unwrap();
         let served = cri_pull(&h).is_ok();
-        let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);
-        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, checks) = doctor_checks(&h, &["--no-probe"]);
         let parses = checks
             .as_array()
             .unwrap()
@@ -698,8 +705,7 @@ on_every_containerd! {
             .filter(|d| !d.is_empty())
             .collect();
         let daemon_finds = dump_dirs.iter().any(|d| d == cni);
-        let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);
-        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, checks) = doctor_checks(&h, &["--no-probe"]);
         let warned = checks
             .as_array()
             .unwrap()
@@ -721,8 +727,7 @@ on_every_containerd! {
         table.insert("bin_dir", toml_edit::value("/nowhere/cni"));
         fs::write(h.config(), doc.to_string()).unwrap();
         let warns = |h: &Live| {
-            let out = h.ctrwiz(&["doctor", "--json", "--no-probe"]);
-            let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let (_, checks) = doctor_checks(h, &["--no-probe"]);
             checks.as_array().unwrap().iter().any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn")
         };
         assert!(warns(&h), "containerd {}: doctor warns before", h.daemon.version());

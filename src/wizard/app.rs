@@ -620,8 +620,18 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Change if app.step == Step::Extras => {
-            app.touched = true;
             let extra = Extra::ALL[app.extras.cursor];
+            // A proxy needs a systemd drop-in: where nothing reads one, the
+            // plan would refuse it, so the wizard does not offer the choice.
+            let no_drop_ins = app
+                .node
+                .as_ref()
+                .is_some_and(|n| !n.service.reads_drop_ins());
+            if extra == Extra::Proxy && no_drop_ins && app.selection.extras.proxy.is_none() {
+                app.notice = Some(crate::t!("tui.notice.no_proxy_here").into());
+                return vec![];
+            }
+            app.touched = true;
             let ctx = ExtraCtx {
                 catalog: &app.catalog,
                 probes: &app.probes,

@@ -1215,6 +1215,31 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
 }
 
 #[test]
+fn no_proxy_is_offered_where_nothing_reads_a_drop_in() {
+    // The plan refuses a proxy on such a node: the wizard says so at once
+    // instead of opening the editor.
+    let (_d, mut node) = demo_node();
+    node.service.manager = crate::node::ServiceManager::None;
+    node.service.has_systemd_units = false;
+    let mut a = app();
+    update(&mut a, Msg::Detected(Box::new(node)));
+    keys(&mut a, &[Enter, Enter, Enter, Down, Down]);
+    use super::extras_step::Extra;
+    assert_eq!(Extra::ALL[a.extras.cursor], Extra::Proxy);
+    key(&mut a, Char(' '));
+    assert!(
+        a.editor.is_none(),
+        "no editor for a choice the plan would refuse"
+    );
+    assert!(
+        a.notice.as_deref().is_some_and(|n| n.contains("systemd")),
+        "{:?}",
+        a.notice
+    );
+    assert_eq!(a.selection.extras.proxy, None);
+}
+
+#[test]
 fn proxy_no_proxy_list_removal_and_a_custom_pause_image() {
     let (_d, mut node) = demo_node();
     node.proxy_drop_in = Some("[Service]\nEnvironment=\"HTTPS_PROXY=http://old:3128\"\n".into());

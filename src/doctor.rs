@@ -471,7 +471,7 @@ fn hosts_checks(node: &NodeState, version: Option<Version>, out: &mut Vec<Check>
                 push(Check::new(id("scheme"), Status::Warn, msg));
             }
             // The README's first pitfall, as a mirror: docker.io's /v2/ is
-            // an HTML redirect, not a registry (containerd-facts.md §1.3).
+            // an HTML redirect, not a registry (docs/containerd-facts.md §1.3).
             if crate::endpoint::Endpoint::parse(&h.url).is_ok_and(|e| e.host() == "docker.io") {
                 let msg = crate::t!("doctor.hosts.docker_io_host", url = h.url);
                 push(Check::new(id("docker_io_host"), Status::Fail, msg));

@@ -89,7 +89,7 @@ impl Endpoint {
         }
         // `/v2/<project>` means the mirror wants the repository after its own
         // API path (NJU's google-containers, Harbor proxy projects): tell
-        // containerd not to append another /v2 (containerd-facts.md §7.5).
+        // containerd not to append another /v2 (docs/containerd-facts.md §7.5).
         let override_path = path.contains("/v2/");
         Ok(Endpoint {
             scheme,
@@ -122,7 +122,7 @@ impl Endpoint {
             return Err(err(crate::t!("errors.endpoint.bare_word")));
         }
         // https://docker.io/v2/ is an HTML redirect, not Docker Hub's
-        // registry API (containerd-facts.md §1.3, pitfall 7.7).
+        // registry API (docs/containerd-facts.md §1.3, pitfall 7.7).
         if e.host() == "docker.io" {
             return Err(err(crate::t!("errors.endpoint.docker_io")));
         }

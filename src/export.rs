@@ -174,7 +174,7 @@ fn kubespray(mirrors: &[HostsSpec], selection: &Selection) -> Result<Value> {
 
 /// One `containerd_registries_mirrors` item. `server` is always set:
 /// kubespray's default (`https://<prefix>`) is `https://docker.io` for
-/// docker.io, an HTML redirect (containerd-facts §1.3).
+/// docker.io, an HTML redirect (docs/containerd-facts.md §1.3).
 fn kubespray_entry(spec: &HostsSpec, private: Option<&PrivateRegistry>) -> Value {
     let hosts: Vec<Value> = spec
         .hosts

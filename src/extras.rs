@@ -490,7 +490,7 @@ pub fn docker_live_restore(daemon_json: Option<&str>) -> bool {
         .unwrap_or(false)
 }
 
-/// The pause image tag each containerd line defaults to (facts §3.1).
+/// The pause image tag each containerd line defaults to (docs/containerd-facts.md §3.1).
 pub fn pause_tag(containerd: Option<Version>) -> &'static str {
     match containerd {
         Some(v) if v < Version::new(1, 7, 0) => "3.6",

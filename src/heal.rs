@@ -4,7 +4,7 @@
 //! of a pull does so again: a blackholed first mirror costs the dial timeout
 //! (30 s by default) per request, and one that accepts and never answers
 //! stops the pull (containerd before 2.3 has no response-header timeout,
-//! containerd-2x-and-fleet.md §1.2). Only taking it out of the file helps,
+//! docs/containerd-facts.md §9). Only taking it out of the file helps,
 //! and containerd re-reads hosts.toml on every pull, so that needs no
 //! restart.
 //!

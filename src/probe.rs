@@ -479,7 +479,7 @@ pub fn v2_root(ep: &Endpoint) -> String {
     format!("{base}{}/v2/", ep.path)
 }
 
-/// The URL containerd would request for a manifest (facts §1.3).
+/// The URL containerd would request for a manifest (docs/containerd-facts.md §1.3).
 pub fn manifest_url(ep: &Endpoint, registry: &RegistryName, repo: &str, tag: &str) -> String {
     let api = if ep.override_path {
         ep.url()

@@ -86,7 +86,7 @@ impl RegistryName {
     }
 
     /// The directory name under certs.d. containerd looks up `host_port_`
-    /// first, then `host:port` (containerd-facts.md §1.6); `host_port_`
+    /// first, then `host:port` (docs/containerd-facts.md §1.6); `host_port_`
     /// also works on Windows and in tools that dislike ':' in paths.
     pub fn dir_name(&self) -> String {
         match self.0.rsplit_once(':') {
@@ -117,7 +117,7 @@ impl RegistryName {
         match self.0.as_str() {
             DEFAULT_NAMESPACE => None,
             // containerd only rewrites an *empty* server to registry-1; a
-            // literal https://docker.io is an HTML redirect (facts §1.3, §7.7).
+            // literal https://docker.io is an HTML redirect (docs/containerd-facts.md §1.3, §7.7).
             "docker.io" => Some("https://registry-1.docker.io".to_string()),
             other => Some(format!("https://{other}")),
         }

@@ -1,6 +1,6 @@
 //! Version numbers as printed by containerd and its neighbours.
 //!
-//! Every format in containerd-facts.md §4 is one of "name … <version> …":
+//! Every format in docs/containerd-facts.md §4 is one of "name … <version> …":
 //! upstream (`v1.7.20`), Debian (`1.6.20~ds1`), containerd.io (`1.6.24`),
 //! 2.x (`…/containerd/v2 v2.1.1`), crictl with and without `v`, and CNI's
 //! `version unknown`. The first token after the name that starts with a

@@ -1,6 +1,6 @@
 //! Restarting containerd and deciding whether it came back healthy: the
 //! socket answers AND the CRI plugin loaded (with both `mirrors` and
-//! `config_path` containerd runs but CRI is dead; facts §3.3, §8), and —
+//! `config_path` containerd runs but CRI is dead; docs/containerd-facts.md §3.3, §8), and —
 //! unless `--health cri` — a real pod sandbox starts: CRI loaded says
 //! nothing about `runtime_type`, runc, SystemdCgroup or the sandbox image
 //! (issue 14: `container.Runtime.Name must be set` on every pod).

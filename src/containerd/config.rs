@@ -2,7 +2,7 @@
 //! user's comments, order and formatting survive every change.
 //!
 //! Which table holds the CRI registry settings depends on the *file's*
-//! `version`, not on the daemon's (containerd-facts.md §3.1, §3.3):
+//! `version`, not on the daemon's (docs/containerd-facts.md §3.1, §3.3):
 //! missing → 1 (short plugin names), 2 → `io.containerd.grpc.v1.cri`,
 //! 3/4 → `io.containerd.cri.v1.images`.
 
@@ -139,7 +139,7 @@ impl ContainerdConfig {
             crlf,
             bom,
         };
-        // containerd refuses a config_path that is not a string (facts §3.3).
+        // containerd refuses a config_path that is not a string (docs/containerd-facts.md §3.3).
         let plugin = cfg.images_plugin();
         let config_path = im
             .get("plugins")
@@ -351,7 +351,7 @@ impl ContainerdConfig {
     }
 
     /// `imports` of other files; on 1.x an imported plugin table replaces
-    /// the whole table of the main file (facts §3.3).
+    /// the whole table of the main file (docs/containerd-facts.md §3.3).
     pub fn imports(&self) -> Vec<String> {
         strings(self.doc.get("imports"))
     }
@@ -403,7 +403,7 @@ impl ContainerdConfig {
     /// Makes a version-less (version 1) file a version 2 file, renaming its
     /// short plugin names the way containerd's own v1 migration does, so
     /// that the fully-qualified tables ctrwiz writes are not ignored
-    /// (facts §7.1, containerd#5236).
+    /// (docs/containerd-facts.md §7.1, containerd#5236).
     pub fn ensure_versioned(&mut self) -> Option<ConfigEdit> {
         if self.declared_version().is_some() {
             return None;
@@ -439,7 +439,7 @@ impl ContainerdConfig {
         Some(ConfigEdit(crate::plan::Reason::VersionAdded))
     }
 
-    /// Sets the one hosts directory, never a colon list (facts §7.4).
+    /// Sets the one hosts directory, never a colon list (docs/containerd-facts.md §7.4).
     pub fn set_config_path(&mut self, dir: &str) -> Option<ConfigEdit> {
         let old = self.config_path();
         if old.as_deref() == Some(dir) {
@@ -458,7 +458,7 @@ impl ContainerdConfig {
     }
 
     /// Removes `registry.mirrors` entries (CRI refuses them next to
-    /// `config_path`; facts §3.3). Returns what was removed.
+    /// `config_path`; docs/containerd-facts.md §3.3). Returns what was removed.
     pub fn remove_legacy_mirrors(&mut self) -> Option<ConfigEdit> {
         let names: Vec<String> = self.legacy_mirrors().into_keys().collect();
         if names.is_empty() {
@@ -500,7 +500,7 @@ impl ContainerdConfig {
     }
 
     /// Table path and key of the pause image for this file's version:
-    /// `sandbox_image` on 1.x files, `pinned_images.sandbox` on 3/4 (facts §3.1).
+    /// `sandbox_image` on 1.x files, `pinned_images.sandbox` on 3/4 (docs/containerd-facts.md §3.1).
     fn sandbox_location(&self) -> (Vec<&'static str>, &'static str) {
         match self.schema_version() {
             1 => (vec!["plugins", "cri"], "sandbox_image"),

@@ -154,7 +154,7 @@ pub const TABLE: &[Row] = &[
         from: v(2, 0, 0),
         until: None,
         backport: None,
-        source: "containerd-facts.md §2 (imports); 2.1.9 here merges a drop-in's registry table", // i18n: a source for developers
+        source: "docs/containerd-facts.md §2; 2.1.9 here merges a drop-in's registry table", // i18n: a source for developers
     },
     Row {
         gate: Gate::DefaultHostsDir,

@@ -1,7 +1,7 @@
 //! `certs.d/<registry>/hosts.toml`: the model ctrwiz writes, its rendering,
 //! and a reader for files already on the node.
 //!
-//! Rendering follows containerd-facts.md's "Quick rules": an explicit scheme
+//! Rendering follows docs/containerd-facts.md's rules: an explicit scheme
 //! on every URL, at least one `[host."…"]` table (1.6.x and 1.7 < 1.7.32
 //! ignore a file without one), `server = "https://registry-1.docker.io"`
 //! for docker.io, `["pull", "resolve"]` on mirrors, `override_path` for
@@ -203,7 +203,7 @@ impl HostsSpec {
 /// and its first retransmission (Linux resends after 1 s, then 3 s), and Go's
 /// dial timeout also covers the name lookup, which on a cold cache across a
 /// border can take a second; a mirror that slow is better skipped. The
-/// default is the transport's 30 s (containerd-facts §1.2) — per request of
+/// default is the transport's 30 s (docs/containerd-facts.md §1.2) — per request of
 /// a pull, so a blackholed first mirror costs minutes; with 3 s it costs
 /// about four dials, 12 s (the issue measured 9.3 s with 2 s on 2.1.9).
 pub const DEFAULT_DIAL_TIMEOUT: &str = "3s";
@@ -293,7 +293,7 @@ pub fn is_managed(text: &str) -> bool {
 }
 
 /// Parses a hosts.toml. toml_edit rejects duplicate tables, as containerd
-/// does (it then silently falls back to upstream, facts §1.5).
+/// does (it then silently falls back to upstream, docs/containerd-facts.md §1.5).
 pub fn parse(path: &Path, text: &str) -> Result<ParsedHosts> {
     let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         Error::toml(path, text, e.span().map(|s| s.start), e.message())

@@ -259,7 +259,7 @@ pub struct MissingFile {
     /// As written in the file.
     pub written: String,
     /// Node path containerd reads: a relative path is resolved against the
-    /// hosts.toml's own directory (facts §1, `makeAbsPath`).
+    /// hosts.toml's own directory (docs/containerd-facts.md §1, `makeAbsPath`).
     pub path: PathBuf,
 }
 

@@ -79,7 +79,7 @@ impl Tool {
 }
 
 /// Where distributions put CNI plugins; containerd's default `bin_dir` is
-/// the first (facts §4 "Where CNI lives").
+/// the first (docs/containerd-facts.md §4 "Where CNI lives").
 pub const CNI_DIRS: [&str; 5] = [
     "/opt/cni/bin",
     "/usr/lib/cni",

@@ -39,7 +39,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         mut edits,
     } = base_config(node)?;
     // On 1.x an imported plugin table replaces config.toml's whole table
-    // (facts §3.3): imports holding the CRI table get the same edits, or
+    // (docs/containerd-facts.md §3.3): imports holding the CRI table get the same edits, or
     // config_path would silently vanish. On 2.x an import that sets
     // `config_path` or legacy mirrors wins key by key (a Talos-style
     // drop-in): it gets the edits too, at its own version's tables.
@@ -608,7 +608,7 @@ fn refuse_unreadable(node: &NodeState, changes: &[FileChange]) -> Result<()> {
 }
 
 /// The legacy CRI `endpoint` used a non-empty path verbatim, without /v2
-/// (facts §7.5): keep that with override_path.
+/// (docs/containerd-facts.md §7.5): keep that with override_path.
 fn legacy_endpoint(url: &str) -> std::result::Result<Endpoint, crate::endpoint::EndpointError> {
     let mut ep = Endpoint::parse(url)?;
     if !ep.path.is_empty() && !ep.path.ends_with("/v2") {
@@ -655,7 +655,7 @@ fn apply_legacy_tls(
 
 fn add_tls(h: &mut HostSpec, t: &LegacyTls, notes: &mut Vec<Note>) -> bool {
     if h.endpoint.scheme == Scheme::Http {
-        // TLS options on http:// make containerd try HTTPS first (facts §1.4).
+        // TLS options on http:// make containerd try HTTPS first (docs/containerd-facts.md §1.4).
         notes.push(Note::TlsOnHttp {
             url: h.endpoint.url(),
         });
@@ -716,7 +716,7 @@ fn config_path_value(
 /// (`pkg/cri/server/image_pull.go`, `getTLSConfig`), so a relative path
 /// was relative to containerd's working directory, `/` under its systemd
 /// unit (which sets no WorkingDirectory). In hosts.toml a relative path
-/// would be read from the hosts.toml's own directory instead (facts §1,
+/// would be read from the hosts.toml's own directory instead (docs/containerd-facts.md §1,
 /// `makeAbsPath`), so it is written absolute.
 fn legacy_path(p: &str) -> String {
     if Path::new(p).is_absolute() {

@@ -13,18 +13,7 @@ use std::time::Duration;
 const DEFAULT_CONFIG: &str = include_str!("../fixtures/containerd-1.6.20-default.toml");
 const CONFIG: &str = "etc/containerd/config.toml";
 
-fn ctrwiz(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctrwiz"));
-    cmd.env("LC_ALL", "C.UTF-8")
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .env("CTRWIZ_CONFIG_DIR", root.join("user-config"));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
+use crate::support::ctrwiz_on as ctrwiz;
 
 fn code(o: &Output) -> Option<i32> {
     o.status.code()

@@ -54,17 +54,7 @@ impl Node {
     }
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctrwiz"));
-        // English unless a test asks otherwise, whatever the developer's locale.
-        cmd.env("LC_ALL", "C.UTF-8")
-            .arg("--root")
-            .arg(self.dir.path())
-            .args(args)
-            .env("CTRWIZ_CONFIG_DIR", self.path("/user-config"));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
+        ctrwiz_on(self.dir.path(), args, env).output().unwrap()
     }
 
     pub fn backup_sets(&self) -> usize {
@@ -106,4 +96,20 @@ pub fn assert_code(o: &Output, code: i32) {
         stdout(o),
         stderr(o)
     );
+}
+
+/// ctrwiz on the `--root` tree `root`, not yet run: English unless a test
+/// asks otherwise, whatever the developer's locale; the tree's own user
+/// config dir. The one way every `--root` test starts ctrwiz.
+pub fn ctrwiz_on(root: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctrwiz"));
+    cmd.env("LC_ALL", "C.UTF-8")
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("CTRWIZ_CONFIG_DIR", root.join("user-config"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
 }

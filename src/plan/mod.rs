@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 mod codes;
+mod legacy;
 mod make;
 #[cfg(test)]
 mod tests;

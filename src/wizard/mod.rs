@@ -11,6 +11,7 @@
 //! (signals.rs). Layers, top down: view → screens → widgets; app → editor,
 //! extras_step → derive; keys → step.
 
+mod actions;
 pub mod app;
 pub mod derive;
 pub mod editor;

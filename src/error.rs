@@ -62,6 +62,8 @@ pub enum Error {
         restored: String,
         healthy: bool,
     },
+    /// Neither flags nor a profile chose anything to change.
+    NothingSelected,
     Usage(String),
     Other(String),
 }
@@ -133,6 +135,7 @@ impl fmt::Display for Error {
                     crate::t!("apply.rollback_unhealthy")
                 }
             ),
+            Error::NothingSelected => crate::t!("cli.nothing_selected").into(),
             Error::Usage(m) | Error::Other(m) => m.clone(),
         };
         f.write_str(&text)
@@ -203,6 +206,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_)
+            | Error::NothingSelected
             | Error::BadValue { .. }
             | Error::UnknownPreset { .. }
             | Error::Registry(_)

@@ -42,6 +42,7 @@ pub fn error_code(e: &Error) -> &'static str {
         Error::NodeChanged { .. } => "node_changed",
         Error::WriteFailed { .. } => "write_failed",
         Error::RolledBack { .. } => "rolled_back",
+        Error::NothingSelected => "nothing_selected",
         Error::Usage(_) => "usage",
         Error::Other(_) => "other",
     }

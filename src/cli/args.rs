@@ -251,7 +251,7 @@ impl SelectionArgs {
     pub fn to_selection(&self, root: &Root) -> Result<Selection> {
         let sel = self.to_selection_or_empty(root)?;
         if sel.is_empty() {
-            return Err(Error::Usage(t!("cli.nothing_selected").into()));
+            return Err(Error::NothingSelected);
         }
         Ok(sel)
     }

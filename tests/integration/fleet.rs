@@ -288,6 +288,12 @@ fn apply_json_reports_a_rollback_and_a_broken_config_by_code() {
     assert_code(&out, 2);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "usage");
+
+    // Nothing chosen: its own code, a usage error.
+    let out = node.run(&["apply", "--json", "--yes"]);
+    assert_code(&out, 2);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "nothing_selected", "{v}");
 }
 
 fn export_node() -> (Node, String) {

@@ -1013,3 +1013,52 @@ fn a_mirror_typo_gets_did_you_mean_and_a_bare_word_the_scheme_hint() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+#[test]
+fn one_bad_value_gets_one_message_from_a_flag_a_profile_and_the_wizard() {
+    // The same rule behind all three front doors: the wizard's field check,
+    // the flag and the profile key give the same reason, each naming where
+    // the value came from.
+    let node = Node::new();
+    let cases: [(&str, &str, String); 2] = [
+        (
+            "--sandbox-image",
+            "sandbox_image",
+            ctrwiz::wizard::editor::validate_image("x y").unwrap_err(),
+        ),
+        (
+            "--mirror",
+            "mirrors",
+            ctrwiz::wizard::editor::validate_urls("https://a.b:99999").unwrap_err(),
+        ),
+    ];
+    for (flag, key, wizard_says) in cases {
+        assert!(!wizard_says.is_empty());
+        let (flag_value, profile) = if key == "mirrors" {
+            (
+                "docker.io=https://a.b:99999",
+                "[mirrors]\n\"docker.io\" = \"https://a.b:99999\"\n".to_string(),
+            )
+        } else {
+            ("x y", format!("{key} = \"x y\"\n"))
+        };
+        let by_flag = node.run(&["plan", flag, flag_value]);
+        assert_code(&by_flag, 2);
+        let err = stderr(&by_flag);
+        assert!(
+            err.contains(&wizard_says),
+            "{flag}: {err} / wizard: {wizard_says}"
+        );
+        assert!(err.contains(flag), "names the flag: {err}");
+
+        node.write("/p.toml", &profile);
+        let by_profile = node.run(&["plan", "--profile", node.path("/p.toml").to_str().unwrap()]);
+        assert_code(&by_profile, 2);
+        let err = stderr(&by_profile);
+        assert!(
+            err.contains(&wizard_says),
+            "{key}: {err} / wizard: {wizard_says}"
+        );
+        assert!(err.contains("p.toml:"), "names the file and line: {err}");
+    }
+}

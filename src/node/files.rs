@@ -142,12 +142,52 @@ pub fn effective_config_path(
 
 /// What `containerd config default` prints, the seeds' starting point.
 fn default_config(containerd: &Path) -> Option<String> {
+    default_cell(containerd)
+        .get_or_init(|| run_config_default(containerd))
+        .clone()
+}
+
+fn run_config_default(containerd: &Path) -> Option<String> {
     let done = crate::process::run(
         std::process::Command::new(containerd).args(["config", "default"]),
         Duration::from_secs(10),
     )
     .ok()?;
     (done.success() && !done.stdout.trim().is_empty()).then_some(done.stdout)
+}
+
+type DefaultCell = std::sync::Arc<std::sync::OnceLock<Option<String>>>;
+
+/// One `config default` per binary (path, size and mtime) per process: it
+/// takes ~35 ms, so `detect` starts it beside the tool probes
+/// ([`prefetch_default`]) and the read waits for that run instead of
+/// starting a second one.
+fn default_cell(containerd: &Path) -> DefaultCell {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CELLS: OnceLock<
+        Mutex<HashMap<(PathBuf, u64, Option<std::time::SystemTime>), DefaultCell>>,
+    > = OnceLock::new();
+    let meta = std::fs::metadata(containerd).ok();
+    let key = (
+        containerd.to_path_buf(),
+        meta.as_ref().map_or(0, |m| m.len()),
+        meta.and_then(|m| m.modified().ok()),
+    );
+    let mut cells = CELLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    cells.entry(key).or_default().clone()
+}
+
+/// Starts `containerd config default` of the likely daemon binary in the
+/// background, so reading config.toml does not wait for it after the probes.
+pub fn prefetch_default(containerd: PathBuf) {
+    let cell = default_cell(&containerd);
+    std::thread::spawn(move || {
+        cell.get_or_init(|| run_config_default(&containerd));
+    });
 }
 
 /// The hosts dir in use: `--hosts-dir`, else the effective `config_path`

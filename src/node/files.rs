@@ -157,6 +157,8 @@ fn run_config_default(containerd: &Path) -> Option<String> {
 }
 
 type DefaultCell = std::sync::Arc<std::sync::OnceLock<Option<String>>>;
+/// A binary as it is now: path, size, mtime.
+type BinaryKey = (PathBuf, u64, Option<std::time::SystemTime>);
 
 /// One `config default` per binary (path, size and mtime) per process: it
 /// takes ~35 ms, so `detect` starts it beside the tool probes
@@ -165,9 +167,7 @@ type DefaultCell = std::sync::Arc<std::sync::OnceLock<Option<String>>>;
 fn default_cell(containerd: &Path) -> DefaultCell {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
-    static CELLS: OnceLock<
-        Mutex<HashMap<(PathBuf, u64, Option<std::time::SystemTime>), DefaultCell>>,
-    > = OnceLock::new();
+    static CELLS: OnceLock<Mutex<HashMap<BinaryKey, DefaultCell>>> = OnceLock::new();
     let meta = std::fs::metadata(containerd).ok();
     let key = (
         containerd.to_path_buf(),

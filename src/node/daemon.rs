@@ -40,8 +40,12 @@ pub struct Containerd {
 
 impl Containerd {
     /// Whether `binary` is the daemon's own (same version, or no daemon).
+    /// A binary that did not answer `--version` (hung, broken) is not
+    /// asked for its defaults either.
     pub fn binary_matches(&self) -> bool {
-        self.binary.is_some() && self.binary_version == self.version
+        self.binary.is_some()
+            && self.binary_version.is_some()
+            && self.binary_version == self.version
     }
 }
 

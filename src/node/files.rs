@@ -150,7 +150,7 @@ fn default_config(containerd: &Path) -> Option<String> {
 fn run_config_default(containerd: &Path) -> Option<String> {
     let done = crate::process::run(
         std::process::Command::new(containerd).args(["config", "default"]),
-        Duration::from_secs(10),
+        Duration::from_secs(5),
     )
     .ok()?;
     (done.success() && !done.stdout.trim().is_empty()).then_some(done.stdout)

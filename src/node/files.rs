@@ -82,7 +82,6 @@ pub fn read_config(
             b.map(|b| super::read::utf8(&loc.config, b).map_err(|e| e.to_string()))
                 .transpose()
         });
-    st.default_text = containerd.and_then(default_config);
     match read {
         Ok(Some(text)) => {
             st.exists = true;
@@ -97,12 +96,19 @@ pub fn read_config(
                     st.effective_config_path = value;
                     st.config_path_file = file;
                     st.list_honoured = !Gate::TransferPulls.on(version) || cfg.forces_local_pull();
+                    // The binary's defaults matter only where the file is
+                    // silent: CNI dirs (a ~35 ms `config default` saved on
+                    // most nodes, whose file names them).
+                    if cfg.cni_bin_dirs().is_empty() {
+                        st.default_text = containerd.and_then(default_config);
+                    }
                 }
                 Err(e) => st.error = Some(e.to_string()),
             }
             st.text = Some(text);
         }
-        Ok(None) => {}
+        // A missing file is seeded from the daemon's own defaults.
+        Ok(None) => st.default_text = containerd.and_then(default_config),
         Err(e) => {
             st.exists = true;
             st.error = Some(e);
@@ -161,9 +167,7 @@ type DefaultCell = std::sync::Arc<std::sync::OnceLock<Option<String>>>;
 type BinaryKey = (PathBuf, u64, Option<std::time::SystemTime>);
 
 /// One `config default` per binary (path, size and mtime) per process: it
-/// takes ~35 ms, so `detect` starts it beside the tool probes
-/// ([`prefetch_default`]) and the read waits for that run instead of
-/// starting a second one.
+/// takes ~35 ms, and the wizard detects more than once.
 fn default_cell(containerd: &Path) -> DefaultCell {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
@@ -179,15 +183,6 @@ fn default_cell(containerd: &Path) -> DefaultCell {
         .lock()
         .unwrap_or_else(|p| p.into_inner());
     cells.entry(key).or_default().clone()
-}
-
-/// Starts `containerd config default` of the likely daemon binary in the
-/// background, so reading config.toml does not wait for it after the probes.
-pub fn prefetch_default(containerd: PathBuf) {
-    let cell = default_cell(&containerd);
-    std::thread::spawn(move || {
-        cell.get_or_init(|| run_config_default(&containerd));
-    });
 }
 
 /// The hosts dir in use: `--hosts-dir`, else the effective `config_path`

@@ -131,14 +131,6 @@ impl NodeState {
 
 /// Everything at once; tools are probed in parallel while files are read.
 pub fn detect(loc: &Locations) -> NodeState {
-    // The daemon's `config default` beside the probes: the unit's binary,
-    // else the first on PATH (the usual answer of `daemon::identify`).
-    if let Some(bin) = daemon::unit_binary(&loc.root)
-        .filter(|p| p.is_file())
-        .or_else(|| tools::locate(&loc.root, ToolName::Containerd))
-    {
-        files::prefetch_default(bin);
-    }
     let rx = tools::spawn_probes(&loc.root, loc.probe_timeout);
     assemble(loc, rx.iter().collect())
 }

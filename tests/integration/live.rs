@@ -215,6 +215,18 @@ pub fn restart_by_hand(h: &Live) {
     std::thread::sleep(Duration::from_secs(2));
 }
 
+/// containerd's effective config (`config dump` of this version's binary).
+pub fn config_dump(h: &Live) -> String {
+    let out = std::process::Command::new(h.bin("containerd"))
+        .arg("--config")
+        .arg(h.config())
+        .args(["config", "dump"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// One test body run on every containerd of the matrix: each becomes a
 /// module with a test per version (`<name>::containerd_1_6` …).
 #[macro_export]

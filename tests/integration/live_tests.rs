@@ -2,7 +2,7 @@
 //! `live.rs`: every test in `on_every_containerd!` runs on 1.6.20, 1.7.24
 //! and 2.1.9.
 
-use crate::live::{assert_exit, cri_pull, mirror_flag, restart_by_hand, text};
+use crate::live::{assert_exit, config_dump, cri_pull, mirror_flag, restart_by_hand, text};
 use crate::live::{Live, HUB_IMAGE};
 use crate::on_every_containerd;
 use std::fs;
@@ -86,17 +86,6 @@ fn doctor_checks(h: &Live, flags: &[&str]) -> (Output, serde_json::Value) {
     let out = h.ctrwiz(&args);
     let checks = serde_json::from_slice(&out.stdout).unwrap();
     (out, checks)
-}
-
-fn config_dump(h: &Live) -> String {
-    let out = std::process::Command::new(h.bin("containerd"))
-        .arg("--config")
-        .arg(h.config())
-        .args(["config", "dump"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 on_every_containerd! {

@@ -76,14 +76,7 @@ fn with_cri_containerd(h: &Live, edit: impl FnOnce(&mut toml_edit::Table)) -> St
 
 /// The runc table of containerd's effective config (`config dump`).
 fn effective_runc(h: &Live) -> toml::Value {
-    let out = std::process::Command::new(h.bin("containerd"))
-        .arg("--config")
-        .arg(h.config())
-        .args(["config", "dump"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    let dump: toml::Value = toml::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    let dump: toml::Value = toml::from_str(&crate::live::config_dump(h)).unwrap();
     let cri = if h.daemon.is_2x() {
         "io.containerd.cri.v1.runtime"
     } else {

@@ -63,7 +63,7 @@ pub fn cidrs_in(text: &str, key: &str) -> Vec<String> {
     out
 }
 
-fn is_cidr(s: &str) -> bool {
+pub fn is_cidr(s: &str) -> bool {
     let Some((ip, len)) = s.split_once('/') else {
         return false;
     };
@@ -113,11 +113,11 @@ mod tests {
         let root = Root::new(dir.path());
         let found = cidrs(&root);
         assert_eq!(found, ["10.96.0.0/12", "100.64.0.0/16"]);
-        let crate::extras::Proxy::Set { no_proxy, .. } =
-            crate::extras::Proxy::parse("http://proxy.corp:3128", None, &found).unwrap()
-        else {
-            panic!("a proxy")
-        };
+        // The plan's default NO_PROXY on this node holds them.
+        let mut node = crate::node::NodeState::fixture().build();
+        node.cluster_cidrs = found.clone();
+        let proxy = crate::extras::Proxy::parse("http://proxy.corp:3128", None, &[]).unwrap();
+        let no_proxy = proxy.no_proxy_on(&node);
         for c in &found {
             assert!(no_proxy.contains(c), "{no_proxy:?}");
         }

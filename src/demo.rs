@@ -22,6 +22,11 @@ const FILES: &[(&str, &str)] = &[
         "/etc/containerd/certs.d/quay.io/hosts.toml",
         include_str!("../assets/demo/quay.io-hosts.toml"),
     ),
+    // A systemd node, as most are: the proxy's drop-in has a unit to join.
+    (
+        "/usr/lib/systemd/system/containerd.service",
+        include_str!("../assets/demo/containerd.service"),
+    ),
 ];
 
 /// (node path, banner, stream): what each stand-in prints for `--version`.
@@ -37,6 +42,8 @@ const TOOLS: &[(&str, &str, &str)] = &[
     ("/usr/sbin/runc", "runc version 1.1.13\\ncommit: v1.1.13-0-g58aa9203\\nspec: 1.0.2-dev", "1"),
     // i18n: tool output
     ("/usr/local/bin/nerdctl", "nerdctl version 2.0.1", "1"),
+    // i18n: tool output
+    ("/usr/local/bin/crictl", "crictl version v1.31.1", "1"),
     // i18n: tool output
     ("/usr/lib/cni/bridge", "CNI bridge plugin version unknown\\nCNI protocol versions supported: 0.1.0, 1.0.0", "2"),
 ];

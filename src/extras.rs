@@ -61,10 +61,25 @@ impl Extras {
 pub enum Proxy {
     Set {
         url: String,
-        no_proxy: Vec<String>,
+        no_proxy: NoProxy,
     },
     /// `--proxy none`: remove the drop-in.
     Remove,
+}
+
+/// What NO_PROXY holds. The default is made on the node it is planned for
+/// ([`Proxy::no_proxy_on`]), so one profile gives every node of a fleet
+/// its own addresses and cluster ranges.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoProxy {
+    /// `--no-proxy`, the profile's `no_proxy`, a list typed after the
+    /// wizard's URL: exactly these entries.
+    Exactly(Vec<String>),
+    /// The seed's list, the node's own addresses, the service and pod
+    /// ranges the node reveals (`cluster::cidrs`), and `cluster`: ranges
+    /// given for a cluster the node does not reveal yet (`--cluster-cidr`,
+    /// the profile's `cluster_cidrs`, the wizard's question).
+    Default { cluster: Vec<String> },
 }
 
 /// Which half of a proxy setting a value was given for.
@@ -72,18 +87,26 @@ pub enum Proxy {
 pub enum ProxyPart {
     Url,
     NoProxy,
+    Cluster,
 }
 
 impl Proxy {
-    /// A proxy URL (or `none`, any case) and a NO_PROXY list (default: the
-    /// seed's list plus the node's own addresses). Every value is checked
-    /// for the systemd unit it goes into; the error says which part is bad
-    /// and why, and the caller names where the value came from.
+    /// A proxy URL (or `none`, any case), a NO_PROXY list (default: see
+    /// [`NoProxy::Default`]) and cluster ranges to add to the default.
+    /// Every value is checked for the systemd unit it goes into; the error
+    /// says which part is bad and why, and the caller names where the
+    /// value came from.
     pub fn parse(
         url: &str,
         no_proxy: Option<&[String]>,
-        node_addresses: &[String],
+        cluster: &[String],
     ) -> std::result::Result<Proxy, (ProxyPart, String)> {
+        let cluster: Vec<String> = cluster
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         if url.trim().eq_ignore_ascii_case("none") {
             if no_proxy.is_some_and(|l| !l.is_empty()) {
                 return Err((
@@ -91,54 +114,88 @@ impl Proxy {
                     crate::t!("common.proxy.no_proxy_with_none").into(),
                 ));
             }
+            if !cluster.is_empty() {
+                return Err((
+                    ProxyPart::Cluster,
+                    crate::t!("common.proxy.no_proxy_with_none").into(),
+                ));
+            }
             return Ok(Proxy::Remove);
         }
         let url = proxy_url(url).map_err(|e| (ProxyPart::Url, e))?;
+        for c in &cluster {
+            if !crate::cluster::is_cidr(c) {
+                let why = crate::t!("common.proxy.cluster_cidr", entry = format!("{c:?}"));
+                return Err((ProxyPart::Cluster, why));
+            }
+        }
         let no_proxy = match no_proxy {
+            Some(_) if !cluster.is_empty() => {
+                let why = crate::t!("common.proxy.cluster_with_list");
+                return Err((ProxyPart::Cluster, why.into()));
+            }
             Some(list) => {
                 let mut out = Vec::new();
                 for entry in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
                     no_proxy_entry(entry).map_err(|e| (ProxyPart::NoProxy, e))?;
                     out.push(entry.to_string());
                 }
-                out
+                NoProxy::Exactly(out)
             }
-            None => {
+            None => NoProxy::Default { cluster },
+        };
+        Ok(Proxy::Set { url, no_proxy })
+    }
+
+    /// `--proxy URL|none` with `--no-proxy LIST` and `--cluster-cidr LIST`
+    /// (comma-separated).
+    pub fn from_flags(url: &str, no_proxy: Option<&str>, cluster: Option<&str>) -> Result<Proxy> {
+        let split =
+            |l: &str| -> Vec<String> { l.split(',').map(|s| s.trim().to_string()).collect() };
+        let list: Option<Vec<String>> = no_proxy.map(split);
+        let cluster = cluster.map(split).unwrap_or_default();
+        Proxy::parse(url, list.as_deref(), &cluster).map_err(|(part, why)| {
+            crate::error::Origin::Flag(match part {
+                ProxyPart::Url => "--proxy",
+                ProxyPart::NoProxy => "--no-proxy",
+                ProxyPart::Cluster => "--cluster-cidr",
+            })
+            .error(why)
+        })
+    }
+
+    /// The NO_PROXY list this proxy gets on `node` (empty for `Remove`).
+    pub fn no_proxy_on(&self, node: &crate::node::NodeState) -> Vec<String> {
+        match self {
+            Proxy::Remove => vec![],
+            Proxy::Set {
+                no_proxy: NoProxy::Exactly(list),
+                ..
+            } => list.clone(),
+            Proxy::Set {
+                no_proxy: NoProxy::Default { cluster },
+                ..
+            } => {
                 let mut v: Vec<String> = DEFAULT_NO_PROXY.iter().map(|s| s.to_string()).collect();
-                for a in node_addresses {
+                let found = node.addresses.iter().chain(&node.cluster_cidrs);
+                for a in found.chain(cluster) {
+                    // What the node reports is checked like typed input.
                     if !v.contains(a) && no_proxy_entry(a).is_ok() {
                         v.push(a.clone());
                     }
                 }
                 v
             }
-        };
-        Ok(Proxy::Set { url, no_proxy })
+        }
     }
 
-    /// `--proxy URL|none` with `--no-proxy LIST` (comma-separated).
-    pub fn from_flags(
-        url: &str,
-        no_proxy: Option<&str>,
-        node_addresses: &[String],
-    ) -> Result<Proxy> {
-        let list: Option<Vec<String>> =
-            no_proxy.map(|l| l.split(',').map(|s| s.trim().to_string()).collect());
-        Proxy::parse(url, list.as_deref(), node_addresses).map_err(|(part, why)| {
-            crate::error::Origin::Flag(match part {
-                ProxyPart::Url => "--proxy",
-                ProxyPart::NoProxy => "--no-proxy",
-            })
-            .error(why)
-        })
-    }
-
-    /// The drop-in's text (`None`: no drop-in). Values were validated by
-    /// [`Proxy::parse`]; `%` is still doubled, since systemd expands
-    /// specifiers like `%h` inside `Environment=` (systemd.unit(5),
+    /// The drop-in's text with this NO_PROXY list (the plan's is
+    /// [`Proxy::no_proxy_on`] the node; `None`: no drop-in). Values were
+    /// validated by [`Proxy::parse`]; `%` is still doubled, since systemd
+    /// expands specifiers like `%h` inside `Environment=` (systemd.unit(5),
     /// "Specifiers").
-    pub fn render(&self) -> Option<String> {
-        let Proxy::Set { url, no_proxy } = self else {
+    pub fn render(&self, no_proxy: &[String]) -> Option<String> {
+        let Proxy::Set { url, .. } = self else {
             return None;
         };
         let url = systemd_escape(url);
@@ -543,8 +600,10 @@ mod tests {
 
     #[test]
     fn proxy_drop_in_has_the_seeds_no_proxy_and_node_addresses() {
-        let p = Proxy::from_flags("proxy.corp:3128", None, &["192.0.2.10".into()]).unwrap();
-        let text = p.render().unwrap();
+        let p = Proxy::from_flags("proxy.corp:3128", None, None).unwrap();
+        let mut node = crate::node::NodeState::fixture().build();
+        node.addresses = vec!["192.0.2.10".into()];
+        let text = p.render(&p.no_proxy_on(&node)).unwrap();
         // Go reads a scheme-less proxy as http:// (httpproxy.parseProxy), so
         // that is what the drop-in says (it used to say https://: wrong).
         assert!(
@@ -552,17 +611,23 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("NO_PROXY=localhost,127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,.svc,.cluster.local,192.0.2.10"), "{text}");
-        assert_eq!(Proxy::from_flags("none", None, &[]).unwrap(), Proxy::Remove);
-        assert!(Proxy::from_flags("ftp://x", None, &[]).is_err());
-        assert_eq!(Proxy::from_flags("NONE", None, &[]).unwrap(), Proxy::Remove);
+        assert_eq!(
+            Proxy::from_flags("none", None, None).unwrap(),
+            Proxy::Remove
+        );
+        assert!(Proxy::from_flags("ftp://x", None, None).is_err());
+        assert_eq!(
+            Proxy::from_flags("NONE", None, None).unwrap(),
+            Proxy::Remove
+        );
     }
 
     #[test]
     fn proxy_values_cannot_inject_into_the_unit() {
         let inject = "x\"\nExecStartPre=/bin/sh -c id\n#";
-        let e = Proxy::from_flags("http://p:3128", Some(inject), &[]).unwrap_err();
+        let e = Proxy::from_flags("http://p:3128", Some(inject), None).unwrap_err();
         assert!(e.to_string().starts_with("--no-proxy: "), "{e}");
-        let e = Proxy::from_flags(&format!("http://p:3128/{inject}"), None, &[]).unwrap_err();
+        let e = Proxy::from_flags(&format!("http://p:3128/{inject}"), None, None).unwrap_err();
         assert!(e.to_string().starts_with("--proxy: "), "{e}");
         for bad in [
             "http://p\"x:1",
@@ -571,11 +636,13 @@ mod tests {
             "http://p/x",
             "http://",
         ] {
-            assert!(Proxy::from_flags(bad, None, &[]).is_err(), "{bad}");
+            assert!(Proxy::from_flags(bad, None, None).is_err(), "{bad}");
         }
         // Percent-encoded credentials survive systemd's specifier expansion.
-        let p = Proxy::from_flags("http://u:p%40ss@proxy:3128", Some("a.corp,.svc"), &[]).unwrap();
-        let text = p.render().unwrap();
+        let p = Proxy::from_flags("http://u:p%40ss@proxy:3128", Some("a.corp,.svc"), None).unwrap();
+        let text = p
+            .render(&p.no_proxy_on(&crate::node::NodeState::fixture().build()))
+            .unwrap();
         assert!(
             text.contains("HTTP_PROXY=http://u:p%%40ss@proxy:3128\""),
             "{text}"
@@ -588,8 +655,8 @@ mod tests {
         assert!(text
             .lines()
             .all(|l| l.starts_with('#') || l == "[Service]" || l.starts_with("Environment=\"")));
-        assert!(Proxy::from_flags("socks5://p:1080", None, &[]).is_ok());
-        assert!(Proxy::from_flags("none", Some("a"), &[]).is_err());
+        assert!(Proxy::from_flags("socks5://p:1080", None, None).is_ok());
+        assert!(Proxy::from_flags("none", Some("a"), None).is_err());
     }
 
     #[test]

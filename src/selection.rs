@@ -171,6 +171,10 @@ struct ProfileFile {
     proxy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     no_proxy: Option<Vec<String>>,
+    /// The cluster's service and pod ranges, added to the default NO_PROXY
+    /// (for a cluster the node does not reveal yet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    cluster_cidrs: Vec<String>,
     /// `dial_timeout` on mirrors: a Go duration, or "none".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dial_timeout: Option<String>,
@@ -206,6 +210,8 @@ struct ProfileSpans {
     proxy: Option<toml::Spanned<toml::Value>>,
     #[serde(default)]
     no_proxy: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    cluster_cidrs: Option<toml::Spanned<toml::Value>>,
     #[serde(default)]
     registries: Vec<toml::Spanned<toml::Value>>,
     #[serde(default)]
@@ -302,20 +308,24 @@ impl Selection {
         let proxy = match &file.proxy {
             None => None,
             Some(url) => Some(
-                crate::extras::Proxy::parse(url, file.no_proxy.as_deref(), &[]).map_err(
-                    |(part, why)| {
+                crate::extras::Proxy::parse(url, file.no_proxy.as_deref(), &file.cluster_cidrs)
+                    .map_err(|(part, why)| {
                         let span = match part {
                             crate::extras::ProxyPart::Url => spans.proxy.as_ref(),
                             crate::extras::ProxyPart::NoProxy => spans.no_proxy.as_ref(),
+                            crate::extras::ProxyPart::Cluster => spans.cluster_cidrs.as_ref(),
                         };
                         at(span.map(|s| s.span())).error(why)
-                    },
-                )?,
+                    })?,
             ),
         };
         if file.no_proxy.is_some() && file.proxy.is_none() {
             return Err(at(spans.no_proxy.as_ref().map(|s| s.span()))
                 .error(crate::t!("common.proxy.no_proxy_alone")));
+        }
+        if !file.cluster_cidrs.is_empty() && file.proxy.is_none() {
+            return Err(at(spans.cluster_cidrs.as_ref().map(|s| s.span()))
+                .error(crate::t!("common.proxy.cluster_alone")));
         }
         if let Some(image) = &file.sandbox_image {
             crate::extras::sandbox_image(image)
@@ -385,6 +395,7 @@ impl Selection {
     }
 
     pub fn to_profile(&self) -> String {
+        use crate::extras::{NoProxy, Proxy};
         let file = ProfileFile {
             preset: self.preset.clone(),
             mirrors: self
@@ -402,13 +413,25 @@ impl Selection {
             sandbox_image: self.extras.sandbox_image.clone(),
             systemd_cgroup: self.extras.systemd_cgroup,
             proxy: self.extras.proxy.as_ref().map(|p| match p {
-                crate::extras::Proxy::Set { url, .. } => url.clone(),
-                crate::extras::Proxy::Remove => "none".into(),
+                Proxy::Set { url, .. } => url.clone(),
+                Proxy::Remove => "none".into(),
             }),
-            no_proxy: self.extras.proxy.as_ref().and_then(|p| match p {
-                crate::extras::Proxy::Set { no_proxy, .. } => Some(no_proxy.clone()),
-                crate::extras::Proxy::Remove => None,
-            }),
+            no_proxy: match &self.extras.proxy {
+                Some(Proxy::Set {
+                    no_proxy: NoProxy::Exactly(list),
+                    ..
+                }) => Some(list.clone()),
+                _ => None,
+            },
+            // The default list is made on each node; only what was added
+            // to it is saved.
+            cluster_cidrs: match &self.extras.proxy {
+                Some(Proxy::Set {
+                    no_proxy: NoProxy::Default { cluster },
+                    ..
+                }) => cluster.clone(),
+                _ => vec![],
+            },
             dial_timeout: self.dial_timeout.as_ref().map(DialTimeout::to_profile),
             heal_every: self.heal.as_ref().map(HealSchedule::to_profile),
             registries: self.extras.private.clone(),
@@ -599,6 +622,42 @@ mod tests {
         assert_eq!(ok.heal.as_ref().and_then(HealSchedule::every), Some("1h"));
         let off = Selection::from_profile(Path::new("p"), "heal_every = \"none\"\n").unwrap();
         assert_eq!(off.heal, Some(HealSchedule::Off));
+    }
+
+    #[test]
+    fn cluster_cidrs_are_checked_at_their_line_and_saved_as_given() {
+        let err = |text: &str| {
+            Selection::from_profile(Path::new("p.toml"), text)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err("proxy = \"http://p:3128\"\ncluster_cidrs = [\"10.96.0.0/40\"]\n");
+        assert!(e.starts_with("p.toml:2:17: "), "{e}");
+        assert!(e.contains("10.96.0.0/40"), "{e}");
+        let e = err("cluster_cidrs = [\"10.96.0.0/12\"]\n");
+        assert!(e.starts_with("p.toml:1:17: "), "{e}");
+        assert!(e.contains(crate::t!("common.proxy.cluster_alone")), "{e}");
+        let e = err(
+            "proxy = \"http://p:3128\"\nno_proxy = [\"a\"]\ncluster_cidrs = [\"10.96.0.0/12\"]\n",
+        );
+        assert!(e.starts_with("p.toml:3:17: "), "{e}");
+        let text =
+            "proxy = \"http://p:3128\"\ncluster_cidrs = [\"10.96.0.0/12\", \"fd00::/108\"]\n";
+        let sel = Selection::from_profile(Path::new("p.toml"), text).unwrap();
+        assert_eq!(
+            sel.extras.proxy,
+            Some(crate::extras::Proxy::Set {
+                url: "http://p:3128".into(),
+                no_proxy: crate::extras::NoProxy::Default {
+                    cluster: vec!["10.96.0.0/12".into(), "fd00::/108".into()]
+                }
+            })
+        );
+        let saved = sel.to_profile();
+        assert!(!saved.contains("no_proxy"), "{saved}");
+        let mut again = Selection::from_profile(Path::new("p.toml"), &saved).unwrap();
+        again.extras.proxy_origin = sel.extras.proxy_origin.clone();
+        assert_eq!(again, sel);
     }
 
     #[test]

@@ -139,14 +139,14 @@ pub struct ProbeSelection {
 }
 
 impl ProbeSelection {
-    pub fn to_selection_or_empty(&self, root: &Root) -> Result<Selection> {
+    pub fn to_selection_or_empty(&self) -> Result<Selection> {
         SelectionArgs {
             preset: self.preset.clone(),
             mirrors: self.mirrors.clone(),
             profile: self.profile.clone(),
             ..SelectionArgs::default()
         }
-        .to_selection_or_empty(root)
+        .to_selection_or_empty()
     }
 }
 
@@ -199,6 +199,13 @@ pub struct SelectionArgs {
         help_heading = "node_setup"
     )]
     pub no_proxy: Option<String>,
+    #[arg(
+        long,
+        value_name = "CIDR[,CIDR…]",
+        requires = "proxy",
+        help_heading = "node_setup"
+    )]
+    pub cluster_cidr: Option<String>,
     #[arg(long, value_name = "URL[,URL…]|none", help_heading = "node_setup")]
     pub docker_mirror: Option<String>,
     #[arg(long, value_name = "DURATION|none")]
@@ -248,17 +255,17 @@ pub struct SelectionArgs {
 }
 
 impl SelectionArgs {
-    pub fn to_selection(&self, root: &Root) -> Result<Selection> {
-        let sel = self.to_selection_or_empty(root)?;
+    pub fn to_selection(&self) -> Result<Selection> {
+        let sel = self.to_selection_or_empty()?;
         if sel.is_empty() {
             return Err(Error::NothingSelected);
         }
         Ok(sel)
     }
 
-    /// `root` decides whose addresses go into a default NO_PROXY (none when
-    /// preparing another tree).
-    pub fn to_selection_or_empty(&self, root: &Root) -> Result<Selection> {
+    /// The flags and profile as a selection; pure (what depends on the node,
+    /// such as the default NO_PROXY, is made by the plan).
+    pub fn to_selection_or_empty(&self) -> Result<Selection> {
         let mut sel = match &self.profile {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -308,14 +315,12 @@ impl SelectionArgs {
         }
         extras.nerdctl |= self.nerdctl;
         if let Some(url) = &self.proxy {
-            let mut addrs = crate::node::service::addresses(root);
-            // The cluster's service and pod ranges, where kubeadm/kubelet
-            // config reveals them, join the default NO_PROXY.
-            addrs.extend(crate::cluster::cidrs(root));
+            // The default NO_PROXY (node addresses, cluster ranges) is made
+            // by the plan, from the node it plans for.
             extras.proxy = Some(crate::extras::Proxy::from_flags(
                 url,
                 self.no_proxy.as_deref(),
-                &addrs,
+                self.cluster_cidr.as_deref(),
             )?);
             extras.proxy_origin = Some(Origin::Flag("--proxy"));
         }

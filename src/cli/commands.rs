@@ -37,7 +37,7 @@ pub fn detect(s: &Session, json: bool) -> Result<i32> {
 
 /// The node now and the plan to the flags' selection.
 fn make_plan(s: &Session, selection: &SelectionArgs) -> Result<(NodeState, Plan)> {
-    let sel = selection.to_selection(&s.root())?;
+    let sel = selection.to_selection()?;
     let (node, mut plan) = s.plan(&sel)?;
     // The profile's heal_every: heal --install's timer files too.
     if sel.heal.is_some() {
@@ -151,7 +151,7 @@ pub fn probe(
         .iter()
         .map(|r| crate::registry::RegistryName::parse(r))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let sel = selection.to_selection_or_empty(&s.root())?;
+    let sel = selection.to_selection_or_empty()?;
     let cands = crate::probe::candidates(catalog, &regs, Some(&sel))?;
     if !s.probe() {
         crate::probe::print_unmeasured(&cands);

@@ -125,7 +125,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             json,
         } => commands::verify(s, image.as_deref(), *timeout, *json),
         C::Export { selection, format } => {
-            let sel = selection.to_selection(&s.root())?;
+            let sel = selection.to_selection()?;
             say_inline!("{}", crate::export::export(*format, s.catalog()?, &sel)?);
             Ok(0)
         }

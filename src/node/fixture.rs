@@ -37,6 +37,7 @@ impl NodeState {
                 address: PathBuf::from(super::DEFAULT_ADDRESS),
             },
             addresses: vec![],
+            cluster_cidrs: vec![],
             missing_files: vec![],
             owner: None,
             heal_schedule: Default::default(),

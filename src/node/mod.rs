@@ -61,6 +61,9 @@ pub struct NodeState {
     pub service: ServiceState,
     /// The node's own IP addresses (for NO_PROXY).
     pub addresses: Vec<String>,
+    /// The cluster's service and pod ranges, where kubeadm or kubelet
+    /// config reveals them (for NO_PROXY; read from `--root` trees too).
+    pub cluster_cidrs: Vec<String>,
     /// `ca`/`client` files hosts.toml files name that do not exist.
     pub missing_files: Vec<files::MissingFile>,
     /// Another tool that owns containerd's files here (k3s, RKE2,
@@ -196,6 +199,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         hosts_dir,
         service,
         addresses: service::addresses(&loc.root),
+        cluster_cidrs: crate::cluster::cidrs(&loc.root),
         owner,
         missing_files,
         docker_daemon_json,

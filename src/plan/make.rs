@@ -434,7 +434,9 @@ pub(super) fn proxy_change(
         path: PathBuf::from(crate::extras::PROXY_DROP_IN),
         purpose: Purpose::ProxyDropIn,
         before: node.proxy_drop_in.clone(),
-        after: proxy.render().map(String::into_bytes),
+        after: proxy
+            .render(&proxy.no_proxy_on(node))
+            .map(String::into_bytes),
         note: None,
         mode: None,
     };

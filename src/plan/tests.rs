@@ -193,7 +193,7 @@ fn docker_and_proxy_changes_and_what_they_cost() {
         assert_eq!(got, note, "{before:?}");
     }
 
-    sel.extras.proxy = Some(Proxy::from_flags("http://proxy.corp:3128", None, &[]).unwrap());
+    sel.extras.proxy = Some(Proxy::from_flags("http://proxy.corp:3128", None, None).unwrap());
     sel.extras.proxy_origin = Some(crate::error::Origin::Flag("--proxy"));
     let mut restart = None;
     // No systemd unit dir: refused (exit 2), naming the flag, never a note.
@@ -220,6 +220,50 @@ fn docker_and_proxy_changes_and_what_they_cost() {
             service: None,
         })
     );
+}
+
+/// One profile on two nodes: each drop-in's NO_PROXY holds that node's own
+/// addresses and cluster ranges (made by the plan, not by the profile),
+/// plus the ranges the profile gives; an exact list stays exact.
+#[test]
+fn the_default_no_proxy_is_made_on_each_node_it_is_planned_for() {
+    let sel = Selection::from_profile(
+        std::path::Path::new("p.toml"),
+        "proxy = \"http://proxy.corp:3128\"\ncluster_cidrs = [\"100.64.0.0/10\"]\n",
+    )
+    .unwrap();
+    let no_proxy_of = |node: &NodeState, sel: &Selection| {
+        let change = proxy_change(node, sel, &mut None).unwrap().unwrap();
+        let text = change.after_text().unwrap().to_string();
+        let line = text
+            .lines()
+            .find(|l| l.contains("NO_PROXY="))
+            .unwrap()
+            .to_string();
+        line.trim_start_matches("Environment=\"NO_PROXY=")
+            .trim_end_matches('"')
+            .to_string()
+    };
+    let mut a = NodeState::fixture().systemd().build();
+    a.addresses = vec!["192.0.2.10".into()];
+    a.cluster_cidrs = vec!["10.96.0.0/12".into(), "fd00:10:96::/112".into()];
+    let mut b = NodeState::fixture().systemd().build();
+    b.addresses = vec!["198.51.100.7".into()];
+    let seed = crate::extras::DEFAULT_NO_PROXY.join(",");
+    assert_eq!(
+        no_proxy_of(&a, &sel),
+        format!("{seed},192.0.2.10,10.96.0.0/12,fd00:10:96::/112,100.64.0.0/10")
+    );
+    assert_eq!(
+        no_proxy_of(&b, &sel),
+        format!("{seed},198.51.100.7,100.64.0.0/10")
+    );
+    let exact = Selection::from_profile(
+        std::path::Path::new("p.toml"),
+        "proxy = \"http://proxy.corp:3128\"\nno_proxy = [\"a.corp\"]\n",
+    )
+    .unwrap();
+    assert_eq!(no_proxy_of(&a, &exact), "a.corp");
 }
 
 #[test]

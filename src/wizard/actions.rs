@@ -142,23 +142,22 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
                 Focus::Diff => Focus::Files,
             };
         }
-        Action::Change if app.step == Step::Extras && app.extras.cursor >= Extra::ALL.len() => {
+        Action::Change if app.step == Step::Extras && app.extra_at(app.extras.cursor).is_none() => {
             // A private registry's row: its form, filled in, to edit.
-            let i = app.extras.cursor - Extra::ALL.len();
+            let i = app.extras.cursor - app.shown_extras().len();
             if let Some(r) = app.selection.extras.private.get(i) {
                 app.editor = Some(Editor::Private(editor::PrivateForm::editing(r)));
             }
         }
         Action::Change if app.step == Step::Extras => {
-            let extra = Extra::ALL[app.extras.cursor];
-            // A proxy needs a systemd drop-in: where nothing reads one, the
-            // plan would refuse it, so the wizard does not offer the choice.
-            let no_drop_ins = app
-                .node
-                .as_ref()
-                .is_some_and(|n| !n.service.reads_drop_ins());
-            if extra == Extra::Proxy && no_drop_ins && app.selection.extras.proxy.is_none() {
-                app.notice = Some(crate::t!("tui.notice.no_proxy_here").into());
+            let Some(extra) = app.extra_at(app.extras.cursor) else {
+                return vec![];
+            };
+            // A choice the plan would refuse, or that does nothing here:
+            // the wizard says why instead of making it.
+            if let Some(why) = extras_step::cannot_turn_on(extra, app.node.as_ref(), &app.selection)
+            {
+                app.notice = Some(why);
                 return vec![];
             }
             app.touched = true;
@@ -279,18 +278,20 @@ fn remove(app: &mut App) {
             app.touched = true;
         }
         Step::Extras => {
-            let x = &mut app.selection.extras;
             let i = app.extras.cursor;
-            if i >= Extra::ALL.len() {
-                let r = x.private.remove(i - Extra::ALL.len());
+            let shown = app.shown_extras().len();
+            let Some(extra) = app.extra_at(i) else {
+                let x = &mut app.selection.extras;
+                let r = x.private.remove(i - shown);
                 app.extras.cursor = i
-                    .min(Extra::ALL.len() + x.private.len())
-                    .saturating_sub(usize::from(i >= Extra::ALL.len() + x.private.len()));
+                    .min(shown + x.private.len())
+                    .saturating_sub(usize::from(i >= shown + x.private.len()));
                 app.notice = Some(crate::t!("guide.notice.removed", what = r.host));
                 app.touched = true;
                 return;
-            }
-            match Extra::ALL[i] {
+            };
+            let x = &mut app.selection.extras;
+            match extra {
                 Extra::SystemdCgroup => x.systemd_cgroup = None,
                 Extra::PauseImage => x.sandbox_image = None,
                 Extra::Proxy => x.proxy = None,
@@ -305,6 +306,9 @@ fn remove(app: &mut App) {
                     return;
                 }
                 Extra::Heal => app.selection.heal = Some(crate::selection::HealSchedule::Off),
+                Extra::CniBinDir => x.cni_bin_dir = None,
+                Extra::Crictl => x.crictl = false,
+                Extra::Nerdctl => x.nerdctl = false,
             }
             app.touched = true;
             app.notice = Some(crate::t!("guide.notice.extra_off").to_string());
@@ -417,7 +421,11 @@ fn next(app: &mut App) -> Vec<Effect> {
         Step::Registries => {
             if !app.extras.seeded {
                 app.extras.seeded = true;
-                extras_step::seed_extras(app.node.as_ref(), &mut app.selection.extras);
+                extras_step::seed_extras(
+                    app.node.as_ref(),
+                    app.checks.as_deref().unwrap_or_default(),
+                    &mut app.selection.extras,
+                );
             }
             app.step = Step::Extras;
         }

@@ -275,9 +275,20 @@ impl App {
         }
     }
 
-    /// Rows of the Extras step: the fixed ones, then each private registry.
+    /// Rows of the Extras step: the extras shown on this node, then each
+    /// private registry.
     pub fn extras_rows(&self) -> usize {
-        Extra::ALL.len() + self.selection.extras.private.len()
+        self.shown_extras().len() + self.selection.extras.private.len()
+    }
+
+    /// The extras shown on this node, in order.
+    pub fn shown_extras(&self) -> Vec<Extra> {
+        extras_step::shown(self.node.as_ref(), &self.selection)
+    }
+
+    /// The extra on row `i` (`None`: a private registry's row).
+    pub fn extra_at(&self, i: usize) -> Option<Extra> {
+        self.shown_extras().get(i).copied()
     }
 
     /// A registry added with `a` (not in the catalog).

@@ -8,7 +8,7 @@ use super::input::Input;
 use super::keys::{self, EditorAction, EditorKind};
 use crate::catalog::Catalog;
 use crate::endpoint::Endpoint;
-use crate::extras::{PrivateRegistry, Proxy};
+use crate::extras::{NoProxy, PrivateRegistry, Proxy};
 use crate::node::NodeState;
 use crate::registry::RegistryName;
 use crate::selection::{Choice, Selection};
@@ -42,6 +42,13 @@ pub enum Editor {
     PauseImage { input: Input, error: Option<String> },
     /// Typing containerd's proxy URL (empty: no proxy).
     Proxy { input: Input, error: Option<String> },
+    /// The proxy's second question, asked when the node does not reveal
+    /// its cluster's service and pod ranges: ranges for NO_PROXY.
+    ClusterRanges {
+        url: String,
+        input: Input,
+        error: Option<String>,
+    },
     /// Typing a new registry name.
     AddRegistry { input: Input, error: Option<String> },
 }
@@ -104,7 +111,7 @@ impl Editor {
             Editor::AccountId { .. } => EditorKind::AccountId,
             Editor::Private(_) => EditorKind::Private,
             Editor::PauseImage { .. } => EditorKind::PauseImage,
-            Editor::Proxy { .. } => EditorKind::Proxy,
+            Editor::Proxy { .. } | Editor::ClusterRanges { .. } => EditorKind::Proxy,
             Editor::AddRegistry { .. } => EditorKind::AddRegistry,
         }
     }
@@ -230,7 +237,6 @@ impl Editor {
                     Commit(Edit::SetProxy(present.then_some(Proxy::Remove)))
                 }
                 Some(EditorAction::Accept) => {
-                    let addrs = ctx.node.map(|n| n.addresses.clone()).unwrap_or_default();
                     // "URL [NO_PROXY list]": the list is optional.
                     let mut parts = input.split_whitespace();
                     let url = parts.next().unwrap_or("");
@@ -239,17 +245,30 @@ impl Editor {
                         .map(|l| l.split(',').map(str::to_string).collect());
                     // The engine's rule for --proxy and profiles, named by
                     // this field (never "--proxy: …").
-                    match Proxy::parse(url, no_proxy.as_deref(), &addrs) {
+                    match Proxy::parse(url, no_proxy.as_deref(), &[]) {
+                        // The default NO_PROXY on a node that does not
+                        // reveal its cluster's ranges: ask for them.
+                        Ok(Proxy::Set {
+                            url,
+                            no_proxy: NoProxy::Default { .. },
+                        }) if ctx.node.is_some_and(|n| n.cluster_cidrs.is_empty()) => {
+                            let given = match &ctx.selection.extras.proxy {
+                                Some(Proxy::Set {
+                                    no_proxy: NoProxy::Default { cluster },
+                                    ..
+                                }) => cluster.join(","),
+                                _ => String::new(),
+                            };
+                            Stay(Editor::ClusterRanges {
+                                url,
+                                input: given.into(),
+                                error: None,
+                            })
+                        }
                         Ok(p) => Commit(Edit::SetProxy(Some(p))),
                         Err((_, why)) => Stay(Editor::Proxy {
                             input,
-                            error: Some(
-                                crate::error::Origin::Field(
-                                    crate::t!("wizard.extras.proxy").trim().into(),
-                                )
-                                .error(why)
-                                .to_string(),
-                            ),
+                            error: Some(field_error(crate::t!("wizard.extras.proxy"), why)),
                         }),
                     }
                 }
@@ -265,6 +284,37 @@ impl Editor {
                     Stay(Editor::Proxy { input, error })
                 }
             },
+            Editor::ClusterRanges {
+                url,
+                mut input,
+                error,
+            } => {
+                let parse = |input: &Input| {
+                    let ranges: Vec<String> = input
+                        .split(|c: char| c == ',' || c.is_whitespace())
+                        .map(str::to_string)
+                        .collect();
+                    Proxy::parse(&url, None, &ranges).map_err(|(_, why)| {
+                        field_error(crate::t!("wizard.extras.cluster_ranges"), why)
+                    })
+                };
+                match action {
+                    Some(EditorAction::Accept) => match parse(&input) {
+                        Ok(p) => Commit(Edit::SetProxy(Some(p))),
+                        Err(e) => Stay(Editor::ClusterRanges {
+                            url,
+                            input,
+                            error: Some(e),
+                        }),
+                    },
+                    Some(_) => Stay(Editor::ClusterRanges { url, input, error }),
+                    None => {
+                        typing.apply(&mut input);
+                        let error = parse(&input).err();
+                        Stay(Editor::ClusterRanges { url, input, error })
+                    }
+                }
+            }
             Editor::AddRegistry { mut input, error } => match action {
                 Some(EditorAction::Accept) => match RegistryName::parse(&input) {
                     Ok(r) => Commit(Edit::AddRegistry(r)),
@@ -598,4 +648,11 @@ pub fn validate_urls(input: &str) -> Result<Vec<String>, String> {
 /// The engine's rule, the same for --sandbox-image and profiles.
 pub fn validate_image(input: &str) -> Result<String, String> {
     crate::extras::sandbox_image(input)
+}
+
+/// An error in a wizard field, named by the field's label.
+fn field_error(label: &str, why: String) -> String {
+    crate::error::Origin::Field(label.trim().into())
+        .error(why)
+        .to_string()
 }

@@ -4,7 +4,8 @@
 use super::derive::{target_mirrors, Probes};
 use super::editor::{validate_urls, Editor, PrivateForm};
 use crate::catalog::Catalog;
-use crate::extras::{Extras, Proxy};
+use crate::doctor::Check;
+use crate::extras::{Extras, NoProxy, Proxy};
 use crate::node::NodeState;
 use crate::registry::RegistryName;
 use crate::selection::{Choice, Selection};
@@ -15,6 +16,12 @@ pub enum Extra {
     SystemdCgroup,
     PauseImage,
     Proxy,
+    /// Where the CRI plugin looks for CNI plugins (`--cni-bin-dir auto`).
+    CniBinDir,
+    /// `/etc/crictl.yaml` pointing at the node's socket (`--crictl`).
+    Crictl,
+    /// nerdctl's own `hosts_dir` (`--nerdctl`).
+    Nerdctl,
     DockerMirror,
     /// A fallback mirror for every registry without its own directory.
     DefaultMirror,
@@ -25,15 +32,74 @@ pub enum Extra {
 }
 
 impl Extra {
-    pub const ALL: [Extra; 7] = [
+    pub const ALL: [Extra; 10] = [
         Extra::SystemdCgroup,
         Extra::PauseImage,
         Extra::Proxy,
+        Extra::CniBinDir,
+        Extra::Crictl,
+        Extra::Nerdctl,
         Extra::DockerMirror,
         Extra::DefaultMirror,
         Extra::Heal,
         Extra::PrivateRegistry,
     ];
+}
+
+/// The extras shown on `node`: never a choice the plan would refuse or
+/// that does nothing there. The proxy needs a systemd drop-in; nerdctl's
+/// row needs nerdctl. A choice already made (a profile's) stays shown, so
+/// it can be taken back.
+pub fn shown(node: Option<&NodeState>, sel: &Selection) -> Vec<Extra> {
+    let x = &sel.extras;
+    Extra::ALL
+        .into_iter()
+        .filter(|e| match (e, node) {
+            (_, None) => true,
+            (Extra::Proxy, Some(n)) => n.service.reads_drop_ins() || x.proxy.is_some(),
+            (Extra::Nerdctl, Some(n)) => {
+                n.tool(crate::node::ToolName::Nerdctl).is_some() || x.nerdctl
+            }
+            _ => true,
+        })
+        .collect()
+}
+
+/// Why Space cannot turn `extra` on here (`None`: it can, or it is on and
+/// Space changes it): the proxy without a systemd drop-in to hold it, the
+/// CNI dir where no plugin was found or containerd looks there already.
+pub fn cannot_turn_on(extra: Extra, node: Option<&NodeState>, sel: &Selection) -> Option<String> {
+    let node = node?;
+    let x = &sel.extras;
+    match extra {
+        Extra::Proxy if x.proxy.is_none() && !node.service.reads_drop_ins() => {
+            Some(crate::t!("tui.notice.no_proxy_here").into())
+        }
+        Extra::CniBinDir if x.cni_bin_dir.is_none() => match &node.cni_dir {
+            None => Some(crate::t!("doctor.cni.missing").into()),
+            Some(d)
+                if node
+                    .cni_bin_dirs()
+                    .iter()
+                    .any(|b| std::path::Path::new(b) == d) =>
+            {
+                Some(crate::t!("doctor.cni.ok", dir = d.display()))
+            }
+            Some(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The doctor checks whose repair an extra makes, by extra: the one rule
+/// for "this node needs it" (doctor's), shown as the row's reason.
+pub fn check_of(extra: Extra) -> &'static [&'static str] {
+    match extra {
+        Extra::CniBinDir => &["cni.bin_dir", "cni.installed"],
+        Extra::Crictl => &["clients.crictl"],
+        Extra::Nerdctl => &["clients.nerdctl_hosts_dir"],
+        _ => &[],
+    }
 }
 
 /// The heal timer the wizard plans: the user's choice, else on (every
@@ -64,9 +130,22 @@ pub struct ExtraCtx<'a> {
 }
 
 /// Extras start off unless the node clearly needs them: SystemdCgroup is
-/// recommended when PID 1 is systemd (kubelet's driver must match).
-pub fn seed_extras(node: Option<&NodeState>, extras: &mut Extras) {
+/// recommended when PID 1 is systemd (kubelet's driver must match); the
+/// CNI dir, crictl.yaml and nerdctl's hosts_dir when doctor warns about
+/// them (`checks`, doctor's run on this node).
+pub fn seed_extras(node: Option<&NodeState>, checks: &[Check], extras: &mut Extras) {
     let Some(node) = node else { return };
+    let warns = |extra: Extra| {
+        checks
+            .iter()
+            .any(|c| check_of(extra).contains(&c.id.as_str()) && c.repair.is_some())
+    };
+    if warns(Extra::CniBinDir) && extras.cni_bin_dir.is_none() {
+        // `auto`, not the dir: a saved profile fits other nodes too.
+        extras.cni_bin_dir = Some(crate::cni::CniBinDir::Auto);
+    }
+    extras.crictl |= warns(Extra::Crictl);
+    extras.nerdctl |= warns(Extra::Nerdctl);
     let systemd = node.service.manager == crate::node::ServiceManager::Systemd;
     let current = node
         .containerd_config
@@ -136,9 +215,11 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
         }
         Extra::Proxy => {
             let input = match &sel.extras.proxy {
-                Some(Proxy::Set { url, no_proxy }) => {
-                    format!("{url} {}", no_proxy.join(","))
-                }
+                Some(Proxy::Set {
+                    url,
+                    no_proxy: NoProxy::Exactly(list),
+                }) => format!("{url} {}", list.join(",")),
+                Some(Proxy::Set { url, .. }) => url.clone(),
                 _ => String::new(),
             };
             return Some(Editor::Proxy {
@@ -160,6 +241,14 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
             });
         }
         Extra::PrivateRegistry => return Some(Editor::Private(PrivateForm::default())),
+        Extra::CniBinDir => {
+            sel.extras.cni_bin_dir = match sel.extras.cni_bin_dir {
+                None => Some(crate::cni::CniBinDir::Auto),
+                Some(_) => None,
+            }
+        }
+        Extra::Crictl => sel.extras.crictl = !sel.extras.crictl,
+        Extra::Nerdctl => sel.extras.nerdctl = !sel.extras.nerdctl,
         Extra::Heal => {
             use crate::selection::HealSchedule;
             sel.heal = Some(match heal_choice(ctx.catalog, sel).every() {

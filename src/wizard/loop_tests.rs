@@ -234,7 +234,11 @@ fn private_registry_files_are_read_by_the_host_then_added() {
     let (_d, node) = demo_node();
     let host = FakeHost::new(node);
     let mut keys = vec![Enter, Enter, Enter];
-    keys.extend([KeyCode::Down; 6]);
+    let row = super::extras_step::shown(Some(&host.node), &Default::default())
+        .iter()
+        .position(|e| *e == super::extras_step::Extra::PrivateRegistry)
+        .unwrap();
+    keys.extend(std::iter::repeat_n(KeyCode::Down, row));
     keys.push(Char(' '));
     keys.extend("harbor.corp".chars().map(Char));
     keys.push(Enter);

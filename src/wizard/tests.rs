@@ -3,6 +3,7 @@
 
 use super::app::{update, App, ApplyState, Effect, Msg, Overlay, PlanState, PodState, Step};
 use super::editor::{ChooserOption, Editor};
+use super::extras_step::Extra;
 use super::{keys, view, widgets};
 use crate::apply::Report;
 use crate::catalog::Catalog;
@@ -435,10 +436,9 @@ fn an_open_editor_shows_its_own_keys_in_the_footer_and_help() {
     assert!(matches!(&a.editor, Some(Editor::AddRegistry { input, .. }) if input == "?"));
     // The private form offers Space only on the transport field.
     key(&mut a, Esc);
-    keys(
-        &mut a,
-        &[Enter, Down, Down, Down, Down, Down, Down, Char(' ')],
-    );
+    key(&mut a, Enter);
+    to_extra(&mut a, Extra::PrivateRegistry);
+    key(&mut a, Char(' '));
     assert_eq!(a.key_mode(), Mode::Editor(EditorKind::Private));
     let transport = crate::t!("wizard.footer.transport");
     assert!(!screen(&a).contains(transport));
@@ -911,6 +911,22 @@ fn write_screenshot_svgs() {
     }
 }
 
+/// Moves the Extras cursor to `extra`'s row (which rows are shown depends
+/// on the node).
+pub(super) fn to_extra(a: &mut App, extra: Extra) {
+    let row = a
+        .shown_extras()
+        .iter()
+        .position(|e| *e == extra)
+        .unwrap_or_else(|| panic!("{extra:?} is not shown"));
+    while a.extras.cursor > row {
+        key(a, KeyCode::Up);
+    }
+    while a.extras.cursor < row {
+        key(a, KeyCode::Down);
+    }
+}
+
 #[test]
 fn extras_are_off_unless_needed_and_space_changes_them() {
     let (_d, mut node) = demo_node();
@@ -948,9 +964,33 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
     }
     typed(&mut a, "http://proxy.corp:3128");
     key(&mut a, Enter);
+    // The node shows no cluster ranges (no kubeadm or kubelet config):
+    // the wizard asks for them, checks them as typed, adds them.
     assert!(
-        matches!(&a.selection.extras.proxy, Some(crate::extras::Proxy::Set { url, .. }) if url == "http://proxy.corp:3128")
+        matches!(&a.editor, Some(Editor::ClusterRanges { .. })),
+        "{:?}",
+        a.editor
     );
+    assert!(screen(&a).contains(crate::t!("wizard.extras.cluster_title").trim()));
+    typed(&mut a, "100.64.0.0/33");
+    assert!(matches!(
+        &a.editor,
+        Some(Editor::ClusterRanges { error: Some(_), .. })
+    ));
+    key(&mut a, KeyCode::Backspace);
+    typed(&mut a, "0");
+    key(&mut a, Enter);
+    assert_eq!(
+        a.selection.extras.proxy,
+        Some(crate::extras::Proxy::Set {
+            url: "http://proxy.corp:3128".into(),
+            no_proxy: crate::extras::NoProxy::Default {
+                cluster: vec!["100.64.0.0/30".into()]
+            }
+        })
+    );
+    // The row says what NO_PROXY gets besides the defaults.
+    assert!(screen(&a).contains("100.64.0.0/30"), "{}", screen(&a));
     key(&mut a, Enter);
     assert_eq!(a.step, Step::Review);
     let PlanState::Ready(plan) = &a.review.plan else {
@@ -961,6 +1001,23 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
         cfg.contains("sandbox_image = \"registry.aliyuncs.com/google_containers/pause:3.8\""),
         "{cfg}"
     );
+    let drop_in = plan
+        .changes
+        .iter()
+        .find(|c| c.path == std::path::Path::new(crate::extras::PROXY_DROP_IN))
+        .and_then(|c| c.after_text())
+        .unwrap();
+    assert!(
+        drop_in.contains(",.cluster.local,100.64.0.0/30\""),
+        "{drop_in}"
+    );
+    // Saved, the profile keeps the ranges given, not this node's list.
+    let profile = a.profile_selection().to_profile();
+    assert!(
+        profile.contains("cluster_cidrs = [\"100.64.0.0/30\"]"),
+        "{profile}"
+    );
+    assert!(!profile.contains("no_proxy"), "{profile}");
 
     // On a systemd node whose runc does not use it, SystemdCgroup is preselected.
     let (_d, mut bare) = demo_node();
@@ -1137,9 +1194,7 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
     keys(&mut a, &[Enter, Enter, Enter]);
     assert_eq!(a.step, Step::Extras);
     // _default: a fallback for every other registry.
-    for _ in 0..4 {
-        key(&mut a, Down);
-    }
+    to_extra(&mut a, Extra::DefaultMirror);
     key(&mut a, Char(' '));
     typed(&mut a, "https://cache.corp.example");
     key(&mut a, Enter);
@@ -1148,8 +1203,8 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
         a.selection.mirrors.get(&default),
         Some(&Choice::Urls(vec!["https://cache.corp.example".into()]))
     );
-    // A private registry (past the heal row): plain http cannot carry a CA file.
-    keys(&mut a, &[Down, Down]);
+    // A private registry: plain http cannot carry a CA file.
+    to_extra(&mut a, Extra::PrivateRegistry);
     key(&mut a, Char(' '));
     typed(&mut a, "harbor.corp:8443");
     key(&mut a, KeyCode::Tab);
@@ -1215,28 +1270,114 @@ fn private_registries_and_the_fallback_mirror_from_the_extras_step() {
 }
 
 #[test]
-fn no_proxy_is_offered_where_nothing_reads_a_drop_in() {
-    // The plan refuses a proxy on such a node: the wizard says so at once
-    // instead of opening the editor.
+fn the_proxy_is_not_offered_where_nothing_reads_a_drop_in() {
+    // The plan refuses a proxy on such a node: the wizard does not show the
+    // choice, unless one was made already (a profile's), so it can be taken
+    // back.
     let (_d, mut node) = demo_node();
     node.service.manager = crate::node::ServiceManager::None;
     node.service.has_systemd_units = false;
     let mut a = app();
     update(&mut a, Msg::Detected(Box::new(node)));
-    keys(&mut a, &[Enter, Enter, Enter, Down, Down]);
-    use super::extras_step::Extra;
-    assert_eq!(Extra::ALL[a.extras.cursor], Extra::Proxy);
-    key(&mut a, Char(' '));
-    assert!(
-        a.editor.is_none(),
-        "no editor for a choice the plan would refuse"
-    );
-    assert!(
-        a.notice.as_deref().is_some_and(|n| n.contains("systemd")),
-        "{:?}",
-        a.notice
-    );
+    keys(&mut a, &[Enter, Enter, Enter]);
+    assert!(!a.shown_extras().contains(&Extra::Proxy));
+    assert!(!screen(&a).contains(crate::t!("wizard.extras.proxy")));
+    a.selection.extras.proxy =
+        Some(crate::extras::Proxy::from_flags("http://p:3128", None, None).unwrap());
+    to_extra(&mut a, Extra::Proxy);
+    key(&mut a, Char('d'));
     assert_eq!(a.selection.extras.proxy, None);
+    assert!(!a.shown_extras().contains(&Extra::Proxy));
+    // Had it been shown, Space says why instead of opening the editor.
+    let why = super::extras_step::cannot_turn_on(Extra::Proxy, a.node.as_ref(), &a.selection);
+    assert!(why.is_some_and(|n| n.contains("systemd")));
+}
+
+/// The client and CNI rows: preselected where doctor warns (its message is
+/// the reason), Space toggles, `d` turns off, a choice that does nothing
+/// is refused with why, and the Review plans the files.
+#[test]
+fn crictl_nerdctl_and_the_cni_dir_are_offered_as_doctor_advises() {
+    // The demo: crictl without /etc/crictl.yaml, CNI plugins in /usr/lib/cni
+    // where 1.7 looks in /opt/cni/bin, nerdctl reading the default dir.
+    let (_d, node) = demo_node();
+    let socket = node.service.address.display().to_string();
+    let mut a = app();
+    update(&mut a, Msg::Detected(Box::new(node)));
+    keys(&mut a, &[Enter, Enter, Enter]);
+    let x = &a.selection.extras;
+    assert!(x.crictl, "crictl.yaml is missing: preselected");
+    assert_eq!(x.cni_bin_dir, Some(crate::cni::CniBinDir::Auto));
+    assert!(!x.nerdctl, "nerdctl already reads the hosts dir");
+    let s = screen(&a);
+    assert!(s.contains("/etc/crictl.yaml is missing"), "{s}");
+    to_extra(&mut a, Extra::Nerdctl);
+    assert!(screen(&a).contains("nerdctl reads its own hosts_dir"));
+    // d turns crictl off; Space turns it back on.
+    to_extra(&mut a, Extra::Crictl);
+    key(&mut a, Char('d'));
+    assert!(!a.selection.extras.crictl);
+    key(&mut a, Char(' '));
+    assert!(a.selection.extras.crictl);
+    key(&mut a, Enter);
+    let PlanState::Ready(plan) = &a.review.plan else {
+        panic!("{:?}", a.review.plan)
+    };
+    let crictl = plan
+        .changes
+        .iter()
+        .find(|c| c.path == std::path::Path::new(crate::clients::CRICTL_YAML))
+        .and_then(|c| c.after_text())
+        .unwrap();
+    assert!(
+        crictl.contains(&format!("runtime-endpoint: unix://{socket}")),
+        "{crictl}"
+    );
+    assert!(plan.changes[0]
+        .after_text()
+        .unwrap()
+        .contains("bin_dir = \"/usr/lib/cni\""));
+    key(&mut a, Esc);
+
+    // Where containerd already looks in the plugins' dir, Space says so.
+    let (_d, mut node) = demo_node();
+    node.containerd_config.text = Some(
+        "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".cni]\n  bin_dir = \"/usr/lib/cni\"\n"
+            .into(),
+    );
+    node.tools
+        .retain(|t| t.name != crate::node::ToolName::Nerdctl);
+    node.hosts_dir.path = "/etc/ctrwiz/certs.d".into();
+    let mut b = app();
+    update(&mut b, Msg::Detected(Box::new(node)));
+    keys(&mut b, &[Enter, Enter, Enter]);
+    assert_eq!(b.selection.extras.cni_bin_dir, None);
+    to_extra(&mut b, Extra::CniBinDir);
+    key(&mut b, Char(' '));
+    assert_eq!(b.selection.extras.cni_bin_dir, None);
+    assert!(
+        b.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("/usr/lib/cni")),
+        "{:?}",
+        b.notice
+    );
+    // No nerdctl: no row for it.
+    assert!(!b.shown_extras().contains(&Extra::Nerdctl));
+
+    // nerdctl installed and the hosts dir elsewhere: preselected.
+    let (_d, mut node) = demo_node();
+    node.hosts_dir.path = "/etc/ctrwiz/certs.d".into();
+    let mut c = app();
+    update(&mut c, Msg::Detected(Box::new(node)));
+    keys(&mut c, &[Enter, Enter, Enter]);
+    assert!(c.selection.extras.nerdctl);
+    to_extra(&mut c, Extra::Nerdctl);
+    assert!(
+        screen(&c).contains("add /etc/ctrwiz/certs.d"),
+        "{}",
+        screen(&c)
+    );
 }
 
 #[test]
@@ -1255,7 +1396,7 @@ fn proxy_no_proxy_list_removal_and_a_custom_pause_image() {
         a.selection.extras.proxy,
         Some(crate::extras::Proxy::Set {
             url: "http://proxy.corp:3128".into(),
-            no_proxy: vec!["localhost".into(), ".corp".into()]
+            no_proxy: crate::extras::NoProxy::Exactly(vec!["localhost".into(), ".corp".into()])
         })
     );
     // Emptied: the existing drop-in is removed.
@@ -1390,9 +1531,7 @@ fn a_review_that_cannot_be_planned_leads_to_the_step_that_fixes_it() {
     assert_eq!(a.editor, None);
     keys(&mut a, &[Enter]);
     assert_eq!(a.step, Step::Extras, "{:?}", a.editor);
-    for _ in 0..6 {
-        key(&mut a, Down);
-    }
+    to_extra(&mut a, Extra::PrivateRegistry);
     key(&mut a, Char(' '));
     typed(&mut a, "harbor.corp:8443");
     let effects = key(&mut a, Enter);
@@ -1421,7 +1560,11 @@ fn a_review_that_cannot_be_planned_leads_to_the_step_that_fixes_it() {
     key(&mut a, Enter);
     assert_eq!(a.step, Step::Extras);
     key(&mut a, Down);
-    assert_eq!(a.extras.cursor, 7, "the private registry's row");
+    assert_eq!(
+        a.extras.cursor,
+        a.shown_extras().len(),
+        "the private registry's row, after the extras"
+    );
     assert!(screen(&a).contains("· harbor.corp:8443"), "{}", screen(&a));
     // Space edits it, filled in.
     key(&mut a, Char(' '));
@@ -1482,9 +1625,7 @@ fn q_asks_on_registries_and_extras_before_choices_are_lost() {
 fn a_ca_file_that_cannot_be_read_keeps_the_form_and_marks_the_field() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter]);
-    for _ in 0..6 {
-        key(&mut a, Down);
-    }
+    to_extra(&mut a, Extra::PrivateRegistry);
     key(&mut a, Char(' '));
     typed(&mut a, "harbor.corp");
     key(&mut a, KeyCode::Tab);

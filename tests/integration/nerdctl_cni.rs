@@ -219,3 +219,82 @@ fn the_clusters_ranges_join_the_default_no_proxy() {
     ]);
     assert!(!stdout(&out).contains("100.64.0.0/16"), "{}", stdout(&out));
 }
+
+/// Before `kubeadm init` the node shows no ranges: `--cluster-cidr` (and
+/// the profile's `cluster_cidrs`) adds them to the default NO_PROXY; a bad
+/// range is refused naming the flag or `file:line:col`, nothing written.
+#[test]
+fn cluster_ranges_given_by_flag_or_profile_join_the_default_no_proxy() {
+    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    node.write(
+        "/lib/systemd/system/containerd.service",
+        "[Service]\nExecStart=/usr/bin/containerd\n",
+    );
+    let no_proxy_of = |out: &std::process::Output| {
+        assert_code(out, 0);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let drop_in = v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["purpose"]["type"] == "proxy_drop_in")
+            .unwrap_or_else(|| panic!("{v}"))["new"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        drop_in
+            .lines()
+            .find(|l| l.contains("NO_PROXY="))
+            .unwrap()
+            .to_string()
+    };
+    let proxy = ["--proxy", "http://proxy.corp:3128"];
+    let flag = node.run(
+        &[
+            &["plan", "--json"][..],
+            &proxy,
+            &["--cluster-cidr", "100.64.0.0/16, fd00:10:96::/112"],
+        ]
+        .concat(),
+    );
+    assert!(
+        no_proxy_of(&flag).ends_with(",.cluster.local,100.64.0.0/16,fd00:10:96::/112\""),
+        "{}",
+        no_proxy_of(&flag)
+    );
+    let profile = node.path("/p.toml");
+    std::fs::write(
+        &profile,
+        "proxy = \"http://proxy.corp:3128\"\ncluster_cidrs = [\"100.64.0.0/16\"]\n",
+    )
+    .unwrap();
+    let from_profile = node.run(&["plan", "--json", "--profile", profile.to_str().unwrap()]);
+    assert!(no_proxy_of(&from_profile).ends_with(",.cluster.local,100.64.0.0/16\""));
+
+    let before = node.read("/etc/containerd/config.toml");
+    let bad = node.run(
+        &[
+            &["apply", "--yes"][..],
+            &proxy,
+            &["--cluster-cidr", "100.64.0.0"],
+        ]
+        .concat(),
+    );
+    assert_code(&bad, 2);
+    assert!(
+        stderr(&bad)
+            .starts_with("ctrwiz: --cluster-cidr: cluster range \"100.64.0.0\" is not a CIDR"),
+        "{}",
+        stderr(&bad)
+    );
+    std::fs::write(
+        &profile,
+        "proxy = \"http://proxy.corp:3128\"\ncluster_cidrs = [\"10.0.0.0/8\", \"x\"]\n",
+    )
+    .unwrap();
+    let bad = node.run(&["apply", "--yes", "--profile", profile.to_str().unwrap()]);
+    assert_code(&bad, 2);
+    assert!(stderr(&bad).contains("p.toml:2:17: "), "{}", stderr(&bad));
+    assert_eq!(node.read("/etc/containerd/config.toml"), before);
+    assert!(!node.path(ctrwiz::extras::PROXY_DROP_IN).exists());
+}

@@ -4,7 +4,7 @@
 use crate::plan::ChangeKind;
 use crate::t;
 use crate::wizard::app::{App, ApplyState};
-use crate::wizard::widgets::{fit, pad, wrapped, Theme};
+use crate::wizard::widgets::{fit, pad, wrap_lines, wrapped, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::Frame;
@@ -29,7 +29,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     theme.accent(),
                 ));
                 lines.push(Line::raw(""));
-                for c in plan.effective() {
+                let restart = plan.restart_sentence();
+                let tail = wrap_lines(
+                    [
+                        Line::raw(""),
+                        Line::raw(t!("wizard.apply.backed_up", restart = restart)),
+                        Line::styled(t!("wizard.apply.confirm_hint"), theme.dim()),
+                    ],
+                    area.width,
+                );
+                // What y does must stay on the screen: a list longer than
+                // the room left ends with how many more (Review lists all).
+                let room = usize::from(area.height).saturating_sub(lines.len() + tail.len());
+                let files: Vec<_> = plan.effective().collect();
+                let shown = if files.len() > room {
+                    room.saturating_sub(1)
+                } else {
+                    files.len()
+                };
+                for c in &files[..shown] {
                     let verb = match c.kind() {
                         ChangeKind::Create => t!("wizard.apply.create"),
                         ChangeKind::Delete => t!("wizard.apply.remove"),
@@ -40,10 +58,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         80,
                     )));
                 }
-                lines.push(Line::raw(""));
-                let restart = plan.restart_sentence();
-                lines.push(Line::raw(t!("wizard.apply.backed_up", restart = restart)));
-                lines.push(Line::styled(t!("wizard.apply.confirm_hint"), theme.dim()));
+                if shown < files.len() {
+                    let more = t!("wizard.apply.more_files", n = files.len() - shown);
+                    lines.push(Line::styled(format!("  {more}"), theme.dim()));
+                }
+                lines.extend(tail);
             }
         }
         ApplyState::Running | ApplyState::Failed(_) => {

@@ -30,7 +30,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // The last line of the selected row (an extra's reason, or a private
     // registry's line): kept on the screen.
     let mut selected = 0;
-    for (i, extra) in Extra::ALL.iter().enumerate() {
+    let shown = app.shown_extras();
+    // Doctor's word on the node, where an extra repairs what it checks.
+    let advice = |extra: Extra| -> Option<String> {
+        let ids = crate::wizard::extras_step::check_of(extra);
+        app.checks
+            .iter()
+            .flatten()
+            .find(|c| ids.contains(&c.id.as_str()))
+            .map(|c| c.message.clone())
+    };
+    for (i, extra) in shown.iter().enumerate() {
         let (title, value, why) = match extra {
             Extra::SystemdCgroup => (
                 t!("wizard.extras.systemd_cgroup"),
@@ -43,7 +53,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     t!("wizard.extras.why_systemd")
                 } else {
                     t!("wizard.extras.why_no_systemd")
-                },
+                }
+                .to_string(),
             ),
             Extra::PauseImage => (
                 t!("wizard.extras.pause_image"),
@@ -51,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     None => format!("[ ] {}", t!("wizard.extras.keep")),
                     Some(img) => format!("[x] {img}"),
                 },
-                t!("wizard.extras.why_pause"),
+                t!("wizard.extras.why_pause").to_string(),
             ),
             Extra::Proxy => (
                 t!("wizard.extras.proxy"),
@@ -62,7 +73,73 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     }
                     Some(Proxy::Remove) => format!("[x] {}", t!("wizard.extras.proxy_remove")),
                 },
-                t!("wizard.extras.why_proxy"),
+                match (&x.proxy, &app.node) {
+                    (Some(p @ Proxy::Set { no_proxy, .. }), Some(node)) => {
+                        let list = p.no_proxy_on(node);
+                        match no_proxy {
+                            crate::extras::NoProxy::Exactly(_) => {
+                                t!("wizard.extras.no_proxy_is", list = list.join(","))
+                            }
+                            crate::extras::NoProxy::Default { .. } => {
+                                // The seed's list is long and always there:
+                                // the row names what this node adds to it.
+                                let added: Vec<&str> = list
+                                    .iter()
+                                    .map(String::as_str)
+                                    .filter(|e| !crate::extras::DEFAULT_NO_PROXY.contains(e))
+                                    .collect();
+                                if added.is_empty() {
+                                    t!("wizard.extras.no_proxy_default").to_string()
+                                } else {
+                                    t!("wizard.extras.no_proxy_plus", list = added.join(", "))
+                                }
+                            }
+                        }
+                    }
+                    _ => t!("wizard.extras.why_proxy").to_string(),
+                },
+            ),
+            Extra::CniBinDir => (
+                t!("wizard.extras.cni"),
+                match (&x.cni_bin_dir, app.node.as_ref()) {
+                    (None, _) => format!("[ ] {}", t!("wizard.extras.keep")),
+                    (Some(d), Some(node)) => match d.resolve(node) {
+                        Ok(dir) => format!("[x] {}", t!("wizard.extras.cni_set", dir = dir)),
+                        Err(e) => format!("[x] {e}"),
+                    },
+                    (Some(d), None) => format!("[x] {}", d.to_profile()),
+                },
+                advice(Extra::CniBinDir).unwrap_or_else(|| t!("wizard.extras.why_cni").into()),
+            ),
+            Extra::Crictl => (
+                t!("wizard.extras.crictl"),
+                match (x.crictl, app.node.as_ref()) {
+                    (false, _) => format!("[ ] {}", t!("wizard.extras.leave")),
+                    (true, Some(n)) => format!(
+                        "[x] {}",
+                        t!(
+                            "wizard.extras.crictl_set",
+                            socket = n.service.address.display()
+                        )
+                    ),
+                    (true, None) => "[x]".to_string(),
+                },
+                advice(Extra::Crictl).unwrap_or_else(|| t!("wizard.extras.why_crictl").into()),
+            ),
+            Extra::Nerdctl => (
+                t!("wizard.extras.nerdctl"),
+                match (x.nerdctl, app.node.as_ref()) {
+                    (false, _) => format!("[ ] {}", t!("wizard.extras.leave")),
+                    (true, Some(n)) => format!(
+                        "[x] {}",
+                        t!(
+                            "wizard.extras.nerdctl_set",
+                            dir = n.hosts_dir.path.display()
+                        )
+                    ),
+                    (true, None) => "[x]".to_string(),
+                },
+                advice(Extra::Nerdctl).unwrap_or_else(|| t!("wizard.extras.why_nerdctl").into()),
             ),
             Extra::DefaultMirror => (
                 t!("wizard.extras.default_mirror"),
@@ -74,7 +151,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Some(crate::selection::Choice::Urls(u)) => format!("[x] {}", u.join(", ")),
                     _ => format!("[ ] {}", t!("wizard.extras.none")),
                 },
-                t!("wizard.extras.why_default_mirror"),
+                t!("wizard.extras.why_default_mirror").to_string(),
             ),
             Extra::PrivateRegistry => (
                 t!("wizard.extras.private"),
@@ -90,7 +167,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                             .join(", ")
                     )
                 },
-                t!("wizard.extras.why_private"),
+                t!("wizard.extras.why_private").to_string(),
             ),
             Extra::DockerMirror => (
                 t!("wizard.extras.docker"),
@@ -102,7 +179,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     t!("wizard.extras.why_dockerd")
                 } else {
                     t!("wizard.extras.why_no_dockerd")
-                },
+                }
+                .to_string(),
             ),
             Extra::Heal => (
                 t!("tui.heal.title"),
@@ -111,7 +189,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Some(every) => format!("[x] {}", t!("tui.heal.on", every = every)),
                     None => format!("[ ] {}", t!("tui.heal.off")),
                 },
-                t!("tui.heal.why"),
+                t!("tui.heal.why").to_string(),
             ),
         };
         let cursor = if i == app.extras.cursor { "›" } else { " " };
@@ -134,7 +212,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     // Each private registry is a row of its own: Space edits, d removes.
     for (j, p) in x.private.iter().enumerate() {
-        let i = Extra::ALL.len() + j;
+        let i = shown.len() + j;
         let here = i == app.extras.cursor;
         let transport = if p.plain_http {
             t!("wizard.private.plain_http")
@@ -204,6 +282,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             input,
             error.as_deref(),
             t!("wizard.extras.accept_hint"),
+            app.overlay == crate::wizard::app::Overlay::None,
+        ),
+        Some(Editor::ClusterRanges { input, error, .. }) => input_box(
+            frame,
+            area,
+            theme,
+            t!("wizard.extras.cluster_title"),
+            input,
+            error.as_deref(),
+            t!("wizard.extras.cluster_hint"),
             app.overlay == crate::wizard::app::Overlay::None,
         ),
         Some(Editor::Custom { input, error, .. }) => input_box(

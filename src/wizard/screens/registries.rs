@@ -205,7 +205,10 @@ fn draw_editor(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme:
                 app.overlay == crate::wizard::app::Overlay::None,
             );
         }
-        Editor::Proxy { .. } | Editor::Private(_) | Editor::PauseImage { .. } => {}
+        Editor::Proxy { .. }
+        | Editor::ClusterRanges { .. }
+        | Editor::Private(_)
+        | Editor::PauseImage { .. } => {}
         Editor::AddRegistry { input, error } => {
             input_box(
                 frame,

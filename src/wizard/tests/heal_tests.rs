@@ -7,7 +7,7 @@ use super::super::extras_step::Extra;
 use super::{detected, key, keys};
 use crate::heal::schedule::{self, Invocation};
 use crate::selection::{HealSchedule, Selection};
-use crossterm::event::KeyCode::{Char, Down, Enter, Esc};
+use crossterm::event::KeyCode::{Char, Enter, Esc};
 use std::path::Path;
 
 fn invocation() -> Invocation {
@@ -26,10 +26,7 @@ fn on_heal_row() -> (tempfile::TempDir, App) {
     a.heal_invocation = Some(invocation());
     keys(&mut a, &[Enter, Enter, Enter]);
     assert_eq!(a.step, Step::Extras);
-    let row = Extra::ALL.iter().position(|e| *e == Extra::Heal).unwrap();
-    for _ in 0..row {
-        key(&mut a, Down);
-    }
+    super::to_extra(&mut a, Extra::Heal);
     (d, a)
 }
 

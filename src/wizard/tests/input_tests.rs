@@ -128,9 +128,7 @@ fn a_paste_with_no_box_open_is_not_taken_as_keys() {
 fn the_private_form_edits_and_pastes_in_the_field_with_the_cursor() {
     let (_d, mut a) = detected();
     keys(&mut a, &[Enter, Enter, Enter]);
-    for _ in 0..6 {
-        key(&mut a, KeyCode::Down);
-    }
+    super::to_extra(&mut a, super::Extra::PrivateRegistry);
     key(&mut a, Char(' '));
     typed(&mut a, "harbor.corp");
     key(&mut a, Home);

@@ -86,7 +86,11 @@ options:
     description: A proxy for containerd only (a systemd drop-in), or C(none) to remove it.
     type: str
   no_proxy:
-    description: NO_PROXY entries for that proxy.
+    description: NO_PROXY entries for that proxy, exactly (default, made on each node - the usual list, the node's addresses and the cluster ranges its kubeadm or kubelet config shows).
+    type: list
+    elements: str
+  cluster_cidrs:
+    description: Service and pod ranges added to the default NO_PROXY, for a cluster the node does not show yet (before C(kubeadm init)).
     type: list
     elements: str
   root:
@@ -241,6 +245,7 @@ SELECTION = (
     "systemd_cgroup",
     "proxy",
     "no_proxy",
+    "cluster_cidrs",
 )
 
 
@@ -260,7 +265,7 @@ def toml_value(value):
 def profile_text(params):
     """The selection as a ctrwiz profile (the format `--profile` reads)."""
     lines = []
-    for key in ("preset", "sandbox_image", "systemd_cgroup", "proxy", "no_proxy"):
+    for key in ("preset", "sandbox_image", "systemd_cgroup", "proxy", "no_proxy", "cluster_cidrs"):
         if params.get(key) is not None:
             lines.append("%s = %s" % (key, toml_value(params[key])))
     mirrors = params.get("mirrors") or {}
@@ -338,6 +343,7 @@ def main():
             systemd_cgroup=dict(type="bool"),
             proxy=dict(type="str"),
             no_proxy=dict(type="list", elements="str"),
+            cluster_cidrs=dict(type="list", elements="str"),
             root=dict(type="path"),
             config=dict(type="path"),
             hosts_dir=dict(type="path"),

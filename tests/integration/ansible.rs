@@ -87,6 +87,28 @@ fn sha256_hex(path: &Path) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `ansible-playbook -i inventory.yml site.yml` in `d`, with the collection
+/// from this repository and every temp dir under `d`.
+fn run_playbook(bin: &Path, d: &Path, extra: &[&str]) -> Output {
+    Command::new(bin.join("ansible-playbook"))
+        .current_dir(d)
+        .args(["-i", "inventory.yml", "site.yml"])
+        .args(extra)
+        .env("ANSIBLE_COLLECTIONS_PATH", env!("CARGO_MANIFEST_DIR"))
+        .env("ANSIBLE_LOCAL_TEMP", d.join("ansible-tmp"))
+        .env("ANSIBLE_REMOTE_TMP", d.join("ansible-tmp"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_FORCE_COLOR", "0")
+        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+        .env("LC_ALL", "C.UTF-8")
+        .env("CTRWIZ_CONFIG_DIR", d.join("user-config"))
+        .output()
+        .unwrap()
+}
+
+const SITE: &str =
+    "- hosts: all\n  gather_facts: false\n  roles:\n    - role: ctrwiz.containerd.node\n";
+
 #[test]
 fn a_playbook_configures_three_nodes_idempotently_checks_without_writing_and_fails_one_alone() {
     let Some(bin) = ansible_bin() else { return };
@@ -134,27 +156,8 @@ fn a_playbook_configures_three_nodes_idempotently_checks_without_writing_and_fai
         eprintln!("the live containerd is not available: the fleet is the two trees");
     }
     fs::write(d.join("inventory.yml"), inventory).unwrap();
-    fs::write(
-        d.join("site.yml"),
-        "- hosts: all\n  gather_facts: false\n  roles:\n    - role: ctrwiz.containerd.node\n",
-    )
-    .unwrap();
-    let playbook = |extra: &[&str]| -> Output {
-        Command::new(bin.join("ansible-playbook"))
-            .current_dir(d)
-            .args(["-i", "inventory.yml", "site.yml"])
-            .args(extra)
-            .env("ANSIBLE_COLLECTIONS_PATH", env!("CARGO_MANIFEST_DIR"))
-            .env("ANSIBLE_LOCAL_TEMP", d.join("ansible-tmp"))
-            .env("ANSIBLE_REMOTE_TMP", d.join("ansible-tmp"))
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("ANSIBLE_FORCE_COLOR", "0")
-            .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-            .env("LC_ALL", "C.UTF-8")
-            .env("CTRWIZ_CONFIG_DIR", d.join("user-config"))
-            .output()
-            .unwrap()
-    };
+    fs::write(d.join("site.yml"), SITE).unwrap();
+    let playbook = |extra: &[&str]| run_playbook(&bin, d, extra);
     let hosts: Vec<&str> = if live.is_some() {
         vec!["live", "tree-a", "tree-b"]
     } else {
@@ -253,5 +256,104 @@ fn a_playbook_configures_three_nodes_idempotently_checks_without_writing_and_fai
         fs::read_to_string(trees[1].join("etc/containerd/config.toml")).unwrap(),
         "version = 2\n[plugins\n",
         "the broken file is kept"
+    );
+}
+
+/// The role's other install path: the binary from an internal URL (here a
+/// loopback HTTP server), pinned by its sha256. A node whose pin does not
+/// match fails alone: no binary at its destination, its tree untouched.
+#[test]
+fn the_role_installs_from_an_internal_url_only_with_the_pinned_checksum() {
+    let Some(bin) = ansible_bin() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ctrwiz = PathBuf::from(env!("CARGO_BIN_EXE_ctrwiz"));
+    let served = fs::read(&ctrwiz).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/ctrwiz", listener.local_addr().unwrap());
+    let gets = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = gets.clone();
+    // Serves the binary to every GET until the test ends (bounded: the
+    // thread dies with the test process).
+    std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        for conn in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(&conn);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() || !line.starts_with("GET /ctrwiz ") {
+                continue;
+            }
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut w = &conn;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+                served.len()
+            );
+            let _ = w
+                .write_all(head.as_bytes())
+                .and_then(|_| w.write_all(&served));
+        }
+    });
+    let pristine = crate::support::fixture("containerd-1.6.20-default.toml");
+    let python = bin.join("python3");
+    let mut inventory = format!(
+        "all:\n  vars:\n    ansible_connection: local\n    ansible_python_interpreter: {py}\n    ctrwiz_binary_url: {url}\n    ctrwiz_mirrors: {{docker.io: [\"https://mirror.corp.example\"]}}\n  hosts:\n",
+        py = python.display(),
+    );
+    let wrong = "0".repeat(64);
+    for (name, sum) in [("pinned", sha256_hex(&ctrwiz)), ("wrong", wrong)] {
+        let t = d.join(name);
+        fs::create_dir_all(t.join("etc/containerd")).unwrap();
+        fs::write(t.join("etc/containerd/config.toml"), &pristine).unwrap();
+        inventory += &format!(
+            "    {name}:\n      ctrwiz_root: {root}\n      ctrwiz_binary_sha256: \"{sum}\"\n      ctrwiz_binary_dest: {d}/bin-{name}/ctrwiz\n",
+            root = t.display(),
+            d = d.display(),
+        );
+    }
+    fs::write(d.join("inventory.yml"), inventory).unwrap();
+    fs::write(d.join("site.yml"), SITE).unwrap();
+
+    let out = run_playbook(&bin, d, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "one node failed: {}",
+        show(&out)
+    );
+    let r = recap(&out);
+    assert!(
+        r["pinned"].1 >= 1 && r["pinned"].2 == 0,
+        "{:?}\n{}",
+        r,
+        show(&out)
+    );
+    assert_eq!(r["wrong"].2, 1, "{:?}\n{}", r, show(&out));
+    assert!(show(&out).contains("checksum"), "{}", show(&out));
+    // The pinned node: the very binary, run to write its files.
+    assert_eq!(
+        fs::read(d.join("bin-pinned/ctrwiz")).unwrap(),
+        fs::read(&ctrwiz).unwrap()
+    );
+    let hosts =
+        fs::read_to_string(d.join("pinned/etc/containerd/certs.d/docker.io/hosts.toml")).unwrap();
+    assert!(
+        hosts.contains("[host.\"https://mirror.corp.example\"]"),
+        "{hosts}"
+    );
+    // The other: nothing installed, nothing written.
+    assert!(!d.join("bin-wrong/ctrwiz").exists());
+    assert_eq!(
+        fs::read(d.join("wrong/etc/containerd/config.toml")).unwrap(),
+        pristine.as_bytes()
+    );
+    assert!(!d.join("wrong/etc/containerd/certs.d").exists());
+    assert_eq!(
+        gets.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "one download per node"
     );
 }

@@ -53,7 +53,7 @@ pub struct RegistryInfo {
 }
 
 fn placeholder_name() -> RegistryName {
-    RegistryName::parse("_default").expect("valid")
+    RegistryName::default_namespace()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

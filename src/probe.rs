@@ -233,8 +233,7 @@ pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<P
                 Err(_) => break,
             }
         }
-        for (i, c) in candidates.iter().enumerate().filter(|(i, _)| !done[*i]) {
-            let _ = i;
+        for (c, _) in candidates.iter().zip(&done).filter(|(_, d)| !**d) {
             let ms = opts.timeout.as_millis();
             let detail = crate::t!("probe.detail.no_answer", ms = ms);
             let mut r = result(c, ProbeStatus::Unreachable, detail);

@@ -33,6 +33,16 @@ impl fmt::Display for RegistryNameError {
 impl std::error::Error for RegistryNameError {}
 
 impl RegistryName {
+    /// Docker Hub's name, as containerd's hosts dir spells it.
+    pub fn docker_hub() -> RegistryName {
+        RegistryName("docker.io".into())
+    }
+
+    /// `_default`: the directory for every registry without its own.
+    pub fn default_namespace() -> RegistryName {
+        RegistryName(DEFAULT_NAMESPACE.into())
+    }
+
     pub fn parse(input: &str) -> Result<Self, RegistryNameError> {
         let err = |reason| RegistryNameError {
             input: input.to_string(),

@@ -30,7 +30,7 @@ pub(super) fn migrate_legacy(
             continue;
         }
         let registry = if name == "*" {
-            RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid")
+            RegistryName::default_namespace()
         } else {
             RegistryName::parse(&name).map_err(|e| Error::Invalid {
                 path: path.clone(),

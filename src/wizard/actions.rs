@@ -297,9 +297,9 @@ fn remove(app: &mut App) {
                 Extra::Proxy => x.proxy = None,
                 Extra::DockerMirror => x.docker_mirrors = None,
                 Extra::DefaultMirror => {
-                    if let Ok(d) = RegistryName::parse(crate::registry::DEFAULT_NAMESPACE) {
-                        app.selection.mirrors.remove(&d);
-                    }
+                    app.selection
+                        .mirrors
+                        .remove(&RegistryName::default_namespace());
                 }
                 Extra::PrivateRegistry => {
                     app.notice = Some(crate::t!("guide.notice.pick_private").to_string());

@@ -228,7 +228,7 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
             });
         }
         Extra::DefaultMirror => {
-            let default = RegistryName::parse(crate::registry::DEFAULT_NAMESPACE).expect("valid");
+            let default = RegistryName::default_namespace();
             let input = match sel.mirrors.get(&default) {
                 Some(Choice::Urls(u)) => u.join(","),
                 _ => String::new(),
@@ -257,7 +257,7 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
             });
         }
         Extra::DockerMirror => {
-            let docker = RegistryName::parse("docker.io").expect("valid");
+            let docker = RegistryName::docker_hub();
             let urls: Vec<String> = target_mirrors(ctx.catalog, sel, ctx.probes, &docker)
                 .split(", ")
                 .filter(|u| u.starts_with("http"))

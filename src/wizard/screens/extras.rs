@@ -146,7 +146,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 match app
                     .selection
                     .mirrors
-                    .get(&crate::registry::RegistryName::parse("_default").expect("valid"))
+                    .get(&crate::registry::RegistryName::default_namespace())
                 {
                     Some(crate::selection::Choice::Urls(u)) => format!("[x] {}", u.join(", ")),
                     _ => format!("[ ] {}", t!("wizard.extras.none")),

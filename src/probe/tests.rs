@@ -1,4 +1,9 @@
+use super::http::proxy_from;
 use super::*;
+use crate::catalog::Catalog;
+use crate::endpoint::Endpoint;
+use crate::registry::RegistryName;
+use crate::selection::Selection;
 
 fn ep(s: &str) -> Endpoint {
     Endpoint::parse(s).unwrap()

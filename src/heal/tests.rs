@@ -1,7 +1,9 @@
 use super::*;
 use crate::containerd::hosts::HostsSpec;
 use crate::node::{assemble, Locations};
+use crate::probe::{Failure, ProbeStatus};
 use crate::root::Root;
+use std::path::Path;
 
 const DEAD: &str = "http://127.0.0.1:9";
 const GOOD: &str = "http://127.0.0.1:5000";

@@ -11,7 +11,7 @@ const CONFIG: &str = "/etc/containerd/config.toml";
 
 #[test]
 fn plan_shows_diffs_and_writes_nothing() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let before = node.snapshot();
     let out = node.run(&["plan", "--mirror", "docker.io=daocloud"]);
     assert_code(&out, 0);
@@ -36,7 +36,7 @@ fn plan_shows_diffs_and_writes_nothing() {
 
 #[test]
 fn plan_json_has_paths_kinds_diffs_and_the_restart_reason() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let out = node.run(&["plan", "--preset", "daocloud", "--json"]);
     assert_code(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -62,7 +62,7 @@ fn plan_json_has_paths_kinds_diffs_and_the_restart_reason() {
 
 #[test]
 fn apply_writes_the_files_and_a_second_apply_touches_nothing() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
     assert_code(&out, 0);
     assert!(
@@ -116,7 +116,7 @@ fn apply_writes_the_files_and_a_second_apply_touches_nothing() {
 
 #[test]
 fn a_hosts_only_change_needs_no_restart() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     assert_code(
         &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
         0,
@@ -187,7 +187,7 @@ fn usage_errors_exit_2_and_say_what_to_do() {
 
 #[test]
 fn apply_without_yes_and_without_a_terminal_refuses() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let before = node.snapshot();
     let out = node.run(&["apply", "--preset", "daocloud"]);
     assert_code(&out, 2);
@@ -416,7 +416,7 @@ fn containerd_not_answering_after_restart_rolls_back() {
 
 #[test]
 fn none_removes_a_registry_file() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     assert_code(
         &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
         0,
@@ -430,19 +430,18 @@ fn none_removes_a_registry_file() {
 
 #[test]
 fn two_applies_at_once_one_refuses() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let spawn = |node: &Node| {
-        Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-            .env("LC_ALL", "C.UTF-8")
-            .arg("--root")
-            .arg(node.dir.path())
-            .args(["apply", "--preset", "daocloud", "--yes"])
-            .env("CTRWIZ_CONFIG_DIR", node.path("/user-config"))
-            .env("CTRWIZ_TEST_STEP_DELAY_MS", "150")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+        let args = ["apply", "--preset", "daocloud", "--yes"];
+        ctrwiz_on(
+            node.dir.path(),
+            &args,
+            &[("CTRWIZ_TEST_STEP_DELAY_MS", "150")],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
     };
     let first = spawn(&node);
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -559,16 +558,13 @@ fn pause_image_and_systemd_cgroup_on_1x_and_2x_configs() {
 
 #[test]
 fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     fs::create_dir_all(node.path("/etc/systemd/system")).unwrap();
     let drop_in = "/etc/systemd/system/containerd.service.d/http-proxy.conf";
-    let restarts = node.path("/restarts");
-    let cmd = format!("echo restarted >> {}", restarts.display());
+    let (cmd, restarts) = node.counting_restart();
     // A restart that "works" needs a socket that answers: containerd is
     // simulated by a listener in this test.
-    let sock = node.path("/run/containerd/containerd.sock");
-    fs::create_dir_all(sock.parent().unwrap()).unwrap();
-    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let _listener = node.listen("/run/containerd/containerd.sock");
     let out = node.run(&[
         "apply",
         "--mirror",
@@ -629,19 +625,14 @@ fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
 
 #[test]
 fn private_registry_with_ca_and_auth() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
-    let ca = node.path("/tmp-ca.pem");
-    fs::write(
-        &ca,
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
+    let node = Node::with_default_config();
+    let ca = node.file_arg("/tmp-ca.pem", PEM_CA);
     let out = node.run(&[
         "apply",
         "--registry",
         "harbor.corp:8443",
         "--ca",
-        ca.to_str().unwrap(),
+        &ca,
         "--auth",
         "robot:s3cret",
         "--yes",
@@ -698,13 +689,12 @@ fn private_registry_with_ca_and_auth() {
 
 #[test]
 fn profiles_carry_the_extras() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
-    node.write(
+    let node = Node::with_default_config();
+    let profile = node.file_arg(
         "/profile.toml",
         "preset = \"daocloud\"\nsandbox_image = \"k8s.m.daocloud.io/pause:3.6\"\nsystemd_cgroup = true\n\n[mirrors]\n\"quay.io\" = \"none\"\n\n[[registries]]\nhost = \"10.0.0.5:5000\"\nplain_http = true\n",
     );
-    let profile = node.path("/profile.toml");
-    let out = node.run(&["apply", "--profile", profile.to_str().unwrap(), "--yes"]);
+    let out = node.run(&["apply", "--profile", &profile, "--yes"]);
     assert_code(&out, 0);
     assert!(node.read(CONFIG).contains("SystemdCgroup = true"));
     assert!(node
@@ -785,7 +775,7 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
 
 #[test]
 fn docker_daemon_json_is_merged_and_docker_is_not_restarted_unasked() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let before = "{\n  \"log-driver\": \"json-file\",\n  \"log-opts\": {\"max-size\": \"10m\"},\n  \"exec-opts\": [\"native.cgroupdriver=systemd\"]\n}\n";
     node.write("/etc/docker/daemon.json", before);
     let out = node.run(&[
@@ -825,7 +815,7 @@ fn docker_daemon_json_is_merged_and_docker_is_not_restarted_unasked() {
 
 #[test]
 fn each_backup_set_has_an_apply_log_to_attach_when_asking_for_help() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let out = node.run(&[
         "apply",
         "--mirror",
@@ -857,7 +847,7 @@ fn each_backup_set_has_an_apply_log_to_attach_when_asking_for_help() {
 
 #[test]
 fn chinese_from_the_locale_or_lang_and_english_otherwise() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let plan = &["plan", "--preset", "daocloud"];
     let zh = node.run_env(plan, &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "")]);
     assert_code(&zh, 0);
@@ -967,11 +957,7 @@ fn the_files_written_do_not_depend_on_the_language() {
 /// apart; `probe` shows none of the node-setup or private-registry flags.
 #[test]
 fn subcommand_help_shows_its_own_options_and_groups_the_global_ones() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .args(["probe", "--help"])
-        .output()
-        .unwrap();
+    let out = ctrwiz(&["probe", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{help}");
     for gone in ["--sandbox-image", "--registry", "--auth", "--proxy"] {
@@ -992,10 +978,7 @@ fn subcommand_help_shows_its_own_options_and_groups_the_global_ones() {
 #[test]
 fn a_mirror_typo_gets_did_you_mean_and_a_bare_word_the_scheme_hint() {
     let run = |mirror: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-            .env("LC_ALL", "C.UTF-8")
-            .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
-            .args(["--demo", "plan", "--mirror", mirror])
+        let out = ctrwiz(&["--demo", "plan", "--mirror", mirror])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{out:?}");
@@ -1005,10 +988,7 @@ fn a_mirror_typo_gets_did_you_mean_and_a_bare_word_the_scheme_hint() {
     assert!(run("docker.io=notaurl").contains("needs its scheme: https://notaurl"));
     assert!(run("docker.io=https://docker.io").contains("https://registry-1.docker.io"));
     assert!(run("docker.io=https://a.b:99999").contains("port out of range"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
-        .args(["--demo", "plan", "--preset", "DaoCloud"])
+    let out = ctrwiz(&["--demo", "plan", "--preset", "DaoCloud"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");

@@ -179,7 +179,7 @@ const APPLY_FIELDS: &[&str] = &[
 
 #[test]
 fn apply_json_reports_files_backup_and_restart_and_a_second_run_changes_nothing() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let apply = |lang: &str| {
         let out = node.run(&[
             "--lang",
@@ -299,10 +299,7 @@ fn apply_json_reports_a_rollback_and_a_broken_config_by_code() {
 fn export_node() -> (Node, String) {
     let node = Node::new();
     let ca = node.path("/controller/harbor-ca.pem");
-    node.write(
-        "/controller/harbor-ca.pem",
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    );
+    node.write("/controller/harbor-ca.pem", PEM_CA);
     let profile = fixture("export-profile.toml").replace("@CA@", ca.to_str().unwrap());
     node.write("/controller/profile.toml", &profile);
     (node, profile)

@@ -128,9 +128,7 @@ fn the_health_check_after_a_k3s_restart_asks_k3s_s_socket() {
     assert_eq!(node.read(K3S_YAML), "mirrors: {}\n", "rolled back");
 
     // With a listener on k3s's socket it is healthy, and the yaml stays.
-    let sock = node.path("/run/k3s/containerd/containerd.sock");
-    std::fs::create_dir_all(sock.parent().unwrap()).unwrap();
-    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let _listener = node.listen("/run/k3s/containerd/containerd.sock");
     // A listener is no containerd: only the CRI-level check can pass.
     let out = node.run(&[
         "apply",

@@ -46,21 +46,17 @@ fn node(files: &[(&str, &str)]) -> (tempfile::TempDir, NodeState) {
 }
 
 fn result(url: &str, works: bool) -> ProbeResult {
+    let status = if works {
+        ProbeStatus::Ok
+    } else {
+        ProbeStatus::Unreachable
+    };
     ProbeResult {
-        registry: "docker.io".into(),
-        url: url.into(),
-        source: "configured".into(),
-        status: if works {
-            ProbeStatus::Ok
-        } else {
-            ProbeStatus::Unreachable
-        },
-        latency_ms: works.then_some(3),
         connect_ms: Some(1),
         v2_status: works.then_some(200),
         manifest_status: works.then_some(200),
         failure: (!works).then_some(Failure::NoAnswer),
-        detail: String::new(),
+        ..ProbeResult::measured("docker.io", url, "configured", status, works.then_some(3))
     }
 }
 

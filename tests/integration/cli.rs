@@ -65,11 +65,7 @@ fn apply_writes_the_files_and_a_second_apply_touches_nothing() {
     let node = Node::with_default_config();
     let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("not restarting containerd: --root is given"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "not restarting containerd: --root is given");
     let cfg = node.read(CONFIG);
     assert_eq!(
         cfg,
@@ -105,11 +101,7 @@ fn apply_writes_the_files_and_a_second_apply_touches_nothing() {
         "exit 9",
     ]);
     assert_code(&again, 0);
-    assert!(
-        stdout(&again).contains("Nothing to do"),
-        "{}",
-        stdout(&again)
-    );
+    assert_has(&stdout(&again), "Nothing to do");
     assert_eq!(mtimes(&node), before, "no file was rewritten");
     assert_eq!(node.backup_sets(), 1, "no new backup set");
 }
@@ -132,10 +124,9 @@ fn a_hosts_only_change_needs_no_restart() {
         "exit 7",
     ]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("only hosts.toml files change: no restart needed"),
-        "{}",
-        stdout(&out)
+    assert_has(
+        &stdout(&out),
+        "only hosts.toml files change: no restart needed",
     );
     assert_eq!(node.read(CONFIG), cfg);
     assert!(node
@@ -191,7 +182,7 @@ fn apply_without_yes_and_without_a_terminal_refuses() {
     let before = node.snapshot();
     let out = node.run(&["apply", "--preset", "daocloud"]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "pass --yes");
     assert_eq!(node.snapshot(), before);
 }
 
@@ -345,7 +336,7 @@ fn rollback_restores_bytes_and_removes_created_files() {
     );
     let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
     assert_code(&out, 0);
-    assert!(stdout(&out).contains("does not parse"), "{}", stdout(&out));
+    assert_has(&stdout(&out), "does not parse");
     assert!(node
         .read("/etc/containerd/certs.d/ghcr.io/hosts.toml")
         .starts_with("# Managed by ctrwiz"));
@@ -410,7 +401,7 @@ fn containerd_not_answering_after_restart_rolls_back() {
         "1",
     ]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("does not answer"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "does not answer");
     assert_eq!(node.read(CONFIG), original);
 }
 
@@ -449,11 +440,7 @@ fn two_applies_at_once_one_refuses() {
     let first = first.wait_with_output().unwrap();
     assert_code(&first, 0);
     assert_code(&second, 1);
-    assert!(
-        stderr(&second).contains("another ctrwiz apply is running"),
-        "{}",
-        stderr(&second)
-    );
+    assert_has(&stderr(&second), "another ctrwiz apply is running");
     assert_eq!(node.backup_sets(), 1);
 }
 
@@ -549,11 +536,7 @@ fn pause_image_and_systemd_cgroup_on_1x_and_2x_configs() {
     // Again: nothing to do.
     let again = v3.run(&args);
     assert_code(&again, 0);
-    assert!(
-        stdout(&again).contains("Nothing to do"),
-        "{}",
-        stdout(&again)
-    );
+    assert_has(&stdout(&again), "Nothing to do");
 }
 
 #[test]
@@ -638,11 +621,7 @@ fn private_registry_with_ca_and_auth() {
         "--yes",
     ]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("password in plain text"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "password in plain text");
     let dir = "/etc/containerd/certs.d/harbor.corp_8443_";
     let hosts = node.read(&format!("{dir}/hosts.toml"));
     assert!(
@@ -677,11 +656,7 @@ fn private_registry_with_ca_and_auth() {
         "--skip-verify",
     ]);
     assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("cannot be combined"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "cannot be combined");
     // A registry name can never leave the hosts dir.
     let out = node.run(&["plan", "--registry", "../../etc"]);
     assert_code(&out, 2);
@@ -757,11 +732,7 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
         .output()
         .unwrap();
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("containerd is not running"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "containerd is not running");
     assert!(cfg_home
         .join("containerd/certs.d/docker.io/hosts.toml")
         .exists());
@@ -806,11 +777,7 @@ fn docker_daemon_json_is_merged_and_docker_is_not_restarted_unasked() {
     node.write("/etc/docker/daemon.json", "{\n  \"debug\": true,\n}\n");
     let out = node.run(&["plan", "--docker-mirror", "https://m.example"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("/etc/docker/daemon.json:3:"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "/etc/docker/daemon.json:3:");
 }
 
 #[test]
@@ -865,12 +832,12 @@ fn chinese_from_the_locale_or_lang_and_english_otherwise() {
             ("LC_MESSAGES", "en_US.UTF-8"),
         ],
     );
-    assert!(stdout(&en).contains("Files ("), "{}", stdout(&en));
+    assert_has(&stdout(&en), "Files (");
     let flag = node.run_env(
         &["--lang", "en", "plan", "--preset", "daocloud"],
         &[("LC_ALL", "zh_CN.UTF-8")],
     );
-    assert!(stdout(&flag).contains("will restart"), "{}", stdout(&flag));
+    assert_has(&stdout(&flag), "will restart");
     // --help and the man page come from the same catalogs.
     let help = node.run_env(&["--help"], &[("LC_ALL", "zh_CN.UTF-8")]);
     let help = stdout(&help);
@@ -921,11 +888,7 @@ fn a_chinese_error_still_names_the_file_line_and_column_and_writes_nothing() {
         "--yes",
     ]);
     assert_code(&usage, 2);
-    assert!(
-        stderr(&usage).contains("只支持 http:// 和 https://"),
-        "{}",
-        stderr(&usage)
-    );
+    assert_has(&stderr(&usage), "只支持 http:// 和 https://");
 }
 
 #[test]

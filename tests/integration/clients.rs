@@ -1,7 +1,7 @@
 //! The proxy drop-in is written or refused (never dropped with exit 0),
 //! and the clients' own config (`/etc/crictl.yaml`) as a planned file.
 
-use crate::support::{assert_code, stderr, stdout, Node};
+use crate::support::{assert_code, assert_has, stderr, stdout, Node};
 use std::fs;
 
 const DROP_IN: &str = "/etc/systemd/system/containerd.service.d/http-proxy.conf";
@@ -175,7 +175,7 @@ fn crictl_yaml_is_created_for_the_address_and_taken_from_a_profile() {
     let before = node.snapshot();
     let out = node.run(&["apply", "--crictl", "--yes"]);
     assert_ne!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains(CRICTL), "{}", stderr(&out));
+    assert_has(&stderr(&out), CRICTL);
     assert_eq!(node.snapshot(), before);
 }
 

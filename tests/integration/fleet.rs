@@ -262,7 +262,7 @@ fn apply_json_reports_a_rollback_and_a_broken_config_by_code() {
     assert_eq!(v["rollback"]["complete"], true);
     assert_eq!(v["files"][0]["status"], "restored");
     assert_eq!(node.read("/etc/containerd/config.toml"), cfg);
-    assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "rolled back");
 
     node.write("/etc/containerd/config.toml", "version = 2\n[plugins\n");
     let before = node.snapshot();
@@ -445,7 +445,7 @@ fn export_refuses_what_the_format_cannot_say() {
         "_default=https://cache.corp.example",
     ]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("_default"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "_default");
     // k3s spells it "*".
     let out = node.run(&[
         "export",

@@ -5,7 +5,7 @@
 
 use crate::live::{live, HUB_IMAGE};
 use crate::probe::{refused, serve, Behaviour};
-use crate::support::{assert_code, stdout, systemd_analyze_verify, Node};
+use crate::support::{assert_code, assert_has, stdout, systemd_analyze_verify, Node};
 use std::fs;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -56,11 +56,7 @@ fn heal_parks_a_hung_first_mirror_and_rollback_restores_the_bytes() {
     let snapshot = n.snapshot();
     let dry = n.run(&["heal", "--timeout", "800", "--dry-run"]);
     assert_code(&dry, 0);
-    assert!(
-        stdout(&dry).contains(&format!("+#~ [host.\"{hang}\"]")),
-        "{}",
-        stdout(&dry)
-    );
+    assert_has(&stdout(&dry), &format!("+#~ [host.\"{hang}\"]"));
     assert_eq!(n.snapshot(), snapshot, "a dry run writes nothing");
 
     let t = Instant::now();
@@ -107,11 +103,7 @@ fn heal_on_a_healthy_node_rewrites_nothing() {
     std::thread::sleep(Duration::from_millis(20));
     let out = n.run(&["heal", "--timeout", "800"]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("Nothing to change"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "Nothing to change");
     assert_eq!(n.snapshot(), snapshot, "byte-identical");
     assert_eq!(
         (mtime(&hosts), mtime(&config)),

@@ -39,11 +39,7 @@ fn proxy_values_that_would_inject_a_directive_are_refused_from_flags_and_profile
         inject,
     ]);
     assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("--no-proxy: NO_PROXY entry"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "--no-proxy: NO_PROXY entry");
     assert_eq!(node.snapshot(), before, "nothing written");
 
     // The same value in a shared profile: refused at its line and column.
@@ -78,7 +74,7 @@ fn proxy_values_that_would_inject_a_directive_are_refused_from_flags_and_profile
     );
     let out = node.run(&["plan", "--profile", &profile_img]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("img.toml:2:17:"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "img.toml:2:17:");
 }
 
 #[test]
@@ -195,13 +191,16 @@ fn a_crafted_backup_manifest_cannot_copy_host_files_into_the_tree() {
         secret.path().display()
     );
     fs::write(set.join("manifest.json"), &manifest).unwrap();
-    let out = node.run(&[
-        "rollback",
-        "--yes",
-        "--restart-cmd",
-        "true",
-        "20991231T000000Z",
-    ]);
+    let rollback = || {
+        node.run(&[
+            "rollback",
+            "--yes",
+            "--restart-cmd",
+            "true",
+            "20991231T000000Z",
+        ])
+    };
+    let out = rollback();
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(!node.exists("/etc/containerd/stolen"));
 
@@ -213,13 +212,7 @@ fn a_crafted_backup_manifest_cannot_copy_host_files_into_the_tree() {
     )
     .unwrap();
     symlink(secret.path(), set.join("0.orig")).unwrap();
-    let out = node.run(&[
-        "rollback",
-        "--yes",
-        "--restart-cmd",
-        "true",
-        "20991231T000000Z",
-    ]);
+    let out = rollback();
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(!node.exists("/etc/containerd/stolen"));
 }
@@ -233,11 +226,7 @@ fn a_config_that_is_not_utf8_is_refused_at_its_line_and_column_and_kept() {
     fs::write(node.path(CONFIG), gbk).unwrap();
     let out = node.run(&["apply", "--yes", "--mirror", "docker.io=https://m.example"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("/etc/containerd/config.toml:2:3:"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "/etc/containerd/config.toml:2:3:");
     assert_eq!(fs::read(node.path(CONFIG)).unwrap(), gbk);
     assert_eq!(node.backup_sets(), 0);
 }
@@ -252,10 +241,9 @@ fn a_der_ca_next_to_hosts_toml_is_backed_up_and_restored_byte_for_byte() {
     let pem = node.file_arg("/tmp-ca.pem", PEM_CA);
     let out = node.run(&["apply", "--yes", "--registry", "harbor.corp", "--ca", &pem]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("changed   /etc/containerd/certs.d/harbor.corp/ca.crt"),
-        "{}",
-        stdout(&out)
+    assert_has(
+        &stdout(&out),
+        "changed   /etc/containerd/certs.d/harbor.corp/ca.crt",
     );
     let out = node.run(&["rollback", "--yes"]);
     assert_code(&out, 0);
@@ -264,11 +252,7 @@ fn a_der_ca_next_to_hosts_toml_is_backed_up_and_restored_byte_for_byte() {
     // A file that is not a PEM certificate is never copied into certs.d.
     let out = node.run(&["plan", "--registry", "harbor.corp", "--ca", "/etc/hostname"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("not a PEM certificate"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "not a PEM certificate");
 }
 
 #[test]
@@ -276,11 +260,7 @@ fn default_as_a_private_registry_and_an_empty_legacy_endpoint_do_not_panic() {
     let node = Node::with_default_config();
     let out = node.run(&["plan", "--registry", "_default"]);
     assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("_default is not a registry host"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "_default is not a registry host");
 
     let node = Node::with_config(
         "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"*\"]\n  endpoint = []\n",
@@ -307,7 +287,7 @@ fn fifos_and_devices_where_files_belong_are_refused_at_once() {
     let out = node.run(&["plan", "--mirror", "docker.io=https://m.example"]);
     assert!(t.elapsed() < Duration::from_secs(10));
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("FIFO"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "FIFO");
 
     let ca_fifo = node.path("/ca-fifo");
     mkfifo(&ca_fifo);
@@ -319,11 +299,11 @@ fn fifos_and_devices_where_files_belong_are_refused_at_once() {
         ca_fifo.to_str().unwrap(),
     ]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("FIFO"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "FIFO");
 
     let out = node.run(&["plan", "--registry", "harbor.corp", "--ca", "/dev/zero"]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("device"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "device");
 }
 
 #[test]
@@ -369,7 +349,7 @@ fn passwords_never_show_in_plans_json_or_the_apply_log() {
         let out = node.run(&args);
         assert_code(&out, 0);
         assert!(!stdout(&out).contains(base64), "{}", stdout(&out));
-        assert!(stdout(&out).contains("<redacted>"), "{}", stdout(&out));
+        assert_has(&stdout(&out), "<redacted>");
     }
     let out = node.run(&[
         "apply",

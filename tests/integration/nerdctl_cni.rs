@@ -1,7 +1,7 @@
 //! Client config as planned files on `--root` nodes: nerdctl's own
 //! `hosts_dir` (`--nerdctl`) and the CNI `bin_dir` fix (`--cni-bin-dir`).
 
-use crate::support::{assert_code, fixture, stderr, stdout, Node};
+use crate::support::{assert_code, assert_has, fixture, stderr, stdout, Node};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
@@ -55,11 +55,10 @@ fn nerdctl_gets_the_hosts_dir_keeping_its_keys_and_rollback_restores_it() {
         "docker.io=daocloud",
     ]);
     assert_code(&plan, 0);
-    assert!(stdout(&plan).contains(NERDCTL_TOML), "{}", stdout(&plan));
-    assert!(
-        stdout(&plan).contains("+hosts_dir = [\"/srv/certs.d\", \"/etc/docker/certs.d\"]"),
-        "{}",
-        stdout(&plan)
+    assert_has(&stdout(&plan), NERDCTL_TOML);
+    assert_has(
+        &stdout(&plan),
+        "+hosts_dir = [\"/srv/certs.d\", \"/etc/docker/certs.d\"]",
     );
     assert_eq!(node.read(NERDCTL_TOML), before);
 
@@ -130,11 +129,7 @@ fn a_bad_nerdctl_toml_is_refused_with_its_position_and_nothing_is_written() {
     let snapshot = node.snapshot();
     let out = node.run(&["--hosts-dir", "/srv/certs.d", "apply", "--nerdctl", "--yes"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("nerdctl.toml:2:13"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "nerdctl.toml:2:13");
     assert_eq!(node.snapshot(), snapshot);
 }
 
@@ -171,7 +166,7 @@ fn cni_bin_dir_on_a_root_tree_is_written_at_the_files_table_and_rolled_back() {
     // A relative dir is refused, naming the flag.
     let bad = node.run(&["plan", "--cni-bin-dir", "lib/cni"]);
     assert_code(&bad, 2);
-    assert!(stderr(&bad).contains("--cni-bin-dir"), "{}", stderr(&bad));
+    assert_has(&stderr(&bad), "--cni-bin-dir");
 }
 
 #[test]

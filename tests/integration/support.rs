@@ -122,6 +122,12 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `text` (a run's stdout or stderr) holds `part`; a failure shows all of it.
+#[track_caller]
+pub fn assert_has(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} not in:\n{text}");
+}
+
 #[track_caller]
 pub fn assert_code(o: &Output, code: i32) {
     assert_eq!(

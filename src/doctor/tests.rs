@@ -349,16 +349,8 @@ fn chinese_messages_same_check_ids() {
 fn chinese_mirror_checks() {
     use crate::probe::{ProbeResult, ProbeStatus};
     let probe = |url: &str, status, ms, detail: &str| ProbeResult {
-        registry: "docker.io".into(),
-        url: url.into(),
-        source: "configured".into(),
-        status,
-        latency_ms: ms,
-        connect_ms: None,
-        v2_status: None,
-        manifest_status: None,
-        failure: None,
         detail: detail.into(),
+        ..ProbeResult::measured("docker.io", url, "configured", status, ms)
     };
     let live = LiveFacts {
         cri_failures: Some(vec![]),

@@ -1,7 +1,9 @@
 use super::*;
 use crate::containerd::hosts::HostsSpec;
 use crate::node::{assemble, Locations};
+use crate::probe::{Failure, ProbeStatus};
 use crate::root::Root;
+use std::path::Path;
 
 const DEAD: &str = "http://127.0.0.1:9";
 const GOOD: &str = "http://127.0.0.1:5000";
@@ -44,21 +46,17 @@ fn node(files: &[(&str, &str)]) -> (tempfile::TempDir, NodeState) {
 }
 
 fn result(url: &str, works: bool) -> ProbeResult {
+    let status = if works {
+        ProbeStatus::Ok
+    } else {
+        ProbeStatus::Unreachable
+    };
     ProbeResult {
-        registry: "docker.io".into(),
-        url: url.into(),
-        source: "configured".into(),
-        status: if works {
-            ProbeStatus::Ok
-        } else {
-            ProbeStatus::Unreachable
-        },
-        latency_ms: works.then_some(3),
         connect_ms: Some(1),
         v2_status: works.then_some(200),
         manifest_status: works.then_some(200),
         failure: (!works).then_some(Failure::NoAnswer),
-        detail: String::new(),
+        ..ProbeResult::measured("docker.io", url, "configured", status, works.then_some(3))
     }
 }
 

@@ -284,3 +284,29 @@ pub(super) fn scheme(ep: &Endpoint) -> &'static str {
         Scheme::Https => "https",
     }
 }
+
+/// A result as a test states it: where, what status, how fast; no HTTP
+/// codes, failure kind or detail unless the test sets them.
+#[cfg(test)]
+impl ProbeResult {
+    pub(crate) fn measured(
+        registry: &str,
+        url: &str,
+        source: &str,
+        status: ProbeStatus,
+        latency_ms: Option<u64>,
+    ) -> ProbeResult {
+        ProbeResult {
+            registry: registry.into(),
+            url: url.into(),
+            source: source.into(),
+            status,
+            latency_ms,
+            connect_ms: None,
+            v2_status: None,
+            manifest_status: None,
+            failure: None,
+            detail: String::new(),
+        }
+    }
+}

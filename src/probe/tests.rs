@@ -90,17 +90,8 @@ fn proxies_follow_https_proxy_and_no_proxy() {
 
 #[test]
 fn recommendation_prefers_fast_working_mirrors() {
-    let mk = |url: &str, source: &str, status, ms| ProbeResult {
-        registry: "docker.io".into(),
-        url: url.into(),
-        source: source.into(),
-        status,
-        latency_ms: Some(ms),
-        connect_ms: None,
-        v2_status: None,
-        manifest_status: None,
-        failure: None,
-        detail: String::new(),
+    let mk = |url: &str, source: &str, status, ms| {
+        ProbeResult::measured("docker.io", url, source, status, Some(ms))
     };
     let rs = vec![
         mk("https://a", "x", ProbeStatus::Ok, 300),

@@ -29,8 +29,11 @@ enum Call {
     Resume,
 }
 
-/// Answers at once, on the channel or as a return value.
+/// Answers at once, on the channel or as a return value, for the demo
+/// node it holds.
 struct FakeHost {
+    /// The demo tree `node` was detected on, kept for the host's life.
+    _tree: tempfile::TempDir,
     node: NodeState,
     apply: Result<Report, String>,
     calls: RefCell<Vec<Call>>,
@@ -39,8 +42,10 @@ struct FakeHost {
 }
 
 impl FakeHost {
-    fn new(node: NodeState) -> FakeHost {
+    fn demo() -> FakeHost {
+        let (tree, node) = demo_node();
         FakeHost {
+            _tree: tree,
             node,
             apply: Ok(Report::default()),
             calls: RefCell::new(vec![]),
@@ -50,6 +55,11 @@ impl FakeHost {
 
     fn record(&self, c: Call) {
         self.calls.borrow_mut().push(c);
+    }
+
+    /// How many of the calls so far are of one kind.
+    fn count(&self, kind: fn(&Call) -> bool) -> usize {
+        self.calls.borrow().iter().filter(|c| kind(c)).count()
     }
 }
 
@@ -112,6 +122,21 @@ fn script(codes: &[KeyCode]) -> Vec<Msg> {
     codes.iter().map(|c| press(*c)).collect()
 }
 
+/// Enter through the four steps before Review, then `then`.
+fn to_review(then: &[KeyCode]) -> Vec<Msg> {
+    let mut keys = script(&[KeyCode::Enter; 4]);
+    keys.extend(script(then));
+    keys
+}
+
+/// An app as on a live node after an apply: verify and the pod check are
+/// offered.
+fn live_app() -> App {
+    let mut app = App::new(Catalog::builtin(), None, false);
+    app.done.can_verify = true;
+    app
+}
+
 /// Runs the loop to its end; the app, the last frame, how it ended.
 fn drive(host: &FakeHost, msgs: Vec<Msg>) -> (App, String, Exit) {
     drive_app(App::new(Catalog::builtin(), None, false), host, msgs)
@@ -136,12 +161,8 @@ use KeyCode::{Char, Enter, Esc};
 
 #[test]
 fn the_newcomer_path_reaches_done_through_the_loop_and_the_host_applies_once() {
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let (app, screen, exit) = drive(
-        &host,
-        script(&[Enter, Enter, Enter, Enter, Char('y'), Char('s'), Enter]),
-    );
+    let host = FakeHost::demo();
+    let (app, screen, exit) = drive(&host, to_review(&[Char('y'), Char('s'), Enter]));
     // Enter on Done quits.
     assert_eq!(exit, Exit::Quit);
     assert_eq!(app.step, Step::Done);
@@ -170,9 +191,8 @@ fn the_newcomer_path_reaches_done_through_the_loop_and_the_host_applies_once() {
 
 #[test]
 fn quitting_with_unapplied_changes_asks_and_n_stays() {
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let (app, screen, exit) = drive(&host, script(&[Enter, Enter, Enter, Enter, Char('q')]));
+    let host = FakeHost::demo();
+    let (app, screen, exit) = drive(&host, to_review(&[Char('q')]));
     // Still running: it asks first.
     assert_eq!(exit, Exit::EventsEnded);
     assert_eq!(app.overlay, Overlay::ConfirmQuit);
@@ -182,33 +202,24 @@ fn quitting_with_unapplied_changes_asks_and_n_stays() {
         .unwrap();
     assert!(screen.contains(first), "{screen}");
 
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let keys = [Enter, Enter, Enter, Enter, Char('q'), Char('n')];
-    let (app, _, exit) = drive(&host, script(&keys));
+    let host = FakeHost::demo();
+    let (app, _, exit) = drive(&host, to_review(&[Char('q'), Char('n')]));
     assert_eq!(exit, Exit::EventsEnded);
     assert_eq!(app.overlay, Overlay::None);
     assert_eq!(app.step, Step::Review);
 
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let keys = [Enter, Enter, Enter, Enter, Char('q'), Char('y')];
-    let (_, _, exit) = drive(&host, script(&keys));
+    let host = FakeHost::demo();
+    let (_, _, exit) = drive(&host, to_review(&[Char('q'), Char('y')]));
     assert_eq!(exit, Exit::Quit);
-    assert!(!host
-        .calls
-        .borrow()
-        .iter()
-        .any(|c| matches!(c, Call::Apply(_))));
+    assert_eq!(host.count(|c| matches!(c, Call::Apply(_))), 0);
 }
 
 #[test]
 fn a_failed_apply_reported_by_the_host_is_shown_and_esc_goes_back() {
-    let (_d, node) = demo_node();
-    let mut host = FakeHost::new(node);
+    let mut host = FakeHost::demo();
     // i18n: test data, an error the host reports
     host.apply = Err("containerd did not come back\n  rolled back".into());
-    let (app, screen, _) = drive(&host, script(&[Enter, Enter, Enter, Enter, Char('y')]));
+    let (app, screen, _) = drive(&host, to_review(&[Char('y')]));
     assert!(matches!(app.apply.state, ApplyState::Failed(_)));
     assert!(
         screen.contains(crate::t!("wizard.apply.failed")),
@@ -217,11 +228,10 @@ fn a_failed_apply_reported_by_the_host_is_shown_and_esc_goes_back() {
     let rolled = "rolled back"; // i18n: the host's error above
     assert!(screen.contains(rolled), "{screen}");
 
-    let (_d, node) = demo_node();
-    let mut host = FakeHost::new(node);
+    let mut host = FakeHost::demo();
     host.apply = Err("x".into());
     let ctrl_c = Msg::Key(KeyEvent::new(Char('c'), KeyModifiers::CONTROL));
-    let mut msgs = script(&[Enter, Enter, Enter, Enter, Char('y'), Esc]);
+    let mut msgs = to_review(&[Char('y'), Esc]);
     msgs.push(ctrl_c);
     let (app, _, exit) = drive(&host, msgs);
     assert_eq!(app.step, Step::Review);
@@ -231,8 +241,7 @@ fn a_failed_apply_reported_by_the_host_is_shown_and_esc_goes_back() {
 
 #[test]
 fn private_registry_files_are_read_by_the_host_then_added() {
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
+    let host = FakeHost::demo();
     let mut keys = vec![Enter, Enter, Enter];
     let row = super::extras_step::shown(Some(&host.node), &Default::default())
         .iter()
@@ -254,25 +263,15 @@ fn private_registry_files_are_read_by_the_host_then_added() {
 
 #[test]
 fn verify_goes_to_the_host_only_on_a_live_node() {
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let keys = [Enter, Enter, Enter, Enter, Char('y'), Char('v'), Char('v')];
-    drive(&host, script(&keys));
-    let verifies = |h: &FakeHost| {
-        h.calls
-            .borrow()
-            .iter()
-            .filter(|c| matches!(c, Call::Verify))
-            .count()
-    };
+    let host = FakeHost::demo();
+    let keys = [Char('y'), Char('v'), Char('v')];
+    drive(&host, to_review(&keys));
+    let verifies = |h: &FakeHost| h.count(|c| matches!(c, Call::Verify));
     // Not on --root / --demo.
     assert_eq!(verifies(&host), 0);
 
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let mut live = App::new(Catalog::builtin(), None, false);
-    live.done.can_verify = true;
-    let (app, _, _) = drive_app(live, &host, script(&keys));
+    let host = FakeHost::demo();
+    let (app, _, _) = drive_app(live_app(), &host, to_review(&keys));
     // One at a time.
     assert_eq!(verifies(&host), 1);
     assert_eq!(app.done.verify, super::app::VerifyState::Running);
@@ -280,29 +279,19 @@ fn verify_goes_to_the_host_only_on_a_live_node() {
 
 #[test]
 fn p_on_done_starts_a_pod_check_through_the_host_on_a_live_node_only() {
-    let keys = [Enter, Enter, Enter, Enter, Char('y'), Char('p'), Char('p')];
-    let pod_checks = |h: &FakeHost| {
-        h.calls
-            .borrow()
-            .iter()
-            .filter(|c| matches!(c, Call::PodCheck))
-            .count()
-    };
+    let keys = [Char('y'), Char('p'), Char('p')];
+    let pod_checks = |h: &FakeHost| h.count(|c| matches!(c, Call::PodCheck));
     // Not on --root / --demo: the host is never asked, the key says why.
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let (app, screen, _) = drive(&host, script(&keys));
+    let host = FakeHost::demo();
+    let (app, screen, _) = drive(&host, to_review(&keys));
     assert_eq!(pod_checks(&host), 0);
     assert_eq!(app.done.pod, super::app::PodState::NotRun);
     assert!(screen.contains("doctor --pod"), "{screen}");
 
     // Live: one check per `p` while none runs; the host's answer (here at
     // once) is drawn whole, wrapped.
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let mut live = App::new(Catalog::builtin(), None, false);
-    live.done.can_verify = true;
-    let (app, screen, _) = drive_app(live, &host, script(&keys));
+    let host = FakeHost::demo();
+    let (app, screen, _) = drive_app(live_app(), &host, to_review(&keys));
     // The first check had answered before the second p.
     assert_eq!(pod_checks(&host), 2);
     assert!(matches!(app.done.pod, super::app::PodState::Done(Err(_))));
@@ -313,25 +302,19 @@ fn p_on_done_starts_a_pod_check_through_the_host_on_a_live_node_only() {
 
 #[test]
 fn a_terminating_signal_ends_the_loop_with_its_number() {
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
-    let mut msgs = script(&[Enter, Enter, Enter, Enter]);
+    let host = FakeHost::demo();
+    let mut msgs = to_review(&[]);
     msgs.push(Msg::Signal(Signal::Terminate(15)));
     msgs.extend(script(&[Char('y')]));
     let (_, _, exit) = drive(&host, msgs);
     assert_eq!(exit, Exit::Signal(15));
     // Even with changes unapplied: nothing asks, nothing is applied.
-    assert!(!host
-        .calls
-        .borrow()
-        .iter()
-        .any(|c| matches!(c, Call::Apply(_))));
+    assert_eq!(host.count(|c| matches!(c, Call::Apply(_))), 0);
 }
 
 #[test]
 fn ctrl_z_and_sigtstp_suspend_sigcont_resumes_and_the_step_is_redrawn() {
-    let (_d, node) = demo_node();
-    let host = FakeHost::new(node);
+    let host = FakeHost::demo();
     let ctrl_z = Msg::Key(KeyEvent::new(Char('z'), KeyModifiers::CONTROL));
     let mut msgs = script(&[Enter, Enter, Char(' ')]);
     msgs.extend([
@@ -361,39 +344,23 @@ fn ctrl_z_and_sigtstp_suspend_sigcont_resumes_and_the_step_is_redrawn() {
 /// where it is and asks, the second writes; the path is shown.
 #[test]
 fn saving_over_an_existing_profile_asks_first_and_shows_the_path() {
-    let (_dir, node) = demo_node();
-    let mut host = FakeHost::new(node);
+    let mut host = FakeHost::demo();
     host.profile_there = true;
-    let mut keys = script(&[KeyCode::Enter; 4]);
-    keys.extend(script(&[KeyCode::Char('y'), KeyCode::Char('s')]));
-    let (app, screen, _) = drive(&host, keys);
+    let (app, screen, _) = drive(&host, to_review(&[Char('y'), Char('s')]));
     assert_eq!(app.step, Step::Done);
     assert!(app.overwrite_asked);
     assert!(
         screen.contains("/tmp/profile.toml exists"),
         "asks first:\n{screen}"
     );
-    assert!(!host
-        .calls
-        .borrow()
-        .iter()
-        .any(|c| matches!(c, Call::Save(_))));
-    let mut keys = script(&[KeyCode::Enter; 4]);
-    keys.extend(script(&[
-        KeyCode::Char('y'),
-        KeyCode::Char('s'),
-        KeyCode::Char('s'),
-    ]));
+    assert_eq!(host.count(|c| matches!(c, Call::Save(_))), 0);
+    let keys = to_review(&[Char('y'), Char('s'), Char('s')]);
     let host = FakeHost {
         profile_there: true,
-        ..FakeHost::new(demo_node().1)
+        ..FakeHost::demo()
     };
     let (app, screen, _) = drive(&host, keys);
-    assert!(host
-        .calls
-        .borrow()
-        .iter()
-        .any(|c| matches!(c, Call::Save(_))));
+    assert!(host.count(|c| matches!(c, Call::Save(_))) > 0);
     assert_eq!(app.done.saved, Some(Ok("/tmp/profile.toml".into())));
     assert!(screen.contains("/tmp/profile.toml"), "{screen}");
 }

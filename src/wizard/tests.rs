@@ -481,18 +481,8 @@ fn probe(
     status: crate::probe::ProbeStatus,
     ms: u64,
 ) -> Msg {
-    Msg::Probe(crate::probe::ProbeResult {
-        registry: registry.into(),
-        url: url.into(),
-        source: source.into(),
-        status,
-        latency_ms: Some(ms),
-        connect_ms: None,
-        v2_status: None,
-        manifest_status: None,
-        failure: None,
-        detail: String::new(),
-    })
+    let r = crate::probe::ProbeResult::measured(registry, url, source, status, Some(ms));
+    Msg::Probe(r)
 }
 
 #[test]

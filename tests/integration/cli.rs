@@ -11,7 +11,7 @@ const CONFIG: &str = "/etc/containerd/config.toml";
 
 #[test]
 fn plan_shows_diffs_and_writes_nothing() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let before = node.snapshot();
     let out = node.run(&["plan", "--mirror", "docker.io=daocloud"]);
     assert_code(&out, 0);
@@ -36,7 +36,7 @@ fn plan_shows_diffs_and_writes_nothing() {
 
 #[test]
 fn plan_json_has_paths_kinds_diffs_and_the_restart_reason() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let out = node.run(&["plan", "--preset", "daocloud", "--json"]);
     assert_code(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -62,14 +62,10 @@ fn plan_json_has_paths_kinds_diffs_and_the_restart_reason() {
 
 #[test]
 fn apply_writes_the_files_and_a_second_apply_touches_nothing() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("not restarting containerd: --root is given"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "not restarting containerd: --root is given");
     let cfg = node.read(CONFIG);
     assert_eq!(
         cfg,
@@ -105,18 +101,14 @@ fn apply_writes_the_files_and_a_second_apply_touches_nothing() {
         "exit 9",
     ]);
     assert_code(&again, 0);
-    assert!(
-        stdout(&again).contains("Nothing to do"),
-        "{}",
-        stdout(&again)
-    );
+    assert_has(&stdout(&again), "Nothing to do");
     assert_eq!(mtimes(&node), before, "no file was rewritten");
     assert_eq!(node.backup_sets(), 1, "no new backup set");
 }
 
 #[test]
 fn a_hosts_only_change_needs_no_restart() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     assert_code(
         &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
         0,
@@ -132,10 +124,9 @@ fn a_hosts_only_change_needs_no_restart() {
         "exit 7",
     ]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("only hosts.toml files change: no restart needed"),
-        "{}",
-        stdout(&out)
+    assert_has(
+        &stdout(&out),
+        "only hosts.toml files change: no restart needed",
     );
     assert_eq!(node.read(CONFIG), cfg);
     assert!(node
@@ -187,11 +178,11 @@ fn usage_errors_exit_2_and_say_what_to_do() {
 
 #[test]
 fn apply_without_yes_and_without_a_terminal_refuses() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let before = node.snapshot();
     let out = node.run(&["apply", "--preset", "daocloud"]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "pass --yes");
     assert_eq!(node.snapshot(), before);
 }
 
@@ -345,7 +336,7 @@ fn rollback_restores_bytes_and_removes_created_files() {
     );
     let out = node.run(&["apply", "--preset", "daocloud", "--yes"]);
     assert_code(&out, 0);
-    assert!(stdout(&out).contains("does not parse"), "{}", stdout(&out));
+    assert_has(&stdout(&out), "does not parse");
     assert!(node
         .read("/etc/containerd/certs.d/ghcr.io/hosts.toml")
         .starts_with("# Managed by ctrwiz"));
@@ -410,13 +401,13 @@ fn containerd_not_answering_after_restart_rolls_back() {
         "1",
     ]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("does not answer"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "does not answer");
     assert_eq!(node.read(CONFIG), original);
 }
 
 #[test]
 fn none_removes_a_registry_file() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     assert_code(
         &node.run(&["apply", "--mirror", "docker.io=daocloud", "--yes"]),
         0,
@@ -430,19 +421,18 @@ fn none_removes_a_registry_file() {
 
 #[test]
 fn two_applies_at_once_one_refuses() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let spawn = |node: &Node| {
-        Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-            .env("LC_ALL", "C.UTF-8")
-            .arg("--root")
-            .arg(node.dir.path())
-            .args(["apply", "--preset", "daocloud", "--yes"])
-            .env("CTRWIZ_CONFIG_DIR", node.path("/user-config"))
-            .env("CTRWIZ_TEST_STEP_DELAY_MS", "150")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+        let args = ["apply", "--preset", "daocloud", "--yes"];
+        ctrwiz_on(
+            node.dir.path(),
+            &args,
+            &[("CTRWIZ_TEST_STEP_DELAY_MS", "150")],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
     };
     let first = spawn(&node);
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -450,11 +440,7 @@ fn two_applies_at_once_one_refuses() {
     let first = first.wait_with_output().unwrap();
     assert_code(&first, 0);
     assert_code(&second, 1);
-    assert!(
-        stderr(&second).contains("another ctrwiz apply is running"),
-        "{}",
-        stderr(&second)
-    );
+    assert_has(&stderr(&second), "another ctrwiz apply is running");
     assert_eq!(node.backup_sets(), 1);
 }
 
@@ -550,25 +536,18 @@ fn pause_image_and_systemd_cgroup_on_1x_and_2x_configs() {
     // Again: nothing to do.
     let again = v3.run(&args);
     assert_code(&again, 0);
-    assert!(
-        stdout(&again).contains("Nothing to do"),
-        "{}",
-        stdout(&again)
-    );
+    assert_has(&stdout(&again), "Nothing to do");
 }
 
 #[test]
 fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     fs::create_dir_all(node.path("/etc/systemd/system")).unwrap();
     let drop_in = "/etc/systemd/system/containerd.service.d/http-proxy.conf";
-    let restarts = node.path("/restarts");
-    let cmd = format!("echo restarted >> {}", restarts.display());
+    let (cmd, restarts) = node.counting_restart();
     // A restart that "works" needs a socket that answers: containerd is
     // simulated by a listener in this test.
-    let sock = node.path("/run/containerd/containerd.sock");
-    fs::create_dir_all(sock.parent().unwrap()).unwrap();
-    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let _listener = node.listen("/run/containerd/containerd.sock");
     let out = node.run(&[
         "apply",
         "--mirror",
@@ -629,29 +608,20 @@ fn proxy_drop_in_is_planned_with_daemon_reload_and_removed_with_none() {
 
 #[test]
 fn private_registry_with_ca_and_auth() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
-    let ca = node.path("/tmp-ca.pem");
-    fs::write(
-        &ca,
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
+    let node = Node::with_default_config();
+    let ca = node.file_arg("/tmp-ca.pem", PEM_CA);
     let out = node.run(&[
         "apply",
         "--registry",
         "harbor.corp:8443",
         "--ca",
-        ca.to_str().unwrap(),
+        &ca,
         "--auth",
         "robot:s3cret",
         "--yes",
     ]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("password in plain text"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "password in plain text");
     let dir = "/etc/containerd/certs.d/harbor.corp_8443_";
     let hosts = node.read(&format!("{dir}/hosts.toml"));
     assert!(
@@ -686,11 +656,7 @@ fn private_registry_with_ca_and_auth() {
         "--skip-verify",
     ]);
     assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("cannot be combined"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "cannot be combined");
     // A registry name can never leave the hosts dir.
     let out = node.run(&["plan", "--registry", "../../etc"]);
     assert_code(&out, 2);
@@ -698,13 +664,12 @@ fn private_registry_with_ca_and_auth() {
 
 #[test]
 fn profiles_carry_the_extras() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
-    node.write(
+    let node = Node::with_default_config();
+    let profile = node.file_arg(
         "/profile.toml",
         "preset = \"daocloud\"\nsandbox_image = \"k8s.m.daocloud.io/pause:3.6\"\nsystemd_cgroup = true\n\n[mirrors]\n\"quay.io\" = \"none\"\n\n[[registries]]\nhost = \"10.0.0.5:5000\"\nplain_http = true\n",
     );
-    let profile = node.path("/profile.toml");
-    let out = node.run(&["apply", "--profile", profile.to_str().unwrap(), "--yes"]);
+    let out = node.run(&["apply", "--profile", &profile, "--yes"]);
     assert_code(&out, 0);
     assert!(node.read(CONFIG).contains("SystemdCgroup = true"));
     assert!(node
@@ -767,11 +732,7 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
         .output()
         .unwrap();
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("containerd is not running"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "containerd is not running");
     assert!(cfg_home
         .join("containerd/certs.d/docker.io/hosts.toml")
         .exists());
@@ -785,7 +746,7 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
 
 #[test]
 fn docker_daemon_json_is_merged_and_docker_is_not_restarted_unasked() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let before = "{\n  \"log-driver\": \"json-file\",\n  \"log-opts\": {\"max-size\": \"10m\"},\n  \"exec-opts\": [\"native.cgroupdriver=systemd\"]\n}\n";
     node.write("/etc/docker/daemon.json", before);
     let out = node.run(&[
@@ -816,16 +777,12 @@ fn docker_daemon_json_is_merged_and_docker_is_not_restarted_unasked() {
     node.write("/etc/docker/daemon.json", "{\n  \"debug\": true,\n}\n");
     let out = node.run(&["plan", "--docker-mirror", "https://m.example"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("/etc/docker/daemon.json:3:"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "/etc/docker/daemon.json:3:");
 }
 
 #[test]
 fn each_backup_set_has_an_apply_log_to_attach_when_asking_for_help() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let out = node.run(&[
         "apply",
         "--mirror",
@@ -857,7 +814,7 @@ fn each_backup_set_has_an_apply_log_to_attach_when_asking_for_help() {
 
 #[test]
 fn chinese_from_the_locale_or_lang_and_english_otherwise() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let plan = &["plan", "--preset", "daocloud"];
     let zh = node.run_env(plan, &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "")]);
     assert_code(&zh, 0);
@@ -875,12 +832,12 @@ fn chinese_from_the_locale_or_lang_and_english_otherwise() {
             ("LC_MESSAGES", "en_US.UTF-8"),
         ],
     );
-    assert!(stdout(&en).contains("Files ("), "{}", stdout(&en));
+    assert_has(&stdout(&en), "Files (");
     let flag = node.run_env(
         &["--lang", "en", "plan", "--preset", "daocloud"],
         &[("LC_ALL", "zh_CN.UTF-8")],
     );
-    assert!(stdout(&flag).contains("will restart"), "{}", stdout(&flag));
+    assert_has(&stdout(&flag), "will restart");
     // --help and the man page come from the same catalogs.
     let help = node.run_env(&["--help"], &[("LC_ALL", "zh_CN.UTF-8")]);
     let help = stdout(&help);
@@ -931,11 +888,7 @@ fn a_chinese_error_still_names_the_file_line_and_column_and_writes_nothing() {
         "--yes",
     ]);
     assert_code(&usage, 2);
-    assert!(
-        stderr(&usage).contains("只支持 http:// 和 https://"),
-        "{}",
-        stderr(&usage)
-    );
+    assert_has(&stderr(&usage), "只支持 http:// 和 https://");
 }
 
 #[test]
@@ -967,11 +920,7 @@ fn the_files_written_do_not_depend_on_the_language() {
 /// apart; `probe` shows none of the node-setup or private-registry flags.
 #[test]
 fn subcommand_help_shows_its_own_options_and_groups_the_global_ones() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .args(["probe", "--help"])
-        .output()
-        .unwrap();
+    let out = ctrwiz(&["probe", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{help}");
     for gone in ["--sandbox-image", "--registry", "--auth", "--proxy"] {
@@ -992,10 +941,7 @@ fn subcommand_help_shows_its_own_options_and_groups_the_global_ones() {
 #[test]
 fn a_mirror_typo_gets_did_you_mean_and_a_bare_word_the_scheme_hint() {
     let run = |mirror: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-            .env("LC_ALL", "C.UTF-8")
-            .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
-            .args(["--demo", "plan", "--mirror", mirror])
+        let out = ctrwiz(&["--demo", "plan", "--mirror", mirror])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{out:?}");
@@ -1005,10 +951,7 @@ fn a_mirror_typo_gets_did_you_mean_and_a_bare_word_the_scheme_hint() {
     assert!(run("docker.io=notaurl").contains("needs its scheme: https://notaurl"));
     assert!(run("docker.io=https://docker.io").contains("https://registry-1.docker.io"));
     assert!(run("docker.io=https://a.b:99999").contains("port out of range"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
-        .args(["--demo", "plan", "--preset", "DaoCloud"])
+    let out = ctrwiz(&["--demo", "plan", "--preset", "DaoCloud"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");

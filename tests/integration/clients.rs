@@ -1,14 +1,14 @@
 //! The proxy drop-in is written or refused (never dropped with exit 0),
 //! and the clients' own config (`/etc/crictl.yaml`) as a planned file.
 
-use crate::support::{assert_code, fixture, stderr, stdout, Node};
+use crate::support::{assert_code, assert_has, stderr, stdout, Node};
 use std::fs;
 
 const DROP_IN: &str = "/etc/systemd/system/containerd.service.d/http-proxy.conf";
 
 #[test]
 fn a_proxy_without_systemd_unit_dirs_is_refused_with_exit_2_and_nothing_written() {
-    let bare = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let bare = Node::with_default_config();
     let before = bare.snapshot();
     for cmd in [&["plan"][..], &["apply", "--yes"]] {
         let mut args = cmd.to_vec();
@@ -31,20 +31,15 @@ fn a_proxy_without_systemd_unit_dirs_is_refused_with_exit_2_and_nothing_written(
     assert_eq!(bare.backup_sets(), 0);
 
     // From a profile: named by its file:line:col.
-    let profile = bare.path("/p.toml");
-    fs::write(
-        &profile,
+    let profile = bare.file_arg(
+        "/p.toml",
         "preset = \"daocloud\"\n\nproxy = \"http://proxy.corp:3128\"\n",
-    )
-    .unwrap();
+    );
     let before = bare.snapshot();
-    let out = bare.run(&["apply", "--profile", profile.to_str().unwrap(), "--yes"]);
+    let out = bare.run(&["apply", "--profile", &profile, "--yes"]);
     assert_code(&out, 2);
     let err = stderr(&out);
-    assert!(
-        err.contains(&format!("{}:3:9: ", profile.display())),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{profile}:3:9: ")), "{err}");
     assert_eq!(bare.snapshot(), before);
 
     // `none` has nothing to remove: planned fine.
@@ -55,7 +50,7 @@ fn a_proxy_without_systemd_unit_dirs_is_refused_with_exit_2_and_nothing_written(
 #[test]
 fn a_root_tree_with_a_systemd_unit_dir_gets_the_drop_in() {
     // An image that ships containerd.service under /usr/lib only.
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     node.write(
         "/usr/lib/systemd/system/containerd.service",
         "[Service]\nExecStart=/usr/bin/containerd\n",
@@ -83,7 +78,7 @@ const CRICTL: &str = "/etc/crictl.yaml";
 
 #[test]
 fn crictl_yaml_is_written_kept_when_right_and_rolled_back() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     // The user's file points at dockershim and has a key of its own.
     let mine = "# set by hand\nruntime-endpoint: unix:///var/run/dockershim.sock\ndebug: true\n";
     node.write(CRICTL, mine);
@@ -159,15 +154,14 @@ fn crictl_yaml_is_written_kept_when_right_and_rolled_back() {
 
 #[test]
 fn crictl_yaml_is_created_for_the_address_and_taken_from_a_profile() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
-    let profile = node.path("/p.toml");
-    fs::write(&profile, "crictl = true\n").unwrap();
+    let node = Node::with_default_config();
+    let profile = node.file_arg("/p.toml", "crictl = true\n");
     let out = node.run(&[
         "--address",
         "/run/k8s/containerd.sock",
         "apply",
         "--profile",
-        profile.to_str().unwrap(),
+        &profile,
         "--yes",
     ]);
     assert_code(&out, 0);
@@ -181,13 +175,13 @@ fn crictl_yaml_is_created_for_the_address_and_taken_from_a_profile() {
     let before = node.snapshot();
     let out = node.run(&["apply", "--crictl", "--yes"]);
     assert_ne!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains(CRICTL), "{}", stderr(&out));
+    assert_has(&stderr(&out), CRICTL);
     assert_eq!(node.snapshot(), before);
 }
 
 #[test]
 fn doctor_warns_when_crictl_is_installed_and_its_yaml_points_elsewhere() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     node.write("/usr/bin/crictl", "#!/bin/sh\n");
     fs::set_permissions(
         node.path("/usr/bin/crictl"),

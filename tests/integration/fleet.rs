@@ -179,7 +179,7 @@ const APPLY_FIELDS: &[&str] = &[
 
 #[test]
 fn apply_json_reports_files_backup_and_restart_and_a_second_run_changes_nothing() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let apply = |lang: &str| {
         let out = node.run(&[
             "--lang",
@@ -262,7 +262,7 @@ fn apply_json_reports_a_rollback_and_a_broken_config_by_code() {
     assert_eq!(v["rollback"]["complete"], true);
     assert_eq!(v["files"][0]["status"], "restored");
     assert_eq!(node.read("/etc/containerd/config.toml"), cfg);
-    assert!(stderr(&out).contains("rolled back"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "rolled back");
 
     node.write("/etc/containerd/config.toml", "version = 2\n[plugins\n");
     let before = node.snapshot();
@@ -299,10 +299,7 @@ fn apply_json_reports_a_rollback_and_a_broken_config_by_code() {
 fn export_node() -> (Node, String) {
     let node = Node::new();
     let ca = node.path("/controller/harbor-ca.pem");
-    node.write(
-        "/controller/harbor-ca.pem",
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    );
+    node.write("/controller/harbor-ca.pem", PEM_CA);
     let profile = fixture("export-profile.toml").replace("@CA@", ca.to_str().unwrap());
     node.write("/controller/profile.toml", &profile);
     (node, profile)
@@ -448,7 +445,7 @@ fn export_refuses_what_the_format_cannot_say() {
         "_default=https://cache.corp.example",
     ]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("_default"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "_default");
     // k3s spells it "*".
     let out = node.run(&[
         "export",

@@ -5,7 +5,7 @@
 
 use crate::live::{live, HUB_IMAGE};
 use crate::probe::{refused, serve, Behaviour};
-use crate::support::{assert_code, fixture, stdout, Node};
+use crate::support::{assert_code, assert_has, stdout, systemd_analyze_verify, Node};
 use std::fs;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ fn mtime(p: &std::path::Path) -> std::time::SystemTime {
 }
 
 fn applied_node(mirrors: &str) -> Node {
-    let n = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let n = Node::with_default_config();
     let out = n.run(&[
         "apply",
         "--mirror",
@@ -56,11 +56,7 @@ fn heal_parks_a_hung_first_mirror_and_rollback_restores_the_bytes() {
     let snapshot = n.snapshot();
     let dry = n.run(&["heal", "--timeout", "800", "--dry-run"]);
     assert_code(&dry, 0);
-    assert!(
-        stdout(&dry).contains(&format!("+#~ [host.\"{hang}\"]")),
-        "{}",
-        stdout(&dry)
-    );
+    assert_has(&stdout(&dry), &format!("+#~ [host.\"{hang}\"]"));
     assert_eq!(n.snapshot(), snapshot, "a dry run writes nothing");
 
     let t = Instant::now();
@@ -107,11 +103,7 @@ fn heal_on_a_healthy_node_rewrites_nothing() {
     std::thread::sleep(Duration::from_millis(20));
     let out = n.run(&["heal", "--timeout", "800"]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("Nothing to change"),
-        "{}",
-        stdout(&out)
-    );
+    assert_has(&stdout(&out), "Nothing to change");
     assert_eq!(n.snapshot(), snapshot, "byte-identical");
     assert_eq!(
         (mtime(&hosts), mtime(&config)),
@@ -125,7 +117,7 @@ fn heal_on_a_healthy_node_rewrites_nothing() {
 fn heal_reports_foreign_files_and_drift_and_edits_neither() {
     let dead = format!("http://127.0.0.1:{}", refused());
     let good = format!("http://127.0.0.1:{}", serve(Behaviour::Fast));
-    let n = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let n = Node::with_default_config();
     let foreign = format!(
         "server = \"https://registry-1.docker.io\"\n\n[host.\"{dead}\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n[host.\"{good}\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
     );
@@ -259,27 +251,17 @@ fn heal_install_plans_a_service_and_timer_systemd_accepts_and_rollback_removes_t
     assert_eq!(n.backup_sets(), sets + 1);
 
     // systemd itself reads both units without a complaint.
-    match std::process::Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(n.path("/etc/systemd/system/ctrwiz-heal.timer"))
-        .arg(n.path("/etc/systemd/system/ctrwiz-heal.service"))
-        .env(
-            "SYSTEMD_UNIT_PATH",
-            format!("{}:", n.path("/etc/systemd/system").display()),
-        )
-        .output()
-    {
-        Ok(v) => {
-            let err = String::from_utf8_lossy(&v.stderr);
-            assert!(
-                v.status.success() && !err.contains("ctrwiz-heal"),
-                "systemd-analyze verify: {err}"
-            );
-        }
-        Err(_) if std::env::var_os("CTRWIZ_REQUIRE_E2E").is_some() => {
-            panic!("systemd-analyze is not installed (scripts/test installs systemd)")
-        }
-        Err(_) => eprintln!("systemd-analyze not found: skipping its check"),
+    let units = [
+        n.path("/etc/systemd/system/ctrwiz-heal.timer"),
+        n.path("/etc/systemd/system/ctrwiz-heal.service"),
+    ];
+    let unit_path = format!("{}:", n.path("/etc/systemd/system").display());
+    if let Some(v) = systemd_analyze_verify(&units, &unit_path) {
+        let err = String::from_utf8_lossy(&v.stderr);
+        assert!(
+            v.status.success() && !err.contains("ctrwiz-heal"),
+            "systemd-analyze verify: {err}"
+        );
     }
 
     // A second install changes nothing; rollback takes both away.
@@ -328,13 +310,11 @@ fn heal_install_without_systemd_writes_a_cron_file_and_refuses_bad_intervals() {
 fn apply_with_a_profile_s_heal_every_writes_heal_install_s_timer_and_a_bad_one_names_its_line() {
     let n = applied_node("https://m.example");
     fs::create_dir_all(n.path("/etc/systemd/system/multi-user.target.wants")).unwrap();
-    let profile = n.path("/profile.toml");
-    fs::write(
-        &profile,
+    let profile = n.file_arg(
+        "/profile.toml",
         "heal_every = \"30min\"\n\n[mirrors]\n\"docker.io\" = [\"https://m.example\"]\n",
-    )
-    .unwrap();
-    let p = profile.to_str().unwrap();
+    );
+    let p = profile.as_str();
     let out = n.run(&["apply", "--profile", p, "--yes"]);
     assert_code(&out, 0);
     let timer = n.read("/etc/systemd/system/ctrwiz-heal.timer");

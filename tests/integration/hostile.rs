@@ -16,7 +16,7 @@ const DROP_IN: &str = "/etc/systemd/system/containerd.service.d/http-proxy.conf"
 
 /// A node whose systemd units are visible, so a proxy is planned.
 fn systemd_node() -> Node {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     fs::create_dir_all(node.path("/etc/systemd/system")).unwrap();
     node.write(
         "/lib/systemd/system/containerd.service",
@@ -39,21 +39,15 @@ fn proxy_values_that_would_inject_a_directive_are_refused_from_flags_and_profile
         inject,
     ]);
     assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("--no-proxy: NO_PROXY entry"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "--no-proxy: NO_PROXY entry");
     assert_eq!(node.snapshot(), before, "nothing written");
 
     // The same value in a shared profile: refused at its line and column.
-    let profile = node.path("/p.toml");
-    fs::write(
-        &profile,
+    let profile = node.file_arg(
+        "/p.toml",
         "proxy = \"http://p:3128\"\nno_proxy = [\"ok.corp\", \"x\\\"\\nExecStartPre=/bin/sh -c id\\n#\"]\n",
-    )
-    .unwrap();
-    let out = node.run(&["apply", "--yes", "--profile", profile.to_str().unwrap()]);
+    );
+    let out = node.run(&["apply", "--yes", "--profile", &profile]);
     assert_code(&out, 2);
     let err = stderr(&out);
     assert!(err.contains("p.toml:2:12: NO_PROXY entry"), "{err}");
@@ -74,15 +68,13 @@ fn proxy_values_that_would_inject_a_directive_are_refused_from_flags_and_profile
             stderr(&out)
         );
     }
-    let profile_img = node.path("/img.toml");
-    fs::write(
-        &profile_img,
+    let profile_img = node.file_arg(
+        "/img.toml",
         "preset = \"daocloud\"\nsandbox_image = \"bad image no tag\"\n",
-    )
-    .unwrap();
-    let out = node.run(&["plan", "--profile", profile_img.to_str().unwrap()]);
+    );
+    let out = node.run(&["plan", "--profile", &profile_img]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("img.toml:2:17:"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "img.toml:2:17:");
 }
 
 #[test]
@@ -113,24 +105,13 @@ fn the_drop_in_holds_only_the_directives_ctrwiz_means_and_systemd_agrees() {
     );
     // systemd itself reads the unit with the drop-in: the environment it
     // would give containerd is exactly what was meant (%% is one %).
-    let Ok(out) = Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(node.path("/lib/systemd/system/containerd.service"))
-        .env(
-            "SYSTEMD_UNIT_PATH",
-            format!(
-                "{}:{}:",
-                node.path("/etc/systemd/system").display(),
-                node.path("/lib/systemd/system").display()
-            ),
-        )
-        .output()
-    else {
-        assert!(
-            std::env::var_os("CTRWIZ_REQUIRE_E2E").is_none(),
-            "CTRWIZ_REQUIRE_E2E=1 but systemd-analyze is missing (scripts/test installs it)"
-        );
-        eprintln!("systemd-analyze not found: skipping its check");
+    let unit_path = format!(
+        "{}:{}:",
+        node.path("/etc/systemd/system").display(),
+        node.path("/lib/systemd/system").display()
+    );
+    let unit = node.path("/lib/systemd/system/containerd.service");
+    let Some(out) = systemd_analyze_verify(&[unit], &unit_path) else {
         return;
     };
     let err = String::from_utf8_lossy(&out.stderr);
@@ -210,13 +191,16 @@ fn a_crafted_backup_manifest_cannot_copy_host_files_into_the_tree() {
         secret.path().display()
     );
     fs::write(set.join("manifest.json"), &manifest).unwrap();
-    let out = node.run(&[
-        "rollback",
-        "--yes",
-        "--restart-cmd",
-        "true",
-        "20991231T000000Z",
-    ]);
+    let rollback = || {
+        node.run(&[
+            "rollback",
+            "--yes",
+            "--restart-cmd",
+            "true",
+            "20991231T000000Z",
+        ])
+    };
+    let out = rollback();
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(!node.exists("/etc/containerd/stolen"));
 
@@ -228,13 +212,7 @@ fn a_crafted_backup_manifest_cannot_copy_host_files_into_the_tree() {
     )
     .unwrap();
     symlink(secret.path(), set.join("0.orig")).unwrap();
-    let out = node.run(&[
-        "rollback",
-        "--yes",
-        "--restart-cmd",
-        "true",
-        "20991231T000000Z",
-    ]);
+    let out = rollback();
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(!node.exists("/etc/containerd/stolen"));
 }
@@ -248,41 +226,24 @@ fn a_config_that_is_not_utf8_is_refused_at_its_line_and_column_and_kept() {
     fs::write(node.path(CONFIG), gbk).unwrap();
     let out = node.run(&["apply", "--yes", "--mirror", "docker.io=https://m.example"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("/etc/containerd/config.toml:2:3:"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "/etc/containerd/config.toml:2:3:");
     assert_eq!(fs::read(node.path(CONFIG)).unwrap(), gbk);
     assert_eq!(node.backup_sets(), 0);
 }
 
 #[test]
 fn a_der_ca_next_to_hosts_toml_is_backed_up_and_restored_byte_for_byte() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let der: Vec<u8> = vec![0x30, 0x82, 0x01, 0x0a, 0xff, 0x00, 0x80, 0xfe];
     let ca = "/etc/containerd/certs.d/harbor.corp/ca.crt";
     fs::create_dir_all(node.path("/etc/containerd/certs.d/harbor.corp")).unwrap();
     fs::write(node.path(ca), &der).unwrap();
-    let pem = node.path("/tmp-ca.pem");
-    fs::write(
-        &pem,
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
-    let out = node.run(&[
-        "apply",
-        "--yes",
-        "--registry",
-        "harbor.corp",
-        "--ca",
-        pem.to_str().unwrap(),
-    ]);
+    let pem = node.file_arg("/tmp-ca.pem", PEM_CA);
+    let out = node.run(&["apply", "--yes", "--registry", "harbor.corp", "--ca", &pem]);
     assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("changed   /etc/containerd/certs.d/harbor.corp/ca.crt"),
-        "{}",
-        stdout(&out)
+    assert_has(
+        &stdout(&out),
+        "changed   /etc/containerd/certs.d/harbor.corp/ca.crt",
     );
     let out = node.run(&["rollback", "--yes"]);
     assert_code(&out, 0);
@@ -291,23 +252,15 @@ fn a_der_ca_next_to_hosts_toml_is_backed_up_and_restored_byte_for_byte() {
     // A file that is not a PEM certificate is never copied into certs.d.
     let out = node.run(&["plan", "--registry", "harbor.corp", "--ca", "/etc/hostname"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("not a PEM certificate"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "not a PEM certificate");
 }
 
 #[test]
 fn default_as_a_private_registry_and_an_empty_legacy_endpoint_do_not_panic() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let out = node.run(&["plan", "--registry", "_default"]);
     assert_code(&out, 2);
-    assert!(
-        stderr(&out).contains("_default is not a registry host"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "_default is not a registry host");
 
     let node = Node::with_config(
         "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"*\"]\n  endpoint = []\n",
@@ -327,26 +280,17 @@ fn default_as_a_private_registry_and_an_empty_legacy_endpoint_do_not_panic() {
 
 #[test]
 fn fifos_and_devices_where_files_belong_are_refused_at_once() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     fs::create_dir_all(node.path("/etc/containerd/certs.d/docker.io")).unwrap();
-    let fifo = node.path(DOCKER_HOSTS);
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&node.path(DOCKER_HOSTS));
     let t = Instant::now();
     let out = node.run(&["plan", "--mirror", "docker.io=https://m.example"]);
     assert!(t.elapsed() < Duration::from_secs(10));
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("FIFO"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "FIFO");
 
     let ca_fifo = node.path("/ca-fifo");
-    assert!(Command::new("mkfifo")
-        .arg(&ca_fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&ca_fifo);
     let out = node.run(&[
         "plan",
         "--registry",
@@ -355,22 +299,18 @@ fn fifos_and_devices_where_files_belong_are_refused_at_once() {
         ca_fifo.to_str().unwrap(),
     ]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("FIFO"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "FIFO");
 
     let out = node.run(&["plan", "--registry", "harbor.corp", "--ca", "/dev/zero"]);
     assert_code(&out, 1);
-    assert!(stderr(&out).contains("device"), "{}", stderr(&out));
+    assert_has(&stderr(&out), "device");
 }
 
 #[test]
 fn a_closed_stdout_never_interrupts_an_apply() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .env("CTRWIZ_CONFIG_DIR", node.path("/user-config"))
-        .arg("--root")
-        .arg(node.dir.path())
-        .args(["apply", "--yes", "--preset", "daocloud"])
+    let node = Node::with_default_config();
+    let args = ["apply", "--yes", "--preset", "daocloud"];
+    let mut child = ctrwiz_on(node.dir.path(), &args, &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -386,10 +326,9 @@ fn a_closed_stdout_never_interrupts_an_apply() {
 
 #[test]
 fn passwords_never_show_in_plans_json_or_the_apply_log() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let base64 = "cm9ib3Q6czNjcmV0"; // robot:s3cret
-    let auth = node.path("/auth");
-    fs::write(&auth, "robot:s3cret\n").unwrap();
+    let auth = node.file_arg("/auth", "robot:s3cret\n");
     for args in [
         vec![
             "plan",
@@ -404,13 +343,13 @@ fn passwords_never_show_in_plans_json_or_the_apply_log() {
             "--registry",
             "harbor.corp",
             "--auth-file",
-            auth.to_str().unwrap(),
+            &auth,
         ],
     ] {
         let out = node.run(&args);
         assert_code(&out, 0);
         assert!(!stdout(&out).contains(base64), "{}", stdout(&out));
-        assert!(stdout(&out).contains("<redacted>"), "{}", stdout(&out));
+        assert_has(&stdout(&out), "<redacted>");
     }
     let out = node.run(&[
         "apply",
@@ -418,7 +357,7 @@ fn passwords_never_show_in_plans_json_or_the_apply_log() {
         "--registry",
         "harbor.corp",
         "--auth-file",
-        auth.to_str().unwrap(),
+        &auth,
     ]);
     assert_code(&out, 0);
     let hosts = "/etc/containerd/certs.d/harbor.corp/hosts.toml";
@@ -436,14 +375,10 @@ fn passwords_never_show_in_plans_json_or_the_apply_log() {
 
 #[test]
 fn a_pending_restart_is_finished_by_a_later_hosts_only_apply() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     // Something answering on containerd's socket, for the health check.
-    fs::create_dir_all(node.path("/run/containerd")).unwrap();
-    let _socket =
-        std::os::unix::net::UnixListener::bind(node.path("/run/containerd/containerd.sock"))
-            .unwrap();
-    let log = node.path("/restarts");
-    let restart = format!("echo restarted >> {}", log.display());
+    let _socket = node.listen("/run/containerd/containerd.sock");
+    let (restart, log) = node.counting_restart();
     let out = node.run(&[
         "apply",
         "--yes",
@@ -485,7 +420,7 @@ fn a_pending_restart_is_finished_by_a_later_hosts_only_apply() {
 fn a_full_disk_restores_everything_it_can_and_says_exactly_what() {
     // A 64 KiB tmpfs as the hosts dir: the hosts.toml files of a preset
     // fill it half-way through the apply.
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     let certs = node.path("/etc/containerd/certs.d");
     fs::create_dir_all(&certs).unwrap();
     let mounted = Command::new("mount")

@@ -1,7 +1,7 @@
 //! Client config as planned files on `--root` nodes: nerdctl's own
 //! `hosts_dir` (`--nerdctl`) and the CNI `bin_dir` fix (`--cni-bin-dir`).
 
-use crate::support::{assert_code, fixture, stderr, stdout, Node};
+use crate::support::{assert_code, assert_has, fixture, stderr, stdout, Node};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
@@ -35,7 +35,7 @@ fn doctor_status(node: &Node, args: &[&str], id: &str) -> Option<String> {
 
 #[test]
 fn nerdctl_gets_the_hosts_dir_keeping_its_keys_and_rollback_restores_it() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     with_nerdctl(&node);
     let before = "# my nerdctl\nnamespace = \"k8s.io\"  # kept\nhosts_dir = [\"/etc/docker/certs.d\"]\nexperimental = true\n";
     node.write(NERDCTL_TOML, before);
@@ -55,11 +55,10 @@ fn nerdctl_gets_the_hosts_dir_keeping_its_keys_and_rollback_restores_it() {
         "docker.io=daocloud",
     ]);
     assert_code(&plan, 0);
-    assert!(stdout(&plan).contains(NERDCTL_TOML), "{}", stdout(&plan));
-    assert!(
-        stdout(&plan).contains("+hosts_dir = [\"/srv/certs.d\", \"/etc/docker/certs.d\"]"),
-        "{}",
-        stdout(&plan)
+    assert_has(&stdout(&plan), NERDCTL_TOML);
+    assert_has(
+        &stdout(&plan),
+        "+hosts_dir = [\"/srv/certs.d\", \"/etc/docker/certs.d\"]",
     );
     assert_eq!(node.read(NERDCTL_TOML), before);
 
@@ -101,7 +100,7 @@ fn nerdctl_gets_the_hosts_dir_keeping_its_keys_and_rollback_restores_it() {
 
 #[test]
 fn nerdctl_without_a_file_keeps_its_defaults_and_the_default_dir_needs_nothing() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     with_nerdctl(&node);
     // The default hosts dir is in nerdctl's default list: no warning.
     assert_eq!(doctor_status(&node, &[], "clients.nerdctl_hosts_dir"), None);
@@ -125,16 +124,12 @@ fn nerdctl_without_a_file_keeps_its_defaults_and_the_default_dir_needs_nothing()
 
 #[test]
 fn a_bad_nerdctl_toml_is_refused_with_its_position_and_nothing_is_written() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     node.write(NERDCTL_TOML, "namespace = \"k8s.io\"\nhosts_dir = \"/x\"\n");
     let snapshot = node.snapshot();
     let out = node.run(&["--hosts-dir", "/srv/certs.d", "apply", "--nerdctl", "--yes"]);
     assert_code(&out, 1);
-    assert!(
-        stderr(&out).contains("nerdctl.toml:2:13"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "nerdctl.toml:2:13");
     assert_eq!(node.snapshot(), snapshot);
 }
 
@@ -171,12 +166,12 @@ fn cni_bin_dir_on_a_root_tree_is_written_at_the_files_table_and_rolled_back() {
     // A relative dir is refused, naming the flag.
     let bad = node.run(&["plan", "--cni-bin-dir", "lib/cni"]);
     assert_code(&bad, 2);
-    assert!(stderr(&bad).contains("--cni-bin-dir"), "{}", stderr(&bad));
+    assert_has(&stderr(&bad), "--cni-bin-dir");
 }
 
 #[test]
 fn the_clusters_ranges_join_the_default_no_proxy() {
-    let node = Node::with_config(&fixture("containerd-1.6.20-default.toml"));
+    let node = Node::with_default_config();
     // A systemd tree with containerd's unit: the drop-in is planned.
     node.write(
         "/lib/systemd/system/containerd.service",

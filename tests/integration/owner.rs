@@ -3,7 +3,7 @@
 //! never writes a file the owner overwrites, writes the owner's own
 //! registries.yaml where there is one, and says what to do elsewhere.
 
-use crate::support::{assert_code, stderr, stdout, Node};
+use crate::support::{assert_code, assert_has, stderr, stdout, Node};
 
 const K3S_CONFIG: &str = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml";
 const K3S_YAML: &str = "/etc/rancher/k3s/registries.yaml";
@@ -89,11 +89,7 @@ fn on_k3s_the_plan_is_its_registries_yaml_and_a_restart_of_k3s_only() {
 
     let again = node.run(&["apply", "--mirror", MIRROR, "--yes"]);
     assert_code(&again, 0);
-    assert!(
-        stdout(&again).contains("Nothing to do"),
-        "{}",
-        stdout(&again)
-    );
+    assert_has(&stdout(&again), "Nothing to do");
 
     let back = node.run(&["rollback", "--yes"]);
     assert_code(&back, 0);
@@ -120,17 +116,11 @@ fn the_health_check_after_a_k3s_restart_asks_k3s_s_socket() {
     ]);
     assert_code(&out, 1);
     assert!(marker.exists(), "the restart command ran");
-    assert!(
-        stderr(&out).contains("/run/k3s/containerd/containerd.sock"),
-        "{}",
-        stderr(&out)
-    );
+    assert_has(&stderr(&out), "/run/k3s/containerd/containerd.sock");
     assert_eq!(node.read(K3S_YAML), "mirrors: {}\n", "rolled back");
 
     // With a listener on k3s's socket it is healthy, and the yaml stays.
-    let sock = node.path("/run/k3s/containerd/containerd.sock");
-    std::fs::create_dir_all(sock.parent().unwrap()).unwrap();
-    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let _listener = node.listen("/run/k3s/containerd/containerd.sock");
     // A listener is no containerd: only the CRI-level check can pass.
     let out = node.run(&[
         "apply",
@@ -146,11 +136,9 @@ fn the_health_check_after_a_k3s_restart_asks_k3s_s_socket() {
     ]);
     assert_code(&out, 0);
     assert!(node.read(K3S_YAML).contains("https://mirror.example"));
-    assert!(
-        stdout(&out)
-            .contains("registries.yaml changed (k3s regenerates containerd's config from it)"),
-        "{}",
-        stdout(&out)
+    assert_has(
+        &stdout(&out),
+        "registries.yaml changed (k3s regenerates containerd's config from it)",
     );
 }
 

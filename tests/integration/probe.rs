@@ -2,6 +2,7 @@
 //! never answer, challenge for a token, refuse with 403, present a bad TLS
 //! certificate, or refuse connections.
 
+use crate::support::{ctrwiz, ctrwiz_on};
 use ctrwiz::catalog::Catalog;
 use ctrwiz::probe::{self, ProbeOptions, ProbeStatus};
 use ctrwiz::selection::Selection;
@@ -238,13 +239,10 @@ fn thirty_mirrors_with_ten_hanging_take_one_timeout() {
 fn cli_json_has_one_record_per_mirror() {
     let fast = serve(Behaviour::Fast);
     let dead = refused();
-    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .args(["probe", "--json", "--timeout", "1000", "--mirror"])
+    let out = ctrwiz(&["probe", "--json", "--timeout", "1000", "--mirror"])
         .arg(format!(
             "docker.io=http://127.0.0.1:{fast},http://127.0.0.1:{dead}"
         ))
-        .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
         .output()
         .unwrap();
     assert_eq!(
@@ -281,12 +279,7 @@ fn doctor_measures_the_mirrors_the_node_actually_uses() {
         ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .arg("--root")
-        .arg(node.path())
-        .args(["doctor", "--json"])
-        .env("CTRWIZ_CONFIG_DIR", node.path().join("user-config"))
+    let out = ctrwiz_on(node.path(), &["doctor", "--json"], &[])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -314,14 +307,7 @@ fn doctor_measures_the_mirrors_the_node_actually_uses() {
 /// `--no-probe` lists what it would measure without contacting it.
 #[test]
 fn probe_exits_1_when_no_mirror_works_and_no_probe_contacts_nothing() {
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-            .env("LC_ALL", "C.UTF-8")
-            .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| ctrwiz(args).output().unwrap();
     let dead = refused();
     let out = run(&[
         "probe",

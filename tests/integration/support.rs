@@ -1,12 +1,18 @@
 //! What the integration tests share: a `--root` temp node with the
-//! ctrwiz binary run on it, and the assertions on its output.
+//! ctrwiz binary run on it, the stand-ins a node needs (a socket that
+//! answers, a restart command that counts, a FIFO), and the assertions on
+//! its output.
 
 use std::fs;
 
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// A PEM-shaped CA file: enough for ctrwiz's own check, never parsed by TLS.
+pub const PEM_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
 pub fn fixture(name: &str) -> String {
     fs::read_to_string(Path::new(FIXTURES).join(name)).unwrap()
@@ -31,6 +37,12 @@ impl Node {
         n
     }
 
+    /// The node most tests start from: config.toml as containerd 1.6.20's
+    /// `config default` writes it.
+    pub fn with_default_config() -> Node {
+        Node::with_config(&fixture("containerd-1.6.20-default.toml"))
+    }
+
     pub fn path(&self, node_path: &str) -> PathBuf {
         self.dir.path().join(node_path.trim_start_matches('/'))
     }
@@ -47,6 +59,29 @@ impl Node {
 
     pub fn exists(&self, node_path: &str) -> bool {
         self.path(node_path).exists()
+    }
+
+    /// Writes `text` at `node_path` and gives its host path, as a flag
+    /// takes it (`--profile`, `--ca`, `--auth-file`).
+    pub fn file_arg(&self, node_path: &str, text: &str) -> String {
+        self.write(node_path, text);
+        self.path(node_path).to_str().unwrap().to_string()
+    }
+
+    /// Something listening on a unix socket at `node_path`, for a health
+    /// check that only dials it; no containerd is behind it. Keep it alive
+    /// as long as the socket must answer.
+    pub fn listen(&self, node_path: &str) -> UnixListener {
+        let sock = self.path(node_path);
+        fs::create_dir_all(sock.parent().unwrap()).unwrap();
+        UnixListener::bind(&sock).unwrap()
+    }
+
+    /// A `--restart-cmd` stand-in that appends `restarted` to a log on
+    /// every run, and the log (absent until the first restart).
+    pub fn counting_restart(&self) -> (String, PathBuf) {
+        let log = self.path("/restarts");
+        (format!("echo restarted >> {}", log.display()), log)
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -87,6 +122,12 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `text` (a run's stdout or stderr) holds `part`; a failure shows all of it.
+#[track_caller]
+pub fn assert_has(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} not in:\n{text}");
+}
+
 #[track_caller]
 pub fn assert_code(o: &Output, code: i32) {
     assert_eq!(
@@ -96,6 +137,41 @@ pub fn assert_code(o: &Output, code: i32) {
         stdout(o),
         stderr(o)
     );
+}
+
+/// A FIFO at `path`, where a file should be.
+pub fn mkfifo(path: &Path) {
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// `systemd-analyze verify` of `units`, finding units on `unit_path` (as
+/// SYSTEMD_UNIT_PATH). `None` when systemd-analyze is not installed, which
+/// fails the test under `CTRWIZ_REQUIRE_E2E=1` (scripts/test installs it).
+pub fn systemd_analyze_verify(units: &[PathBuf], unit_path: &str) -> Option<Output> {
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(units)
+        .env("SYSTEMD_UNIT_PATH", unit_path)
+        .output();
+    if out.is_err() {
+        assert!(
+            std::env::var_os("CTRWIZ_REQUIRE_E2E").is_none(),
+            "CTRWIZ_REQUIRE_E2E=1 but systemd-analyze is missing (scripts/test installs it)"
+        );
+        eprintln!("systemd-analyze not found: skipping its check");
+    }
+    out.ok()
+}
+
+/// ctrwiz on no node at all (`--demo`, `--help`, `probe`): English, and a
+/// user config dir that does not exist, so no preset of the developer's
+/// leaks in.
+pub fn ctrwiz(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctrwiz"));
+    cmd.env("LC_ALL", "C.UTF-8")
+        .env("CTRWIZ_CONFIG_DIR", "/nonexistent")
+        .args(args);
+    cmd
 }
 
 /// ctrwiz on the `--root` tree `root`, not yet run: English unless a test

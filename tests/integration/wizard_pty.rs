@@ -407,8 +407,7 @@ fn ctrl_z_gives_the_shell_the_terminal_and_fg_redraws_the_step() {
 
 #[test]
 fn without_a_terminal_it_points_to_plan_and_apply() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
+    let out = crate::support::ctrwiz(&[])
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

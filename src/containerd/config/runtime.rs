@@ -21,11 +21,7 @@ impl ContainerdConfig {
     /// then the binary's built-in default applies, which differs by build
     /// (`NodeState::cni_bin_dirs`).
     pub fn cni_bin_dirs(&self) -> Vec<String> {
-        let plugin = match self.schema_version() {
-            1 => "cri",
-            2 => CRI_V2,
-            _ => "io.containerd.cri.v1.runtime",
-        };
+        let plugin = self.runtime_plugin();
         let cni = self
             .doc
             .get("plugins")
@@ -54,11 +50,7 @@ impl ContainerdConfig {
         if old == [dir] {
             return None;
         }
-        let plugin = match self.schema_version() {
-            1 => "cri",
-            2 => CRI_V2,
-            _ => "io.containerd.cri.v1.runtime",
-        };
+        let plugin = self.runtime_plugin();
         let path = ["plugins", plugin, "cni"];
         let (indent, table) = ensure_table_indented(&mut self.doc, &path);
         let list = list || table.contains_key("bin_dirs");
@@ -81,11 +73,7 @@ impl ContainerdConfig {
 
     /// Table path of the runc runtime's options for this file's version.
     fn runc_options_location(&self) -> Vec<&'static str> {
-        let plugin = match self.schema_version() {
-            1 => "cri",
-            2 => CRI_V2,
-            _ => "io.containerd.cri.v1.runtime",
-        };
+        let plugin = self.runtime_plugin();
         vec![
             "plugins",
             plugin,

@@ -18,8 +18,11 @@
 //! 0`, `ListPodSandboxRequest { PodSandboxFilter filter = 1; }`,
 //! `PodSandboxFilter { map label_selector = 3; }`, `ListPodSandboxResponse
 //! { repeated PodSandbox items = 1; }`, `PodSandbox { id = 1; metadata = 2;
-//! state = 3; }`, and `{Stop,Remove,}PodSandbox{Status,}Request {
-//! pod_sandbox_id = 1; }`.
+//! state = 3; }`, `{Stop,Remove,}PodSandbox{Status,}Request {
+//! pod_sandbox_id = 1; }`, `VersionResponse { version = 1; runtime_name =
+//! 2; runtime_version = 3; runtime_api_version = 4; }`,
+//! `ImageStatusRequest { ImageSpec image = 1; }` and `ImageStatusResponse
+//! { Image image = 1; }` with `Image { id = 1; }`.
 
 use bytes::Bytes;
 use std::path::Path;
@@ -32,6 +35,8 @@ const SANDBOX_STATUS: &str = "/runtime.v1.RuntimeService/PodSandboxStatus";
 const STOP_SANDBOX: &str = "/runtime.v1.RuntimeService/StopPodSandbox";
 const REMOVE_SANDBOX: &str = "/runtime.v1.RuntimeService/RemovePodSandbox";
 const LIST_SANDBOXES: &str = "/runtime.v1.RuntimeService/ListPodSandbox";
+const RUNTIME_VERSION: &str = "/runtime.v1.RuntimeService/Version";
+const IMAGE_STATUS: &str = "/runtime.v1.ImageService/ImageStatus";
 /// `containerd.services.version.v1.Version/Version(Empty) -> VersionResponse
 /// { string version = 1; string revision = 2; }` (api/services/version/v1,
 /// the same in 1.6 and 2.x; it needs no namespace).
@@ -47,6 +52,30 @@ pub fn server_version(socket: &Path, timeout: Duration) -> Result<String, String
 pub fn pull_image(socket: &Path, image: &str, timeout: Duration) -> Result<String, String> {
     let reply = unary(socket, PULL, &image_spec_request(image), timeout)?;
     Ok(first_string_field(&reply).unwrap_or_default())
+}
+
+/// The CRI runtime service's `Version` (what `crictl version` prints):
+/// `(runtime_name, runtime_version)`, e.g. `("containerd", "v2.1.9")`.
+pub fn runtime_version(socket: &Path, timeout: Duration) -> Result<(String, String), String> {
+    let reply = unary(socket, RUNTIME_VERSION, &[], timeout)?;
+    let f = fields(&reply).ok_or_else(|| crate::t!("pods.cri.bad_reply").to_string())?;
+    let string = |want: u32| {
+        f.iter()
+            .find_map(|(n, v)| (*n == want).then(|| v.bytes()).flatten())
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
+    Ok((string(2), string(3)))
+}
+
+/// The CRI image service's `ImageStatus` (what `crictl inspecti` asks):
+/// the image's id when the CRI store has `image`, `None` when it has not.
+pub fn image_id(socket: &Path, image: &str, timeout: Duration) -> Result<Option<String>, String> {
+    let reply = unary(socket, IMAGE_STATUS, &image_spec_request(image), timeout)?;
+    let f = fields(&reply).ok_or_else(|| crate::t!("pods.cri.bad_reply").to_string())?;
+    Ok(f.iter()
+        .find_map(|(n, v)| (*n == 1).then(|| v.bytes()).flatten())
+        .and_then(first_string_field))
 }
 
 /// Removes `image` through CRI (so that a later pull has to fetch it).

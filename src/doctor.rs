@@ -610,12 +610,20 @@ fn nerdctl_check(node: &NodeState, out: &mut Vec<Check>) {
             let msg = crate::t!("nerdctl.doctor.unreadable", error = e);
             out.push(Check::new("clients.nerdctl_hosts_dir", Status::Warn, msg));
         }
-        Ok(dirs) if !dirs.iter().any(|d| Path::new(d) == node.hosts_dir.path) => {
-            let msg = crate::t!(
-                "nerdctl.doctor.hosts_dir",
-                dirs = dirs.join(", "),
-                dir = dir
-            );
+        Ok(dirs) if !crate::nerdctl::reads(&dirs, &node.hosts_dir.path) => {
+            let msg = if dirs.iter().any(|d| Path::new(d) == node.hosts_dir.path) {
+                crate::t!(
+                    "nerdctl.doctor.not_first",
+                    dirs = dirs.join(", "),
+                    dir = dir
+                )
+            } else {
+                crate::t!(
+                    "nerdctl.doctor.hosts_dir",
+                    dirs = dirs.join(", "),
+                    dir = dir
+                )
+            };
             let fix = crate::t!("nerdctl.doctor.hosts_dir_fix", dir = dir);
             out.push(
                 Check::new("clients.nerdctl_hosts_dir", Status::Warn, msg)

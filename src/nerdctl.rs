@@ -1,10 +1,24 @@
 //! nerdctl's own hosts dirs. nerdctl does not read containerd's
-//! `config_path`: it resolves registries from the `hosts_dir` list in
-//! /etc/nerdctl/nerdctl.toml, default `["/etc/containerd/certs.d",
-//! "/etc/docker/certs.d"]` (nerdctl docs/config.md, "hosts_dir"). A hosts
-//! dir elsewhere is invisible to `nerdctl pull` until it is in that list;
-//! `--nerdctl` (profile `nerdctl = true`) adds it, first, keeping the
-//! file's other keys.
+//! `config_path`: it resolves registries from the `hosts_dir` list of its
+//! own config, default `["/etc/containerd/certs.d", "/etc/docker/certs.d"]`
+//! (containerd/nerdctl pkg/defaults/defaults_linux.go `HostsDirs`). The
+//! file is /etc/nerdctl/nerdctl.toml for root (`NerdctlTOML`; rootless:
+//! `$XDG_CONFIG_HOME/nerdctl/nerdctl.toml`), or `$NERDCTL_TOML` when set
+//! (cmd/nerdctl/main.go `newApp`); it is decoded with
+//! `DisallowUnknownFields`, so only `hosts_dir` is added and the other keys
+//! are kept as they are.
+//!
+//! The dir must come *first*, not just be in the list. On containerd < 2.0
+//! nerdctl resolves hosts itself, taking the first dir that has
+//! `<host>/hosts.toml` through containerd's own `remotes/docker/config`
+//! `HostDirFromRoot` (pkg/imgutil/dockerconfigresolver/hostsstore.go
+//! `hostDirsFromRoot`); on containerd >= 2.0, nerdctl 2.3+ pulls through
+//! containerd's transfer service and passes only `HostsDir[0]`
+//! (pkg/imgutil/transfer.go `createOCIRegistry`: `registry.WithHostDir`),
+//! which the daemon resolves with the same `HostDirFromRoot`. `ctr
+//! --hosts-dir DIR` goes through the same code (cmd/ctr/commands/resolver.go
+//! on 1.x, the transfer service on 2.x), which is how the live tests prove
+//! the file. `--nerdctl` (profile `nerdctl = true`) puts the dir first.
 
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -47,12 +61,18 @@ fn strings(path: &Path, text: &str, item: &Item) -> Result<Vec<String>> {
         .collect()
 }
 
-/// The file with `dir` first in `hosts_dir` (the defaults kept after it
-/// when the file did not set the list); `None` when nerdctl reads `dir`
-/// already.
+/// Whether nerdctl pulls through `dir` with these hosts dirs: it is the
+/// first one (see the module comment).
+pub fn reads(dirs: &[String], dir: &Path) -> bool {
+    dirs.first().is_some_and(|d| Path::new(d) == dir)
+}
+
+/// The file with `dir` first in `hosts_dir` (moved there when it was
+/// further down; the defaults kept after it when the file did not set the
+/// list); `None` when `dir` is first already.
 pub fn with_hosts_dir(path: &Path, before: Option<&str>, dir: &str) -> Result<Option<String>> {
     let current = hosts_dirs(path, before)?;
-    if current.iter().any(|d| Path::new(d) == Path::new(dir)) {
+    if reads(&current, Path::new(dir)) {
         return Ok(None);
     }
     let mut doc = match before {
@@ -61,8 +81,8 @@ pub fn with_hosts_dir(path: &Path, before: Option<&str>, dir: &str) -> Result<Op
     };
     let mut array = toml_edit::Array::new();
     array.push(dir);
-    for d in current {
-        array.push(d);
+    for d in current.iter().filter(|d| Path::new(d) != Path::new(dir)) {
+        array.push(d.as_str());
     }
     match doc.get_mut("hosts_dir").and_then(Item::as_value_mut) {
         Some(v) => {
@@ -147,5 +167,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("nerdctl.toml:"), "{e}");
+    }
+
+    #[test]
+    fn a_dir_further_down_the_list_is_moved_first() {
+        // nerdctl 2.3+ on containerd 2.x pulls through hosts_dir[0] only.
+        let before = "hosts_dir = [\"/etc/containerd/certs.d\", \"/srv/certs.d\"]\n";
+        let dirs = hosts_dirs(p(), Some(before)).unwrap();
+        assert!(!reads(&dirs, Path::new("/srv/certs.d")));
+        let after = with_hosts_dir(p(), Some(before), "/srv/certs.d")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            hosts_dirs(p(), Some(&after)).unwrap(),
+            ["/srv/certs.d", "/etc/containerd/certs.d"]
+        );
+        // The second default is not read either.
+        assert!(with_hosts_dir(p(), None, "/etc/docker/certs.d")
+            .unwrap()
+            .is_some());
     }
 }

@@ -1,7 +1,7 @@
 //! Doctor's checks of the clients' own config: crictl's endpoints.
 
 use super::{Check, Status};
-use crate::clients::{endpoint, points_at, CRICTL_YAML};
+use crate::clients::{endpoint, points_at, rejected, CRICTL_YAML};
 use crate::node::{NodeState, ToolName};
 use crate::selection::Selection;
 
@@ -22,13 +22,14 @@ pub(super) fn checks(node: &NodeState, out: &mut Vec<Check>) {
             return;
         }
         None => crate::t!("clients.doctor.missing", path = CRICTL_YAML),
-        Some(Some(false)) => {
-            crate::t!(
+        Some(Some(false)) => match text.as_deref().and_then(rejected) {
+            Some(why) => crate::t!("clients.doctor.rejected", path = CRICTL_YAML, why = why),
+            None => crate::t!(
                 "clients.doctor.elsewhere",
                 path = CRICTL_YAML,
                 endpoint = want
-            )
-        }
+            ),
+        },
         Some(None) => crate::t!("clients.doctor.not_a_mapping", path = CRICTL_YAML),
     };
     let mut fix = Selection::default();

@@ -445,3 +445,32 @@ fn the_demo_node_has_problems_and_apply_fixes_the_config_ones() {
     }
     assert_eq!(status(&after, "config_path.set"), Some(Status::Ok));
 }
+
+#[test]
+fn client_files_the_clients_would_misread_are_warned_with_the_reason() {
+    let find = |checks: &[Check], id: &str| checks.iter().find(|c| c.id == id).cloned();
+    // nerdctl 2.3+ on containerd 2.x pulls through hosts_dir[0] only.
+    let second = run_on(
+        &[
+            (CFG, V2_WITH_PATH),
+            (
+                "/etc/nerdctl/nerdctl.toml",
+                "hosts_dir = [\"/etc/docker/certs.d\", \"/etc/containerd/certs.d\"]\n",
+            ),
+        ],
+        &[C16, ("/usr/local/bin/nerdctl", "nerdctl version 2.1.0")],
+    );
+    let c = find(&second, "clients.nerdctl_hosts_dir").expect("warned");
+    assert_eq!(c.status, Status::Warn);
+    assert!(c.message.contains("not first"), "{c:?}");
+    // crictl ignores a whole file with one value it cannot parse.
+    let sock = "unix:///run/containerd/containerd.sock";
+    let yaml = format!("runtime-endpoint: {sock}\nimage-endpoint: {sock}\ntimeout: 10s\n");
+    let rejected = run_on(
+        &[(CFG, V2_WITH_PATH), ("/etc/crictl.yaml", &yaml)],
+        &[C16, ("/usr/bin/crictl", "crictl version v1.30.0")],
+    );
+    let c = find(&rejected, "clients.crictl").expect("checked");
+    assert_eq!(c.status, Status::Warn);
+    assert!(c.message.contains("timeout: "), "{c:?}");
+}

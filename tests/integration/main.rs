@@ -8,6 +8,7 @@ mod fleet;
 mod heal;
 mod hostile;
 mod live;
+mod live_clients;
 mod live_node_files;
 mod live_tests;
 mod nerdctl_cni;

@@ -16,10 +16,10 @@
 //! which crictl rejects does not point crictl anywhere.
 
 use crate::error::{Error, Result};
+use crate::paths::CRICTL_YAML;
 use crate::plan::{FileChange, Purpose};
 use std::path::{Path, PathBuf};
 
-pub const CRICTL_YAML: &str = "/etc/crictl.yaml";
 const ENDPOINT_KEYS: [&str; 2] = ["runtime-endpoint", "image-endpoint"];
 /// crictl's connection timeout in seconds (an integer: `strconv.Atoi`, then
 /// `time.Duration(t) * time.Second`; 0 or less means its 2 s default),

@@ -597,7 +597,7 @@ fn nerdctl_check(node: &NodeState, out: &mut Vec<Check>) {
     if node.tool(ToolName::Nerdctl).is_none() {
         return;
     }
-    let path = Path::new(crate::nerdctl::NERDCTL_TOML);
+    let path = Path::new(crate::paths::NERDCTL_TOML);
     let text = node
         .nerdctl_toml
         .as_ref()

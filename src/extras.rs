@@ -5,15 +5,12 @@
 use crate::containerd::hosts::{HostSpec, HostsSpec, UPSTREAM_CAPS};
 use crate::endpoint::{Endpoint, Scheme};
 use crate::error::{Error, Result};
+use crate::paths::{CA_FILE, CLIENT_CERT_FILE, CLIENT_KEY_FILE};
 use crate::registry::RegistryName;
 use crate::version::Version;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// The systemd drop-in that gives containerd (and only containerd) a proxy
-/// (seed 002, method 2).
-pub const PROXY_DROP_IN: &str = "/etc/systemd/system/containerd.service.d/http-proxy.conf";
 
 /// The seed's NO_PROXY list: loopback, the private ranges, cluster names.
 pub const DEFAULT_NO_PROXY: &[&str] = &[
@@ -379,10 +376,6 @@ pub struct PrivateRegistry {
     pub files: BTreeMap<String, String>,
 }
 
-pub const CA_FILE: &str = "ca.crt";
-pub const CLIENT_CERT_FILE: &str = "client.cert";
-pub const CLIENT_KEY_FILE: &str = "client.key";
-
 impl PrivateRegistry {
     pub fn new(host: RegistryName) -> Self {
         PrivateRegistry {
@@ -506,8 +499,6 @@ impl PrivateRegistry {
         self.username.is_some()
     }
 }
-
-pub const DOCKER_DAEMON_JSON: &str = "/etc/docker/daemon.json";
 
 /// daemon.json with `registry-mirrors` set (or removed), every other key
 /// kept in its order. Docker's own image store does not use containerd's

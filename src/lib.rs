@@ -27,6 +27,7 @@ pub mod i18n;
 pub mod nerdctl;
 pub mod node;
 pub mod owner;
+pub mod paths;
 pub mod plan;
 pub mod probe;
 pub mod process;

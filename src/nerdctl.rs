@@ -24,9 +24,6 @@ use crate::error::{Error, Result};
 use std::path::Path;
 use toml_edit::{DocumentMut, Item, Value};
 
-/// nerdctl's config file (rootful).
-pub const NERDCTL_TOML: &str = "/etc/nerdctl/nerdctl.toml";
-
 /// What nerdctl reads when the file sets no `hosts_dir`.
 pub const DEFAULT_HOSTS_DIRS: &[&str] = &["/etc/containerd/certs.d", "/etc/docker/certs.d"];
 
@@ -107,7 +104,7 @@ mod tests {
     use super::*;
 
     fn p() -> &'static Path {
-        Path::new(NERDCTL_TOML)
+        Path::new(crate::paths::NERDCTL_TOML)
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Doctor's checks of the clients' own config: crictl's endpoints.
 
 use super::{Check, Status};
-use crate::clients::{endpoint, points_at, rejected, CRICTL_YAML};
+use crate::clients::{endpoint, points_at, rejected};
 use crate::node::{NodeState, ToolName};
+use crate::paths::CRICTL_YAML;
 use crate::selection::Selection;
 
 pub(super) fn checks(node: &NodeState, out: &mut Vec<Check>) {

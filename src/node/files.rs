@@ -265,9 +265,9 @@ pub fn read_registry_files(
     let mut out = BTreeMap::new();
     for dir in hosts.files.keys() {
         for name in [
-            crate::extras::CA_FILE,
-            crate::extras::CLIENT_CERT_FILE,
-            crate::extras::CLIENT_KEY_FILE,
+            crate::paths::CA_FILE,
+            crate::paths::CLIENT_CERT_FILE,
+            crate::paths::CLIENT_KEY_FILE,
         ] {
             let node_path = hosts.path.join(dir).join(name);
             match super::read::optional(root, &node_path, super::read::SMALL_LIMIT) {

@@ -183,10 +183,10 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
             None
         })
     };
-    let docker_daemon_json = small(crate::extras::DOCKER_DAEMON_JSON);
-    let proxy_drop_in = small(crate::extras::PROXY_DROP_IN);
-    let crictl_yaml = small(crate::clients::CRICTL_YAML);
-    let nerdctl_toml = small(crate::nerdctl::NERDCTL_TOML);
+    let docker_daemon_json = small(crate::paths::DOCKER_DAEMON_JSON);
+    let proxy_drop_in = small(crate::paths::PROXY_DROP_IN);
+    let crictl_yaml = small(crate::paths::CRICTL_YAML);
+    let nerdctl_toml = small(crate::paths::NERDCTL_TOML);
     let heal_schedule = crate::heal::schedule::FILES
         .iter()
         .filter_map(|p| small(p).map(|b| (PathBuf::from(p), b)))

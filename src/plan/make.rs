@@ -304,7 +304,7 @@ pub(super) fn hosts_changes(
                         registry: p.host.to_string(),
                     },
                     note: None,
-                    mode: Some(if name == crate::extras::CLIENT_KEY_FILE {
+                    mode: Some(if name == crate::paths::CLIENT_KEY_FILE {
                         0o600
                     } else {
                         0o644
@@ -380,7 +380,7 @@ pub(super) fn docker_change(
     let Some(mirrors) = &selection.extras.docker_mirrors else {
         return Ok(None);
     };
-    let path = PathBuf::from(crate::extras::DOCKER_DAEMON_JSON);
+    let path = PathBuf::from(crate::paths::DOCKER_DAEMON_JSON);
     let before = node.docker_daemon_json.clone();
     let before_text = before
         .clone()
@@ -431,7 +431,7 @@ pub(super) fn proxy_change(
         };
     }
     let change = FileChange {
-        path: PathBuf::from(crate::extras::PROXY_DROP_IN),
+        path: PathBuf::from(crate::paths::PROXY_DROP_IN),
         purpose: Purpose::ProxyDropIn,
         before: node.proxy_drop_in.clone(),
         after: proxy
@@ -487,7 +487,7 @@ pub(super) fn nerdctl_change(
     if !selection.extras.nerdctl {
         return Ok(None);
     }
-    let path = PathBuf::from(crate::nerdctl::NERDCTL_TOML);
+    let path = PathBuf::from(crate::paths::NERDCTL_TOML);
     let before = node.nerdctl_toml.clone();
     let text = before
         .clone()

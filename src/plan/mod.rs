@@ -93,7 +93,7 @@ impl FileChange {
             && self
                 .path
                 .file_name()
-                .is_some_and(|n| n == crate::extras::CLIENT_KEY_FILE)
+                .is_some_and(|n| n == crate::paths::CLIENT_KEY_FILE)
     }
 
     /// What a person may see of one side: secrets redacted, bytes that are

@@ -994,7 +994,7 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
     let drop_in = plan
         .changes
         .iter()
-        .find(|c| c.path == std::path::Path::new(crate::extras::PROXY_DROP_IN))
+        .find(|c| c.path == std::path::Path::new(crate::paths::PROXY_DROP_IN))
         .and_then(|c| c.after_text())
         .unwrap();
     assert!(
@@ -1316,7 +1316,7 @@ fn crictl_nerdctl_and_the_cni_dir_are_offered_as_doctor_advises() {
     let crictl = plan
         .changes
         .iter()
-        .find(|c| c.path == std::path::Path::new(crate::clients::CRICTL_YAML))
+        .find(|c| c.path == std::path::Path::new(crate::paths::CRICTL_YAML))
         .and_then(|c| c.after_text())
         .unwrap();
     assert!(

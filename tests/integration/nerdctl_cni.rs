@@ -291,5 +291,5 @@ fn cluster_ranges_given_by_flag_or_profile_join_the_default_no_proxy() {
     assert_code(&bad, 2);
     assert!(stderr(&bad).contains("p.toml:2:17: "), "{}", stderr(&bad));
     assert_eq!(node.read("/etc/containerd/config.toml"), before);
-    assert!(!node.path(ctrwiz::extras::PROXY_DROP_IN).exists());
+    assert!(!node.path(ctrwiz::paths::PROXY_DROP_IN).exists());
 }

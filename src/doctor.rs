@@ -597,7 +597,7 @@ fn nerdctl_check(node: &NodeState, out: &mut Vec<Check>) {
     if node.tool(ToolName::Nerdctl).is_none() {
         return;
     }
-    let path = Path::new(crate::paths::NERDCTL_TOML);
+    let path = node.nerdctl_path.as_path();
     let text = node
         .nerdctl_toml
         .as_ref()
@@ -624,7 +624,11 @@ fn nerdctl_check(node: &NodeState, out: &mut Vec<Check>) {
                     dir = dir
                 )
             };
-            let fix = crate::t!("nerdctl.doctor.hosts_dir_fix", dir = dir);
+            let fix = crate::t!(
+                "nerdctl.doctor.hosts_dir_fix",
+                dir = dir,
+                file = path.display()
+            );
             out.push(
                 Check::new("clients.nerdctl_hosts_dir", Status::Warn, msg)
                     .fix(fix)

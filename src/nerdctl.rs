@@ -24,8 +24,27 @@ use crate::error::{Error, Result};
 use std::path::Path;
 use toml_edit::{DocumentMut, Item, Value};
 
-/// What nerdctl reads when the file sets no `hosts_dir`.
+/// What root's nerdctl reads when its file sets no `hosts_dir`.
 pub const DEFAULT_HOSTS_DIRS: &[&str] = &["/etc/containerd/certs.d", "/etc/docker/certs.d"];
+
+/// The `hosts_dir` nerdctl reads when the file at `path` sets none. Root's
+/// file is /etc/nerdctl/nerdctl.toml; a rootless nerdctl's is
+/// `$XDG_CONFIG_HOME/nerdctl/nerdctl.toml`, with `containerd/certs.d` and
+/// `docker/certs.d` under the same `$XDG_CONFIG_HOME` as its defaults
+/// (pkg/defaults/defaults_linux.go `NerdctlTOML`, `HostsDirs`).
+pub fn default_hosts_dirs(path: &Path) -> Vec<String> {
+    let config_home = path
+        .parent()
+        .filter(|_| path != Path::new(crate::paths::NERDCTL_TOML))
+        .and_then(Path::parent);
+    match config_home {
+        Some(xch) => ["containerd/certs.d", "docker/certs.d"]
+            .iter()
+            .map(|d| xch.join(d).display().to_string())
+            .collect(),
+        None => DEFAULT_HOSTS_DIRS.iter().map(|d| d.to_string()).collect(),
+    }
+}
 
 fn parse(path: &Path, text: &str) -> Result<DocumentMut> {
     text.parse::<DocumentMut>()
@@ -35,13 +54,13 @@ fn parse(path: &Path, text: &str) -> Result<DocumentMut> {
 /// The hosts dirs nerdctl reads with this file (`None`: no file).
 pub fn hosts_dirs(path: &Path, text: Option<&str>) -> Result<Vec<String>> {
     let Some(text) = text else {
-        return Ok(DEFAULT_HOSTS_DIRS.iter().map(|d| d.to_string()).collect());
+        return Ok(default_hosts_dirs(path));
     };
     // ImDocument keeps spans: a bad value is reported at its position.
     let doc = toml_edit::ImDocument::parse(text)
         .map_err(|e| Error::toml(path, text, e.span().map(|s| s.start), e.message()))?;
     match doc.get("hosts_dir") {
-        None => Ok(DEFAULT_HOSTS_DIRS.iter().map(|d| d.to_string()).collect()),
+        None => Ok(default_hosts_dirs(path)),
         Some(item) => strings(path, text, item),
     }
 }

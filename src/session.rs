@@ -31,6 +31,8 @@ pub struct Settings {
     pub config_path_value: Option<PathBuf>,
     pub restart_cmd: Option<String>,
     pub address: PathBuf,
+    /// nerdctl's config file (rootless: the user's own).
+    pub nerdctl_toml: PathBuf,
     pub state_dir: Option<PathBuf>,
     pub rootless: bool,
     /// `--demo`: the node is a made-up one under a temporary directory.
@@ -52,6 +54,7 @@ impl Default for Settings {
             config_path_value: None,
             restart_cmd: None,
             address: PathBuf::from(node::DEFAULT_ADDRESS),
+            nerdctl_toml: PathBuf::from(crate::paths::NERDCTL_TOML),
             state_dir: None,
             rootless: false,
             demo: false,
@@ -95,6 +98,11 @@ impl Settings {
         }
         if self.address == Path::new(node::DEFAULT_ADDRESS) {
             self.address = user_socket;
+        }
+        // A rootless nerdctl reads its own file under the same config dir
+        // (nerdctl pkg/defaults/defaults_linux.go `NerdctlTOML`).
+        if self.nerdctl_toml == Path::new(crate::paths::NERDCTL_TOML) {
+            self.nerdctl_toml = config_home.join("nerdctl/nerdctl.toml");
         }
         if self.hosts_dir.is_none() {
             self.hosts_dir = Some(config_home.join("containerd/certs.d"));
@@ -154,6 +162,7 @@ impl Session {
             hosts_dir: s.hosts_dir.clone(),
             config_path_value: s.config_path_value.clone(),
             address: s.address.clone(),
+            nerdctl_toml: s.nerdctl_toml.clone(),
             probe_timeout: Duration::from_secs(3),
         }
     }
@@ -314,6 +323,22 @@ mod tests {
         assert_eq!(
             s.config_path_value.as_deref(),
             Some(Path::new(node::DEFAULT_HOSTS_DIR))
+        );
+        // nerdctl's own file too; with no hosts_dir in it, a rootless
+        // nerdctl reads the hosts dir ctrwiz writes, first.
+        assert_eq!(
+            s.nerdctl_toml,
+            Path::new("/home/u/.config/nerdctl/nerdctl.toml")
+        );
+        let dirs = crate::nerdctl::hosts_dirs(&s.nerdctl_toml, None).unwrap();
+        assert!(
+            crate::nerdctl::reads(&dirs, s.hosts_dir.as_deref().unwrap()),
+            "{dirs:?}"
+        );
+        assert_eq!(dirs[1], "/home/u/.config/docker/certs.d");
+        assert_eq!(
+            crate::nerdctl::hosts_dirs(Path::new(crate::paths::NERDCTL_TOML), None).unwrap(),
+            crate::nerdctl::DEFAULT_HOSTS_DIRS
         );
     }
 

@@ -384,6 +384,7 @@ impl Global {
             config_path_value: None,
             restart_cmd: self.restart_cmd.clone(),
             address: self.address.clone(),
+            nerdctl_toml: crate::paths::NERDCTL_TOML.into(),
             state_dir: self.state_dir.clone(),
             rootless: self.rootless,
             demo: self.demo,

@@ -46,6 +46,7 @@ impl NodeState {
             crictl_yaml: None,
             registry_files: Default::default(),
             unreadable: Default::default(),
+            nerdctl_path: crate::paths::NERDCTL_TOML.into(),
             nerdctl_toml: None,
         })
     }

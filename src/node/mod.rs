@@ -33,6 +33,8 @@ pub struct Locations {
     /// another path (rootless: bind-mounted on /etc/containerd).
     pub config_path_value: Option<PathBuf>,
     pub address: PathBuf,
+    /// nerdctl's config file (rootless: under the user's config dir).
+    pub nerdctl_toml: PathBuf,
     pub probe_timeout: Duration,
 }
 
@@ -44,6 +46,7 @@ impl Default for Locations {
             hosts_dir: None,
             config_path_value: None,
             address: PathBuf::from(DEFAULT_ADDRESS),
+            nerdctl_toml: PathBuf::from(crate::paths::NERDCTL_TOML),
             probe_timeout: Duration::from_secs(3),
         }
     }
@@ -90,7 +93,10 @@ pub struct NodeState {
     /// a device, too large. Planning never replaces one of them.
     #[serde(skip)]
     pub unreadable: std::collections::BTreeMap<PathBuf, String>,
-    /// nerdctl's /etc/nerdctl/nerdctl.toml, when present.
+    /// nerdctl's config file (`Locations::nerdctl_toml`) and its bytes,
+    /// when present.
+    #[serde(skip)]
+    pub nerdctl_path: PathBuf,
     #[serde(skip)]
     pub nerdctl_toml: Option<Vec<u8>>,
 }
@@ -176,20 +182,19 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
     for (dir, why) in &hosts_dir.unreadable {
         unreadable.insert(hosts_dir.path.join(dir).join("hosts.toml"), why.clone());
     }
-    let mut small = |path: &str| {
-        let path = Path::new(path);
+    let mut small = |path: &Path| {
         read::optional(&loc.root, path, read::CONFIG_LIMIT).unwrap_or_else(|e| {
             unreadable.insert(path.to_path_buf(), e.to_string());
             None
         })
     };
-    let docker_daemon_json = small(crate::paths::DOCKER_DAEMON_JSON);
-    let proxy_drop_in = small(crate::paths::PROXY_DROP_IN);
-    let crictl_yaml = small(crate::paths::CRICTL_YAML);
-    let nerdctl_toml = small(crate::paths::NERDCTL_TOML);
+    let docker_daemon_json = small(Path::new(crate::paths::DOCKER_DAEMON_JSON));
+    let proxy_drop_in = small(Path::new(crate::paths::PROXY_DROP_IN));
+    let crictl_yaml = small(Path::new(crate::paths::CRICTL_YAML));
+    let nerdctl_toml = small(&loc.nerdctl_toml);
     let heal_schedule = crate::heal::schedule::FILES
         .iter()
-        .filter_map(|p| small(p).map(|b| (PathBuf::from(p), b)))
+        .filter_map(|p| small(Path::new(p)).map(|b| (PathBuf::from(p), b)))
         .collect();
     NodeState {
         tools: found,
@@ -208,6 +213,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         registry_files,
         heal_schedule,
         unreadable,
+        nerdctl_path: loc.nerdctl_toml.clone(),
         nerdctl_toml,
     }
 }

@@ -487,7 +487,7 @@ pub(super) fn nerdctl_change(
     if !selection.extras.nerdctl {
         return Ok(None);
     }
-    let path = PathBuf::from(crate::paths::NERDCTL_TOML);
+    let path = node.nerdctl_path.clone();
     let before = node.nerdctl_toml.clone();
     let text = before
         .clone()

@@ -742,6 +742,31 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
         text.contains("config_path = \"/etc/containerd/certs.d\""),
         "{text}"
     );
+    // A rootless nerdctl reads the user's own nerdctl.toml: --nerdctl puts
+    // the user's hosts dir first there (root's /etc/nerdctl is not nerdctl's).
+    let nerdctl = cfg_home.join("nerdctl/nerdctl.toml");
+    fs::create_dir_all(nerdctl.parent().unwrap()).unwrap();
+    fs::write(&nerdctl, "# mine\nhosts_dir = [\"/opt/other/certs.d\"]\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+        .env("LC_ALL", "C.UTF-8")
+        .args(["--rootless", "--state-dir"])
+        .arg(home.path().join("state"))
+        .args(["apply", "--nerdctl", "--yes", "--json"])
+        .env("XDG_CONFIG_HOME", &cfg_home)
+        .env("XDG_RUNTIME_DIR", home.path().join("run"))
+        .env("CTRWIZ_CONFIG_DIR", home.path().join("user-config"))
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    let hosts = cfg_home.join("containerd/certs.d");
+    assert_eq!(
+        fs::read_to_string(&nerdctl).unwrap(),
+        format!(
+            "# mine\nhosts_dir = [\"{}\", \"/opt/other/certs.d\"]\n",
+            hosts.display()
+        )
+    );
+    assert_has(&stdout(&out), &nerdctl.display().to_string());
 }
 
 #[test]

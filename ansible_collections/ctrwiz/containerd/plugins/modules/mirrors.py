@@ -86,7 +86,9 @@ options:
     description: A proxy for containerd only (a systemd drop-in), or C(none) to remove it.
     type: str
   no_proxy:
-    description: NO_PROXY entries for that proxy, exactly (default, made on each node - the usual list, the node's addresses and the cluster ranges its kubeadm or kubelet config shows).
+    description:
+      - NO_PROXY entries for that proxy, exactly.
+      - The default is made on each node - the usual list, the node's addresses and the cluster ranges its kubeadm or kubelet config shows.
     type: list
     elements: str
   cluster_cidrs:

@@ -56,6 +56,8 @@ pub fn create(dir: &Path) -> io::Result<Root> {
         fs::create_dir_all(p.parent().expect("node paths have parents"))?;
         fs::write(p, text)?;
     }
+    // Booted with systemd (sd_booted's test), as most nodes are.
+    fs::create_dir_all(root.join("/run/systemd/system"))?;
     for (node_path, banner, fd) in TOOLS {
         let p = root.join(node_path);
         fs::create_dir_all(p.parent().expect("node paths have parents"))?;

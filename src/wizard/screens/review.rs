@@ -39,33 +39,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         PlanState::Ready(p) => p,
     };
+    let (n, c, s) = change_counts(plan);
+    let head_rows = crate::wizard::widgets::wrap_lines(
+        [
+            Line::styled(
+                if plan.is_noop() {
+                    t!("wizard.review.counts_noop", new = n, changed = c, same = s)
+                } else {
+                    t!("wizard.review.counts", new = n, changed = c, same = s)
+                },
+                theme.accent(),
+            ),
+            Line::raw(plan.restart_sentence()),
+        ],
+        area.width,
+    );
     let list_h = (plan.changes.len() as u16 + 1).min(8);
     let notes_h = if plan.notes.is_empty() { 0 } else { 2 };
+    // Every reason for the restart is shown: a long one takes rows from
+    // the diff (which scrolls), never a cut sentence.
     let [head, list, diff, notes] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(head_rows.len().max(4) as u16),
         Constraint::Length(list_h),
         Constraint::Min(3),
         Constraint::Length(notes_h),
     ])
     .areas(area);
-    let (n, c, s) = change_counts(plan);
-    frame.render_widget(
-        wrapped(
-            vec![
-                Line::styled(
-                    if plan.is_noop() {
-                        t!("wizard.review.counts_noop", new = n, changed = c, same = s)
-                    } else {
-                        t!("wizard.review.counts", new = n, changed = c, same = s)
-                    },
-                    theme.accent(),
-                ),
-                Line::raw(plan.restart_sentence()),
-            ],
-            head.width,
-        ),
-        head,
-    );
+    frame.render_widget(Paragraph::new(head_rows), head);
+
     let visible = list_h as usize;
     let start = app
         .review

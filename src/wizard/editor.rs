@@ -147,6 +147,14 @@ impl Editor {
     fn typed(self, action: Option<EditorAction>, typing: Typing, ctx: &EditorCtx) -> EditorOutcome {
         use EditorOutcome::{Close, Commit, Stay};
         if action == Some(EditorAction::Cancel) {
+            // The proxy's second question goes back to the first, the URL
+            // still typed; every other editor closes.
+            if let Editor::ClusterRanges { url, .. } = self {
+                return Stay(Editor::Proxy {
+                    input: url.into(),
+                    error: None,
+                });
+            }
             return Close;
         }
         match self {

@@ -962,6 +962,17 @@ fn extras_are_off_unless_needed_and_space_changes_them() {
         a.editor
     );
     assert!(screen(&a).contains(crate::t!("wizard.extras.cluster_title").trim()));
+    // Esc goes back to the URL, still typed; Enter asks again.
+    key(&mut a, Esc);
+    assert!(
+        matches!(&a.editor, Some(Editor::Proxy { input, .. }) if input == "http://proxy.corp:3128")
+    );
+    key(&mut a, Enter);
+    assert!(
+        matches!(&a.editor, Some(Editor::ClusterRanges { .. })),
+        "{:?}",
+        a.editor
+    );
     typed(&mut a, "100.64.0.0/33");
     assert!(matches!(
         &a.editor,

@@ -111,7 +111,8 @@ impl Editor {
             Editor::AccountId { .. } => EditorKind::AccountId,
             Editor::Private(_) => EditorKind::Private,
             Editor::PauseImage { .. } => EditorKind::PauseImage,
-            Editor::Proxy { .. } | Editor::ClusterRanges { .. } => EditorKind::Proxy,
+            Editor::Proxy { .. } => EditorKind::Proxy,
+            Editor::ClusterRanges { .. } => EditorKind::ClusterRanges,
             Editor::AddRegistry { .. } => EditorKind::AddRegistry,
         }
     }

@@ -39,6 +39,8 @@ pub enum EditorKind {
     AccountId,
     Private,
     Proxy,
+    /// The proxy's second question: Esc goes back to the URL.
+    ClusterRanges,
     PauseImage,
     AddRegistry,
 }
@@ -389,6 +391,21 @@ pub const PROXY: &[Binding<EditorAction>] = &text_editor(
     || crate::t!("wizard.footer.accept"),
     || crate::t!("wizard.keyhelp.accept_proxy"),
 );
+pub const CLUSTER_RANGES: &[Binding<EditorAction>] = &[
+    key(
+        &[Enter],
+        Some(|| crate::t!("wizard.footer.accept")),
+        Some(|| crate::t!("wizard.keyhelp.accept_cluster")),
+        E::Accept,
+    ),
+    key(
+        &[Esc],
+        Some(|| crate::t!("wizard.footer.back")),
+        Some(|| crate::t!("wizard.keyhelp.back_to_url")),
+        E::Cancel,
+    ),
+    HELP_F1,
+];
 pub const PAUSE_IMAGE: &[Binding<EditorAction>] = &text_editor(
     || crate::t!("wizard.footer.accept"),
     || crate::t!("wizard.keyhelp.accept_pause"),
@@ -438,6 +455,7 @@ pub fn editor_table(kind: EditorKind) -> &'static [Binding<EditorAction>] {
         EditorKind::AccountId => ACCOUNT_ID,
         EditorKind::Private => PRIVATE,
         EditorKind::Proxy => PROXY,
+        EditorKind::ClusterRanges => CLUSTER_RANGES,
         EditorKind::PauseImage => PAUSE_IMAGE,
         EditorKind::AddRegistry => ADD_REGISTRY,
     }

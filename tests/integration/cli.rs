@@ -721,16 +721,20 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
     let config = cfg_home.join("containerd/config.toml");
     fs::create_dir_all(config.parent().unwrap()).unwrap();
     fs::write(&config, fixture("containerd-1.6.20-default.toml")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .args(["--rootless", "--state-dir"])
-        .arg(home.path().join("state"))
-        .args(["apply", "--mirror", "docker.io=daocloud", "--yes"])
-        .env("XDG_CONFIG_HOME", &cfg_home)
-        .env("XDG_RUNTIME_DIR", home.path().join("run"))
-        .env("CTRWIZ_CONFIG_DIR", home.path().join("user-config"))
-        .output()
-        .unwrap();
+    // A normal user's session: the XDG dirs under `home`.
+    let rootless = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
+            .env("LC_ALL", "C.UTF-8")
+            .args(["--rootless", "--state-dir"])
+            .arg(home.path().join("state"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", &cfg_home)
+            .env("XDG_RUNTIME_DIR", home.path().join("run"))
+            .env("CTRWIZ_CONFIG_DIR", home.path().join("user-config"))
+            .output()
+            .unwrap()
+    };
+    let out = rootless(&["apply", "--mirror", "docker.io=daocloud", "--yes"]);
     assert_code(&out, 0);
     assert_has(&stdout(&out), "containerd is not running");
     assert!(cfg_home
@@ -747,16 +751,7 @@ fn rootless_uses_the_users_files_and_the_in_namespace_config_path() {
     let nerdctl = cfg_home.join("nerdctl/nerdctl.toml");
     fs::create_dir_all(nerdctl.parent().unwrap()).unwrap();
     fs::write(&nerdctl, "# mine\nhosts_dir = [\"/opt/other/certs.d\"]\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ctrwiz"))
-        .env("LC_ALL", "C.UTF-8")
-        .args(["--rootless", "--state-dir"])
-        .arg(home.path().join("state"))
-        .args(["apply", "--nerdctl", "--yes", "--json"])
-        .env("XDG_CONFIG_HOME", &cfg_home)
-        .env("XDG_RUNTIME_DIR", home.path().join("run"))
-        .env("CTRWIZ_CONFIG_DIR", home.path().join("user-config"))
-        .output()
-        .unwrap();
+    let out = rootless(&["apply", "--nerdctl", "--yes", "--json"]);
     assert_code(&out, 0);
     let hosts = cfg_home.join("containerd/certs.d");
     assert_eq!(

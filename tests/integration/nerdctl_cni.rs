@@ -169,6 +169,26 @@ fn cni_bin_dir_on_a_root_tree_is_written_at_the_files_table_and_rolled_back() {
     assert_has(&stderr(&bad), "--cni-bin-dir");
 }
 
+/// The `NO_PROXY=` line of the drop-in a successful `plan --json` plans.
+fn planned_no_proxy(out: &std::process::Output) -> String {
+    assert_code(out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drop_in = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purpose"]["type"] == "proxy_drop_in")
+        .unwrap_or_else(|| panic!("{v}"))["new"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    drop_in
+        .lines()
+        .find(|l| l.contains("NO_PROXY="))
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn the_clusters_ranges_join_the_default_no_proxy() {
     let node = Node::with_default_config();
@@ -187,18 +207,7 @@ fn the_clusters_ranges_join_the_default_no_proxy() {
         "    - --cluster-cidr=100.64.0.0/16\n",
     );
     let out = node.run(&["plan", "--proxy", "http://proxy.corp:3128", "--json"]);
-    assert_code(&out, 0);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let drop_in = v["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["purpose"]["type"] == "proxy_drop_in")
-        .unwrap_or_else(|| panic!("{v}"))["new"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let no_proxy = drop_in.lines().find(|l| l.contains("NO_PROXY=")).unwrap();
+    let no_proxy = planned_no_proxy(&out);
     assert!(
         no_proxy.ends_with(",10.96.0.0/12,100.64.0.0/16\""),
         "{no_proxy}"
@@ -225,24 +234,7 @@ fn cluster_ranges_given_by_flag_or_profile_join_the_default_no_proxy() {
         "/lib/systemd/system/containerd.service",
         "[Service]\nExecStart=/usr/bin/containerd\n",
     );
-    let no_proxy_of = |out: &std::process::Output| {
-        assert_code(out, 0);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let drop_in = v["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["purpose"]["type"] == "proxy_drop_in")
-            .unwrap_or_else(|| panic!("{v}"))["new"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        drop_in
-            .lines()
-            .find(|l| l.contains("NO_PROXY="))
-            .unwrap()
-            .to_string()
-    };
+    let no_proxy_of = planned_no_proxy;
     let proxy = ["--proxy", "http://proxy.corp:3128"];
     let flag = node.run(
         &[

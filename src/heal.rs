@@ -320,7 +320,7 @@ pub fn run(
     probe: ProbeOptions,
     opts: &ApplyOptions,
     dry_run: bool,
-    progress: &mut dyn FnMut(apply::Step),
+    progress: &mut dyn FnMut(apply::Progress),
 ) -> Result<(HealReport, Option<apply::Report>)> {
     let results = crate::probe::run(candidates(node, catalog), probe);
     let report = decide(node, &results, &crate::apply::backup::utc_stamp());

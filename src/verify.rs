@@ -18,7 +18,7 @@ use std::time::Duration;
 pub const DEFAULT_IMAGE: &str = "docker.io/library/busybox:latest";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Report {
+pub struct PullReport {
     pub image: String,
     pub registry: String,
     pub pulled: bool,
@@ -38,7 +38,7 @@ pub struct Report {
     pub message: String,
 }
 
-impl Report {
+impl PullReport {
     /// A pull that worked, through a mirror when one is configured.
     pub fn ok(&self) -> bool {
         self.pulled
@@ -129,10 +129,10 @@ pub fn run(
     cri_loaded: bool,
     image: &str,
     timeout: Duration,
-) -> Report {
+) -> PullReport {
     let (registry, full) = normalise(image);
     let mirrors = configured_mirrors(node, &registry);
-    let mut report = Report {
+    let mut report = PullReport {
         image: full.clone(),
         registry: registry.clone(),
         pulled: false,

@@ -122,7 +122,7 @@ pub struct ApplyOptions {
 /// …}`; fields that hold a sentence are in the message only.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
-pub enum Step {
+pub enum Progress {
     BackedUp {
         dir: PathBuf,
         files: usize,
@@ -164,34 +164,36 @@ pub enum Step {
     },
 }
 
-impl fmt::Display for Step {
+impl fmt::Display for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::t;
         let text = match self {
-            Step::BackedUp { dir, files } => {
+            Progress::BackedUp { dir, files } => {
                 t!("apply.step.backed_up", files = files, dir = dir.display())
             }
-            Step::Wrote { path, kind } => match kind {
+            Progress::Wrote { path, kind } => match kind {
                 ChangeKind::Create => t!("apply.step.created", path = path.display()),
                 ChangeKind::Delete => t!("apply.step.removed", path = path.display()),
                 _ => t!("apply.step.updated", path = path.display()),
             },
-            Step::Restarting { command } => t!("apply.step.restarting", command = command),
-            Step::RestartSkipped { why } => t!("apply.step.restart_skipped", why = why),
-            Step::Healthy { detail } => t!("apply.step.healthy", detail = detail),
-            Step::Unhealthy { why } => t!("apply.step.unhealthy", why = why),
-            Step::RolledBack { files } => t!("apply.step.rolled_back", files = files),
-            Step::NotRestored { path, why } => {
+            Progress::Restarting { command } => t!("apply.step.restarting", command = command),
+            Progress::RestartSkipped { why } => t!("apply.step.restart_skipped", why = why),
+            Progress::Healthy { detail } => t!("apply.step.healthy", detail = detail),
+            Progress::Unhealthy { why } => t!("apply.step.unhealthy", why = why),
+            Progress::RolledBack { files } => t!("apply.step.rolled_back", files = files),
+            Progress::NotRestored { path, why } => {
                 t!("apply.step.not_restored", path = path.display(), why = why)
             }
-            Step::RestartedAfterRollback { healthy: true } => {
+            Progress::RestartedAfterRollback { healthy: true } => {
                 t!("apply.step.healthy_again").to_string()
             }
-            Step::RestartedAfterRollback { healthy: false } => {
+            Progress::RestartedAfterRollback { healthy: false } => {
                 t!("apply.step.still_unhealthy").to_string()
             }
-            Step::DockerRestarted => t!("apply.step.docker_restarted").to_string(),
-            Step::DockerNotRestarted { why } => t!("apply.step.docker_not_restarted", why = why),
+            Progress::DockerRestarted => t!("apply.step.docker_restarted").to_string(),
+            Progress::DockerNotRestarted { why } => {
+                t!("apply.step.docker_not_restarted", why = why)
+            }
         };
         f.write_str(&text)
     }
@@ -207,7 +209,7 @@ pub struct Report {
     pub message: String,
 }
 
-pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> Result<Report> {
+pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Progress)) -> Result<Report> {
     let _lock = lock::acquire(&opts.state_dir)?;
     let config_dir = plan.config.parent().unwrap_or(std::path::Path::new("/"));
     let _node_lock = lock::acquire_node(&opts.root.join(config_dir))?;
@@ -218,12 +220,12 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
             Some(cmd) => {
                 health::restart(cmd, opts.health_timeout)
                     .map_err(|e| Error::Other(crate::t!("apply.docker_failed", error = e)))?;
-                progress(Step::DockerRestarted);
+                progress(Progress::DockerRestarted);
                 report.message.push_str(crate::t!("apply.docker_restarted"));
             }
             None => {
                 let why = crate::t!("apply.docker_restart_yourself").to_string();
-                progress(Step::DockerNotRestarted { why: why.clone() });
+                progress(Progress::DockerNotRestarted { why: why.clone() });
                 report.message.push_str(&crate::t!("apply.then", why = why));
             }
         }
@@ -238,7 +240,7 @@ pub fn run(plan: &Plan, opts: &ApplyOptions, progress: &mut dyn FnMut(Step)) -> 
 pub fn run_hosts_only(
     plan: &Plan,
     opts: &ApplyOptions,
-    progress: &mut dyn FnMut(Step),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
     assert!(
         plan.restart.is_none()
@@ -258,7 +260,7 @@ pub fn run_hosts_only(
 fn run_locked(
     plan: &Plan,
     opts: &ApplyOptions,
-    progress: &mut dyn FnMut(Step),
+    progress: &mut dyn FnMut(Progress),
     finish_owed: bool,
 ) -> Result<Report> {
     let root = &opts.root;
@@ -301,11 +303,11 @@ fn run_locked(
     let set = backup::create(root, &opts.state_dir, plan, interrupted.as_ref())?;
     mark(&opts.state_dir, RUNNING, &set.manifest.id)?;
     let log = ApplyLog::start(&set, plan);
-    let progress = &mut |step: Step| {
+    let progress = &mut |step: Progress| {
         log.line(&step.to_string());
         progress(step);
     };
-    progress(Step::BackedUp {
+    progress(Progress::BackedUp {
         dir: set.dir.clone(),
         files: set.manifest.entries.len(),
     });
@@ -374,7 +376,7 @@ fn run_locked(
         Err(why) => {
             clear(&opts.state_dir, PENDING);
             clear(&opts.state_dir, RUNNING);
-            progress(Step::RestartSkipped { why: why.into() });
+            progress(Progress::RestartSkipped { why: why.into() });
             report.message = crate::t!(
                 "apply.config_changed_no_restart",
                 reasons =
@@ -384,7 +386,7 @@ fn run_locked(
             return Ok(report);
         }
     };
-    progress(Step::Restarting {
+    progress(Progress::Restarting {
         command: command.clone(),
     });
     let outcome = health::restart(&command, opts.health_timeout).and_then(|output| {
@@ -397,7 +399,7 @@ fn run_locked(
         Ok(detail) => {
             clear(&opts.state_dir, PENDING);
             clear(&opts.state_dir, RUNNING);
-            progress(Step::Healthy { detail });
+            progress(Progress::Healthy { detail });
             report.restarted = true;
             report.message = crate::t!(
                 "apply.restarted_healthy",
@@ -407,7 +409,7 @@ fn run_locked(
             Ok(report)
         }
         Err(why) => {
-            progress(Step::Unhealthy { why: why.clone() });
+            progress(Progress::Unhealthy { why: why.clone() });
             let restored = restore(&set, root, progress);
             // containerd was restarted onto the new files: restart it onto
             // whatever could be restored, even if not everything could.
@@ -418,7 +420,7 @@ fn run_locked(
                 .is_ok();
             clear(&opts.state_dir, PENDING);
             clear(&opts.state_dir, RUNNING);
-            progress(Step::RestartedAfterRollback { healthy });
+            progress(Progress::RestartedAfterRollback { healthy });
             Err(Error::RolledBack {
                 why,
                 dir: set.dir.clone(),
@@ -449,14 +451,14 @@ pub fn with_pending_restart(mut plan: Plan, state_dir: &std::path::Path) -> Plan
 fn restore(
     set: &backup::BackupSet,
     root: &Root,
-    progress: &mut dyn FnMut(Step),
+    progress: &mut dyn FnMut(Progress),
 ) -> backup::Restored {
     let restored = set.restore(root);
-    progress(Step::RolledBack {
+    progress(Progress::RolledBack {
         files: restored.restored.len(),
     });
     for (path, why) in &restored.failed {
-        progress(Step::NotRestored {
+        progress(Progress::NotRestored {
             path: path.clone(),
             why: why.clone(),
         });
@@ -469,16 +471,16 @@ fn finish_pending(
     command: &str,
     config: &std::path::Path,
     opts: &ApplyOptions,
-    progress: &mut dyn FnMut(Step),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<Report> {
-    progress(Step::Restarting {
+    progress(Progress::Restarting {
         command: command.to_string(),
     });
     match health::restart(command, opts.health_timeout)
         .and_then(|_| health::check_level(opts, config))
     {
         Ok(detail) => {
-            progress(Step::Healthy { detail });
+            progress(Progress::Healthy { detail });
             clear(&opts.state_dir, PENDING);
             Ok(Report {
                 restarted: true,
@@ -487,7 +489,7 @@ fn finish_pending(
             })
         }
         Err(why) => {
-            progress(Step::Unhealthy { why: why.clone() });
+            progress(Progress::Unhealthy { why: why.clone() });
             Err(Error::Other(crate::t!(
                 "apply.pending_unhealthy",
                 id = id,
@@ -547,7 +549,7 @@ fn remove_leftovers(plan: &Plan, root: &Root) {
 fn write_all(
     plan: &Plan,
     root: &Root,
-    progress: &mut dyn FnMut(Step),
+    progress: &mut dyn FnMut(Progress),
     report: &mut Report,
 ) -> Result<()> {
     // hosts.toml first and config.toml last: a crash in between leaves
@@ -566,7 +568,7 @@ fn write_all(
         result.map_err(|e| Error::io(&change.path, e))?;
         slow_down_for_tests();
         report.written.push(change.path.clone());
-        progress(Step::Wrote {
+        progress(Progress::Wrote {
             path: change.path.clone(),
             kind: change.kind(),
         });

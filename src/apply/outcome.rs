@@ -4,7 +4,7 @@
 //! nothing the engine did not. Codes and fields are stable across
 //! languages; only `message` texts are translated (README, "JSON output").
 
-use super::Step;
+use super::Progress;
 use crate::error::Error;
 use crate::plan::{coded, ChangeKind, Plan};
 use serde_json::{json, Value};
@@ -87,20 +87,26 @@ pub fn before_plan(e: &Error) -> Value {
 }
 
 /// The result of `apply::run(plan, …)`, given the steps it reported.
-pub fn build(plan: &Plan, steps: &[Step], result: &crate::error::Result<super::Report>) -> Value {
+pub fn build(
+    plan: &Plan,
+    steps: &[Progress],
+    result: &crate::error::Result<super::Report>,
+) -> Value {
     let wrote = |p: &Path| {
         steps
             .iter()
-            .any(|s| matches!(s, Step::Wrote { path, .. } if path == p))
+            .any(|s| matches!(s, Progress::Wrote { path, .. } if path == p))
     };
     let not_restored: Vec<&PathBuf> = steps
         .iter()
         .filter_map(|s| match s {
-            Step::NotRestored { path, .. } => Some(path),
+            Progress::NotRestored { path, .. } => Some(path),
             _ => None,
         })
         .collect();
-    let rolled_back = steps.iter().any(|s| matches!(s, Step::RolledBack { .. }));
+    let rolled_back = steps
+        .iter()
+        .any(|s| matches!(s, Progress::RolledBack { .. }));
     let files: Vec<Value> = plan
         .changes
         .iter()
@@ -129,7 +135,7 @@ pub fn build(plan: &Plan, steps: &[Step], result: &crate::error::Result<super::R
         f["status"] == json!(FileStatus::Written) || f["status"] == json!(FileStatus::NotRestored)
     });
     let backup = steps.iter().find_map(|s| match s {
-        Step::BackedUp { dir, .. } => Some(json!({
+        Progress::BackedUp { dir, .. } => Some(json!({
             "id": dir.file_name().map(|n| n.to_string_lossy().into_owned()),
             "dir": dir,
         })),
@@ -138,8 +144,8 @@ pub fn build(plan: &Plan, steps: &[Step], result: &crate::error::Result<super::R
     // The first health verdict is the one after the restart; a second one
     // belongs to the rollback.
     let health = steps.iter().find_map(|s| match s {
-        Step::Healthy { .. } => Some(json!({"ok": true, "message": s.to_string()})),
-        Step::Unhealthy { .. } => Some(json!({"ok": false, "message": s.to_string()})),
+        Progress::Healthy { .. } => Some(json!({"ok": true, "message": s.to_string()})),
+        Progress::Unhealthy { .. } => Some(json!({"ok": false, "message": s.to_string()})),
         _ => None,
     });
     let rollback = rolled_back.then(|| {
@@ -148,7 +154,7 @@ pub fn build(plan: &Plan, steps: &[Step], result: &crate::error::Result<super::R
             "complete": not_restored.is_empty(),
             "not_restored": not_restored,
             "healthy_after": steps.iter().find_map(|s| match s {
-                Step::RestartedAfterRollback { healthy } => Some(*healthy),
+                Progress::RestartedAfterRollback { healthy } => Some(*healthy),
                 _ => None,
             }),
         })
@@ -203,20 +209,20 @@ mod tests {
     #[test]
     fn a_rollback_reports_each_file_and_nothing_changed() {
         let steps = vec![
-            Step::BackedUp {
+            Progress::BackedUp {
                 dir: "/s/backups/20260101T000000Z".into(),
                 files: 2,
             },
-            Step::Wrote {
+            Progress::Wrote {
                 path: "/etc/containerd/config.toml".into(),
                 kind: ChangeKind::Modify,
             },
-            Step::Restarting {
+            Progress::Restarting {
                 command: "true".into(),
             },
-            Step::Unhealthy { why: "no".into() },
-            Step::RolledBack { files: 1 },
-            Step::RestartedAfterRollback { healthy: true },
+            Progress::Unhealthy { why: "no".into() },
+            Progress::RolledBack { files: 1 },
+            Progress::RestartedAfterRollback { healthy: true },
         ];
         let err = Err(Error::RolledBack {
             why: "no".into(),
@@ -261,12 +267,12 @@ mod tests {
     #[test]
     fn a_file_a_rollback_could_not_restore_still_counts_as_changed() {
         let steps = vec![
-            Step::Wrote {
+            Progress::Wrote {
                 path: "/etc/containerd/config.toml".into(),
                 kind: ChangeKind::Modify,
             },
-            Step::RolledBack { files: 0 },
-            Step::NotRestored {
+            Progress::RolledBack { files: 0 },
+            Progress::NotRestored {
                 path: "/etc/containerd/config.toml".into(),
                 why: "disk full".into(),
             },

@@ -258,7 +258,7 @@ pub fn heal(s: &Session, a: &HealArgs) -> Result<i32> {
     let node = s.detect();
     let probe = crate::probe::ProbeOptions::new(Duration::from_millis(a.timeout));
     let opts = s.apply_options(&node);
-    let mut step = |st: apply::Step| {
+    let mut step = |st: apply::Progress| {
         if !a.json {
             say!("  {st}")
         }

@@ -48,7 +48,7 @@ pub enum Msg {
     /// A private registry with its files read (or why they could not be).
     PrivateReady(Result<Box<crate::extras::PrivateRegistry>, String>),
     /// `ctrwiz verify` from the Done step.
-    Verified(Box<crate::verify::Report>),
+    Verified(Box<crate::verify::PullReport>),
     /// The pod-sandbox check from the Done step (`doctor::pod_check`).
     PodChecked(Result<String, String>),
     /// A signal came (signals.rs turns it into a message).

@@ -46,7 +46,7 @@ impl PlanState {
 pub enum VerifyState {
     NotRun,
     Running,
-    Done(Box<crate::verify::Report>),
+    Done(Box<crate::verify::PullReport>),
 }
 
 /// "Prove a pod starts" (`p`) from the Done step: `doctor --pod`.

@@ -1172,7 +1172,7 @@ fn done_offers_verify_on_the_live_node_only() {
     assert_eq!(key(&mut a, Char('v')), vec![Effect::Verify]);
     assert!(key(&mut a, Char('v')).is_empty(), "one at a time");
     assert!(screen(&a).contains("verifying"));
-    let report = crate::verify::Report {
+    let report = crate::verify::PullReport {
         image: "docker.io/library/busybox:latest".into(),
         registry: "docker.io".into(),
         pulled: true,

@@ -14,6 +14,7 @@ use serde::Serialize;
 use std::path::Path;
 
 mod clients;
+mod proxy;
 mod runtime;
 pub use runtime::HostFacts;
 
@@ -95,6 +96,7 @@ pub fn run(node: &NodeState, live: &LiveFacts) -> Vec<Check> {
     hosts_checks(node, version, &mut out);
     client_checks(node, &mut out);
     clients::checks(node, &mut out);
+    proxy::checks(node, &mut out);
     mirror_checks(live, &mut out);
     runtime::checks(cfg.as_ref(), live, &mut out);
     out

@@ -2,3 +2,4 @@
 pub mod config;
 pub mod gates;
 pub mod hosts;
+pub mod proxy_env;

@@ -474,3 +474,55 @@ fn client_files_the_clients_would_misread_are_warned_with_the_reason() {
     assert_eq!(c.status, Status::Warn);
     assert!(c.message.contains("timeout: "), "{c:?}");
 }
+
+/// A proxy drop-in that also proxies the node's own Harbor: warned, by
+/// Go's rules (a public mirror and loopback are not named); the repair
+/// keeps the proxy and its NO_PROXY, adds the host, and once its planned
+/// drop-in is the node's, the check is clean.
+#[test]
+fn a_proxy_that_would_carry_pulls_from_the_nodes_network_is_warned_and_repaired() {
+    use crate::node::NodeState;
+    let drop_in = "[Service]\nEnvironment=\"HTTP_PROXY=http://proxy.corp:3128\"\nEnvironment=\"HTTPS_PROXY=http://proxy.corp:3128\"\nEnvironment=\"NO_PROXY=localhost,10.0.0.0/8\"\n";
+    let mut node = NodeState::fixture()
+        .systemd()
+        .hosts(
+            "docker.io",
+            "server = \"https://registry-1.docker.io\"\n[host.\"https://harbor.corp:8443\"]\n  capabilities = [\"pull\", \"resolve\"]\n[host.\"https://docker.m.daocloud.io\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+        )
+        .hosts(
+            "quay.io",
+            "[host.\"http://10.1.2.3:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n[host.\"http://127.0.0.1:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+        )
+        .build();
+    node.proxy_drop_in = Some(drop_in.into());
+    let checks = run(&node, &LiveFacts::default());
+    let c = checks.iter().find(|c| c.id == "proxy.no_proxy").unwrap();
+    assert_eq!(c.status, Status::Warn, "{c:?}");
+    assert!(c.message.contains("harbor.corp"), "{}", c.message);
+    for not in ["daocloud", "10.1.2.3", "127.0.0.1"] {
+        assert!(!c.message.contains(not), "{not}: {}", c.message);
+    }
+    let repair = c.repair.clone().expect("a planned fix");
+    let plan = crate::plan::make(&node, &crate::catalog::Catalog::builtin(), &repair).unwrap();
+    let after = plan
+        .changes
+        .iter()
+        .find(|c| c.path == Path::new(crate::paths::PROXY_DROP_IN))
+        .and_then(|c| c.after_text())
+        .unwrap()
+        .to_string();
+    assert!(
+        after.contains("NO_PROXY=localhost,10.0.0.0/8,harbor.corp\""),
+        "{after}"
+    );
+    assert!(plan.restart.as_ref().is_some_and(|r| r.daemon_reload));
+    node.proxy_drop_in = Some(after.into_bytes());
+    let again = run(&node, &LiveFacts::default());
+    assert_eq!(status(&again, "proxy.no_proxy"), Some(Status::Ok));
+    // No drop-in: no check.
+    node.proxy_drop_in = None;
+    assert_eq!(
+        status(&run(&node, &LiveFacts::default()), "proxy.no_proxy"),
+        None
+    );
+}

@@ -10,6 +10,7 @@ mod hostile;
 mod live;
 mod live_clients;
 mod live_node_files;
+mod live_proxy;
 mod live_tests;
 mod nerdctl_cni;
 mod node_files;

@@ -213,6 +213,24 @@ pub fn print_node(node: &NodeState) {
             t!("cli.detect.missing").into()
         }
     );
+    if let Some(env) = node.proxy_env() {
+        let url = env.shown_url();
+        let no_proxy = if env.no_proxy.is_empty() {
+            t!("cli.detect.no_proxy_none")
+        } else {
+            env.no_proxy.as_str()
+        };
+        say!(
+            "{}{}",
+            field(t!("cli.detect.proxy")),
+            t!(
+                "cli.detect.proxy_is",
+                url = url,
+                no_proxy = no_proxy,
+                path = crate::paths::PROXY_DROP_IN
+            )
+        );
+    }
     let manager = match node.service.manager {
         ServiceManager::Systemd => "systemd",
         ServiceManager::Openrc => "OpenRC",

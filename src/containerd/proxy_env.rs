@@ -53,6 +53,17 @@ impl ProxyEnv {
         }
     }
 
+    /// The proxy as people are shown it: the https one (the http one when
+    /// only that is set), its password redacted.
+    pub fn shown_url(&self) -> String {
+        let url = self
+            .https
+            .as_deref()
+            .or(self.http.as_deref())
+            .unwrap_or_default();
+        crate::plan::redact_url_passwords(url)
+    }
+
     /// The proxy containerd sends a request for `ep` through (`None`:
     /// straight to the host).
     pub fn proxy_for(&self, ep: &Endpoint) -> Option<&str> {

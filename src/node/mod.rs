@@ -102,6 +102,15 @@ pub struct NodeState {
 }
 
 impl NodeState {
+    /// The proxy variables containerd's drop-in sets (`None`: no drop-in,
+    /// or one that sets no proxy).
+    pub fn proxy_env(&self) -> Option<crate::containerd::proxy_env::ProxyEnv> {
+        let bytes = self.proxy_drop_in.as_ref()?;
+        let env =
+            crate::containerd::proxy_env::ProxyEnv::from_drop_in(&String::from_utf8_lossy(bytes));
+        (env.http.is_some() || env.https.is_some()).then_some(env)
+    }
+
     pub fn tool(&self, name: ToolName) -> Option<&Tool> {
         self.tools
             .iter()

@@ -142,9 +142,35 @@ impl FileChange {
     }
 }
 
+/// The password of every `scheme://user:password@host` in `text` replaced
+/// by a marker (a proxy URL in a drop-in, in `detect`, on a wizard row).
+pub fn redact_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c == '/' || c == '"' || c == '\'' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) if userinfo.contains(':') => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                out.push_str(&format!("{user}:<redacted>@{host}"));
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Header values in hosts.toml (`Authorization = ["Basic …"]` holds a
-/// password in base64) replaced by a marker wherever a file is shown: the
-/// review, `plan --json`, apply.log. The file on disk keeps the real value.
+/// password in base64) and URL passwords (a proxy's `user:password@`)
+/// replaced by a marker wherever a file is shown: the review, `plan
+/// --json`, apply.log. The file on disk keeps the real value.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_header = false;
@@ -171,7 +197,7 @@ pub fn redact(text: &str) -> String {
                 out.push_str("= [\"<redacted>\"]");
                 out.push_str(eol);
             }
-            _ => out.push_str(line),
+            _ => out.push_str(&redact_url_passwords(line)),
         }
     }
     out

@@ -419,3 +419,27 @@ fn cni_bin_dir_auto_without_plugins_is_refused_and_make_restarts_for_it() {
         restart.reasons
     );
 }
+
+/// A proxy's password never shows where a file is shown (the review's
+/// diff, `plan --json`, apply.log); the drop-in on disk keeps it.
+#[test]
+fn proxy_passwords_are_redacted_in_diffs_and_kept_in_the_file() {
+    assert_eq!(
+        crate::plan::redact_url_passwords(
+            "Environment=\"HTTP_PROXY=http://u:p%40ss@proxy:3128\" x://y@z a://b:c@d/e"
+        ),
+        "Environment=\"HTTP_PROXY=http://u:<redacted>@proxy:3128\" x://y@z a://b:<redacted>@d/e"
+    );
+    let mut sel = Selection::default();
+    sel.extras.proxy =
+        Some(Proxy::from_flags("http://u:s3cret@proxy.corp:3128", None, None).unwrap());
+    let node = NodeState::fixture().systemd().build();
+    let change = proxy_change(&node, &sel, &mut None).unwrap().unwrap();
+    assert!(change.after_text().unwrap().contains("u:s3cret@proxy.corp"));
+    let diff = change.diff();
+    assert!(!diff.contains("s3cret"), "{diff}");
+    assert!(
+        diff.contains("http://u:<redacted>@proxy.corp:3128"),
+        "{diff}"
+    );
+}

@@ -220,7 +220,26 @@ pub fn change_extra(extra: Extra, ctx: &ExtraCtx, sel: &mut Selection) -> Option
                     no_proxy: NoProxy::Exactly(list),
                 }) => format!("{url} {}", list.join(",")),
                 Some(Proxy::Set { url, .. }) => url.clone(),
-                _ => String::new(),
+                Some(Proxy::Remove) => String::new(),
+                // The node's own proxy, as its drop-in has it: Enter keeps
+                // URL and NO_PROXY (ctrwiz then writes the drop-in itself).
+                None => match ctx.node.and_then(NodeState::proxy_env) {
+                    Some(env) => {
+                        let url = env.https.or(env.http).unwrap_or_default();
+                        let list: Vec<&str> = env
+                            .no_proxy
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|e| !e.is_empty())
+                            .collect();
+                        if list.is_empty() {
+                            url
+                        } else {
+                            format!("{url} {}", list.join(","))
+                        }
+                    }
+                    None => String::new(),
+                },
             };
             return Some(Editor::Proxy {
                 input: input.into(),

@@ -1392,9 +1392,25 @@ fn proxy_no_proxy_list_removal_and_a_custom_pause_image() {
     node.service.has_systemd_units = true;
     let mut a = app();
     update(&mut a, Msg::Detected(Box::new(node)));
-    keys(&mut a, &[Enter, Enter, Enter, Down, Down]);
-    // URL plus its own NO_PROXY list.
+    keys(&mut a, &[Enter, Enter, Enter]);
+    to_extra(&mut a, Extra::Proxy);
+    // The node's own proxy is named, kept unless changed, and the editor
+    // opens on it.
+    assert!(
+        screen(&a).contains("keep http://old:3128"),
+        "{}",
+        screen(&a)
+    );
     key(&mut a, Char(' '));
+    assert!(
+        matches!(&a.editor, Some(Editor::Proxy { input, .. }) if input == "http://old:3128"),
+        "{:?}",
+        a.editor
+    );
+    for _ in 0..20 {
+        key(&mut a, KeyCode::Backspace);
+    }
+    // URL plus its own NO_PROXY list.
     typed(&mut a, "http://proxy.corp:3128 localhost,.corp");
     key(&mut a, Enter);
     assert_eq!(

@@ -285,3 +285,28 @@ fn cluster_ranges_given_by_flag_or_profile_join_the_default_no_proxy() {
     assert_eq!(node.read("/etc/containerd/config.toml"), before);
     assert!(!node.path(ctrwiz::paths::PROXY_DROP_IN).exists());
 }
+
+/// A proxy drop-in already on the node (the guides' by hand) is named by
+/// `detect`, as systemd reads it (`%%` is `%`).
+#[test]
+fn detect_names_the_proxy_containerd_s_drop_in_sets() {
+    let node = Node::with_default_config();
+    let before = node.run(&["detect"]);
+    assert!(!stdout(&before).contains("proxy:"), "{}", stdout(&before));
+    node.write(
+        ctrwiz::paths::PROXY_DROP_IN,
+        "[Service]\nEnvironment=\"HTTPS_PROXY=http://u:p%%40ss@proxy.corp:3128\" \"NO_PROXY=localhost,.corp\"\n",
+    );
+    let out = node.run(&["detect"]);
+    assert_code(&out, 0);
+    let line = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("proxy:"))
+        .unwrap_or_else(|| panic!("{}", stdout(&out)))
+        .to_string();
+    // Its password is not printed.
+    assert!(
+        line.contains("http://u:<redacted>@proxy.corp:3128, NO_PROXY localhost,.corp"),
+        "{line}"
+    );
+}

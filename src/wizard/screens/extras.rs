@@ -67,8 +67,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Extra::Proxy => (
                 t!("wizard.extras.proxy"),
                 match &x.proxy {
-                    None => format!("[ ] {}", t!("wizard.extras.none")),
+                    None => match app.node.as_ref().and_then(|n| n.proxy_env()) {
+                        // The node's own drop-in stays as it is.
+                        Some(env) => format!(
+                            "[ ] {}",
+                            t!("wizard.extras.proxy_keep", url = env.shown_url())
+                        ),
+                        None => format!("[ ] {}", t!("wizard.extras.none")),
+                    },
                     Some(Proxy::Set { url, .. }) => {
+                        let url = crate::plan::redact_url_passwords(url);
                         format!("[x] {}", t!("wizard.extras.proxy_set", url = url))
                     }
                     Some(Proxy::Remove) => format!("[x] {}", t!("wizard.extras.proxy_remove")),

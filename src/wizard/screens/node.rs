@@ -103,6 +103,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             let line = t!("wizard.node.service_line", manager = manager, state = state);
             info.push(Line::raw(line));
+            if let Some(env) = node.proxy_env() {
+                let url = env.shown_url();
+                info.push(Line::raw(t!("wizard.node.proxy_line", url = url)));
+            }
             if let Some(checks) = &app.checks {
                 let problems = checks.iter().filter(|c| c.status != Status::Ok).count();
                 info.push(Line::styled(

@@ -447,7 +447,10 @@ pub(super) fn proxy_change(
             service: None,
         });
         r.reasons.push(match proxy {
-            crate::extras::Proxy::Set { url, .. } => Reason::ProxySet { url: url.clone() },
+            // Reasons are shown (review, plan, JSON): no password in them.
+            crate::extras::Proxy::Set { url, .. } => Reason::ProxySet {
+                url: super::redact_url_passwords(url),
+            },
             crate::extras::Proxy::Remove => Reason::ProxyRemoved,
         });
         r.daemon_reload = true;

@@ -365,12 +365,41 @@ fn passwords_never_show_in_plans_json_or_the_apply_log() {
         node.read(hosts).contains(base64),
         "the file itself has the header"
     );
-    let log = fs::read_dir(node.path("/var/lib/ctrwiz/backups"))
-        .unwrap()
-        .flatten()
-        .map(|e| fs::read_to_string(e.path().join("apply.log")).unwrap())
-        .collect::<String>();
-    assert!(!log.contains(base64), "{log}");
+    let log = || {
+        fs::read_dir(node.path("/var/lib/ctrwiz/backups"))
+            .unwrap()
+            .flatten()
+            .map(|e| fs::read_to_string(e.path().join("apply.log")).unwrap_or_default())
+            .collect::<String>()
+    };
+    assert!(!log().contains(base64), "{}", log());
+
+    // A proxy's password: in the drop-in, nowhere shown.
+    node.write("/etc/systemd/system/.keep", "");
+    let proxy = ["--proxy", "http://robot:pr0xy-pw@proxy.corp:3128"];
+    for extra in [
+        &["plan"][..],
+        &["plan", "--json"],
+        &["apply", "--yes"],
+        &["detect"],
+    ] {
+        let args: Vec<&str> = if extra[0] == "detect" {
+            extra.to_vec()
+        } else {
+            [extra, &proxy[..]].concat()
+        };
+        let out = node.run(&args);
+        assert_code(&out, 0);
+        assert!(
+            !stdout(&out).contains("pr0xy-pw"),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+    assert!(node
+        .read(ctrwiz::paths::PROXY_DROP_IN)
+        .contains("robot:pr0xy-pw@proxy.corp"));
+    assert!(!log().contains("pr0xy-pw"), "{}", log());
 }
 
 #[test]

@@ -135,6 +135,10 @@ fn a_playbook_configures_three_nodes_idempotently_checks_without_writing_and_fai
             root = t.display(),
             d = d.display(),
         );
+        if *name == "tree-a" {
+            // The client and CNI options too, on one node.
+            inventory += "      ctrwiz_crictl: true\n      ctrwiz_cni_bin_dir: /usr/lib/cni\n";
+        }
     }
     let mut watched: Vec<PathBuf> = trees.to_vec();
     if let Some(h) = &live {
@@ -184,6 +188,14 @@ fn a_playbook_configures_three_nodes_idempotently_checks_without_writing_and_fai
         assert!(cfg.contains("sandbox_image = \"registry.k8s.io/pause:3.10\""));
         assert!(cfg.contains("config_path = \"/etc/containerd/certs.d\""));
     }
+    let crictl = fs::read_to_string(trees[0].join("etc/crictl.yaml")).unwrap();
+    assert!(
+        crictl.contains("runtime-endpoint: unix:///run/containerd/containerd.sock"),
+        "{crictl}"
+    );
+    let cfg = fs::read_to_string(trees[0].join("etc/containerd/config.toml")).unwrap();
+    assert!(cfg.contains("bin_dir = \"/usr/lib/cni\""), "{cfg}");
+    assert!(!trees[1].join("etc/crictl.yaml").exists());
     if let Some(h) = &live {
         assert_eq!(h.restarts(), 1, "config.toml changed: one restart");
         assert!(h.cri_loaded());

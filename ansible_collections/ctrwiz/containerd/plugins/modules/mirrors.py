@@ -95,6 +95,24 @@ options:
     description: Service and pod ranges added to the default NO_PROXY, for a cluster the node does not show yet (before C(kubeadm init)).
     type: list
     elements: str
+  crictl:
+    description: Point C(/etc/crictl.yaml) at containerd's socket (its other keys kept).
+    type: bool
+  nerdctl:
+    description: Put the hosts directory first in nerdctl's own C(hosts_dir) (nerdctl ignores containerd's C(config_path)).
+    type: bool
+  cni_bin_dir:
+    description: Where the CRI plugin looks for CNI plugins, a directory or C(auto) (the directory they were found in).
+    type: str
+  enable_cri:
+    description: Take the CRI plugin out of C(disabled_plugins) (Docker's containerd.io ships it disabled).
+    type: bool
+  dial_timeout:
+    description: C(dial_timeout) on mirrors where containerd reads it (2.0.7 and newer), a Go duration or C(none).
+    type: str
+  heal_every:
+    description: Run C(ctrwiz heal) on a timer this often (C(15m), C(1h) ...), or C(none) to remove the timer.
+    type: str
   root:
     description: Read and write every node path under this directory (image preparation, tests).
     type: path
@@ -248,6 +266,12 @@ SELECTION = (
     "proxy",
     "no_proxy",
     "cluster_cidrs",
+    "crictl",
+    "nerdctl",
+    "cni_bin_dir",
+    "enable_cri",
+    "dial_timeout",
+    "heal_every",
 )
 
 
@@ -267,7 +291,9 @@ def toml_value(value):
 def profile_text(params):
     """The selection as a ctrwiz profile (the format `--profile` reads)."""
     lines = []
-    for key in ("preset", "sandbox_image", "systemd_cgroup", "proxy", "no_proxy", "cluster_cidrs"):
+    for key in SELECTION:
+        if key in ("mirrors", "registries"):
+            continue
         if params.get(key) is not None:
             lines.append("%s = %s" % (key, toml_value(params[key])))
     mirrors = params.get("mirrors") or {}
@@ -346,6 +372,12 @@ def main():
             proxy=dict(type="str"),
             no_proxy=dict(type="list", elements="str"),
             cluster_cidrs=dict(type="list", elements="str"),
+            crictl=dict(type="bool"),
+            nerdctl=dict(type="bool"),
+            cni_bin_dir=dict(type="str"),
+            enable_cri=dict(type="bool"),
+            dial_timeout=dict(type="str"),
+            heal_every=dict(type="str"),
             root=dict(type="path"),
             config=dict(type="path"),
             hosts_dir=dict(type="path"),

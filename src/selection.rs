@@ -233,23 +233,60 @@ impl Selection {
     /// Adds a doctor repair (the wizard's `f`): its mirror choices and
     /// every node-setup value it sets, so no repair is dropped on the way.
     pub fn add_repair(&mut self, repair: Selection) {
-        self.mirrors.extend(repair.mirrors);
-        let (mine, x) = (&mut self.extras, repair.extras);
-        if x.docker_mirrors.is_some() {
-            mine.docker_mirrors = x.docker_mirrors;
+        // Every field named: one added to Selection or Extras must be
+        // merged here too (a repair the wizard's `f` dropped went unnoticed
+        // twice). Repairs name registries, never a preset or a run flag.
+        let Selection {
+            preset: _,
+            mirrors,
+            extras,
+            dial_timeout,
+            ignore_owner: _,
+            heal,
+        } = repair;
+        self.mirrors.extend(mirrors);
+        let crate::extras::Extras {
+            docker_mirrors,
+            sandbox_image,
+            systemd_cgroup,
+            proxy,
+            proxy_origin,
+            private,
+            enable_cri,
+            crictl,
+            cni_bin_dir,
+            nerdctl,
+        } = extras;
+        let mine = &mut self.extras;
+        if docker_mirrors.is_some() {
+            mine.docker_mirrors = docker_mirrors;
         }
-        if x.sandbox_image.is_some() {
-            mine.sandbox_image = x.sandbox_image;
+        if sandbox_image.is_some() {
+            mine.sandbox_image = sandbox_image;
         }
-        if x.systemd_cgroup.is_some() {
-            mine.systemd_cgroup = x.systemd_cgroup;
+        if systemd_cgroup.is_some() {
+            mine.systemd_cgroup = systemd_cgroup;
         }
-        if x.cni_bin_dir.is_some() {
-            mine.cni_bin_dir = x.cni_bin_dir;
+        if proxy.is_some() {
+            mine.proxy = proxy;
+            mine.proxy_origin = proxy_origin;
         }
-        mine.enable_cri |= x.enable_cri;
-        mine.crictl |= x.crictl;
-        mine.nerdctl |= x.nerdctl;
+        for r in private {
+            mine.private.retain(|p| p.host != r.host);
+            mine.private.push(r);
+        }
+        if cni_bin_dir.is_some() {
+            mine.cni_bin_dir = cni_bin_dir;
+        }
+        mine.enable_cri |= enable_cri;
+        mine.crictl |= crictl;
+        mine.nerdctl |= nerdctl;
+        if dial_timeout.is_some() {
+            self.dial_timeout = dial_timeout;
+        }
+        if heal.is_some() {
+            self.heal = heal;
+        }
     }
 
     pub fn is_empty(&self) -> bool {

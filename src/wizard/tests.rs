@@ -603,6 +603,36 @@ fn troubleshoot_fixes_go_through_review() {
         config.contains("runtime_type = \"io.containerd.runc.v2\""),
         "{config}"
     );
+    // crictl.yaml (the demo has crictl and no file) comes along too.
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.path == std::path::Path::new(crate::paths::CRICTL_YAML)));
+
+    // And the proxy's: a drop-in that would carry the node's own Harbor
+    // gets it in NO_PROXY.
+    let (_d, mut node) = demo_node();
+    node.proxy_drop_in = Some(
+        "[Service]\nEnvironment=\"HTTP_PROXY=http://p:3128\" \"HTTPS_PROXY=http://p:3128\"\n"
+            .into(),
+    );
+    node.hosts_dir.files.insert(
+        "harbor.corp".into(),
+        Some("[host.\"https://harbor.corp\"]\n  capabilities = [\"pull\", \"resolve\"]\n".into()),
+    );
+    let mut b = app();
+    update(&mut b, Msg::Detected(Box::new(node)));
+    keys(&mut b, &[Char('t'), Char('f')]);
+    let PlanState::Ready(plan) = &b.review.plan else {
+        panic!("{:?}", b.review.plan)
+    };
+    let drop_in = plan
+        .changes
+        .iter()
+        .find(|c| c.path == std::path::Path::new(crate::paths::PROXY_DROP_IN))
+        .and_then(|c| c.after_text())
+        .unwrap_or_else(|| panic!("{:?}", plan.changes));
+    assert!(drop_in.contains("NO_PROXY=harbor.corp\""), "{drop_in}");
 }
 
 // Snapshots of every step at 80×24 (NO_COLOR look: markers, not colour),

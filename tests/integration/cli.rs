@@ -460,24 +460,14 @@ fn detect_json_has_the_stable_keys() {
     let out = node.run(&["detect", "--json"]);
     assert_code(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let containerd = v["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "containerd")
-        .unwrap();
+    let containerd = crate::support::detected_tool(&v, "containerd");
     assert_eq!(containerd["version"], "1.6.20");
     assert!(containerd["raw"].as_str().unwrap().contains("1.6.20~ds1"));
     assert!(containerd["path"]
         .as_str()
         .unwrap()
         .ends_with("/usr/bin/containerd"));
-    let runc = v["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "runc")
-        .unwrap();
+    let runc = crate::support::detected_tool(&v, "runc");
     assert!(runc["version"].is_null() && runc["path"].is_null());
     let cfg = &v["containerd_config"];
     assert_eq!(cfg["path"], CONFIG);

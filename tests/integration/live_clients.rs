@@ -70,12 +70,7 @@ impl Tree {
         let detect = tree.ctrwiz(&["detect", "--json"]);
         assert_exit(&detect, 0);
         let v: serde_json::Value = serde_json::from_slice(&detect.stdout).unwrap();
-        let containerd = v["tools"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == "containerd")
-            .unwrap();
+        let containerd = crate::support::detected_tool(&v, "containerd");
         assert_eq!(containerd["version"], h.daemon.version(), "{containerd}");
         tree
     }

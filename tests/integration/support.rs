@@ -189,3 +189,13 @@ pub fn ctrwiz_on(root: &std::path::Path, args: &[&str], env: &[(&str, &str)]) ->
     }
     cmd
 }
+
+/// One tool's row of `detect --json` (`v` is its parsed output).
+pub fn detected_tool<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {v}"))
+}

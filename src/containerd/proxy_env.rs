@@ -13,6 +13,7 @@
 
 use crate::endpoint::{Endpoint, Scheme};
 use std::net::IpAddr;
+use std::path::Path;
 
 /// The proxy variables one unit's environment sets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,16 +28,19 @@ impl ProxyEnv {
     /// space-separated assignments, each optionally double-quoted; a later
     /// assignment of a name wins; `%%` is a `%`).
     pub fn from_drop_in(text: &str) -> ProxyEnv {
+        ProxyEnv::from_drop_ins([(Path::new(""), text)])
+    }
+
+    /// The variables several drop-ins set, read in the order given (a later
+    /// file's assignment wins, as systemd applies them).
+    pub fn from_drop_ins<P: AsRef<Path>, T: AsRef<str>>(
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> ProxyEnv {
         let mut vars: Vec<(String, String)> = Vec::new();
-        for line in text.lines() {
-            let Some(rest) = line.trim().strip_prefix("Environment=") else {
-                continue;
-            };
-            for word in words(rest) {
-                if let Some((k, v)) = word.split_once('=') {
-                    vars.retain(|(name, _)| name != k);
-                    vars.push((k.to_string(), v.replace("%%", "%")));
-                }
+        for (_, text) in files {
+            for (k, v) in assignments(text.as_ref()) {
+                vars.retain(|(name, _)| *name != k);
+                vars.push((k, v));
             }
         }
         let get = |names: [&str; 2]| {
@@ -174,6 +178,42 @@ pub fn is_on_the_network(host: &str) -> bool {
         ]
         .iter()
         .any(|s| host.ends_with(s))
+}
+
+/// The names of the proxy variables a drop-in's text assigns.
+pub fn proxy_vars_set(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (k, _) in assignments(text) {
+        if PROXY_VARS.contains(&k.as_str()) && !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+const PROXY_VARS: [&str; 6] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// `Environment=` assignments of a unit file's text, in order.
+fn assignments(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("Environment=") else {
+            continue;
+        };
+        for word in words(rest) {
+            if let Some((k, v)) = word.split_once('=') {
+                out.push((k.to_string(), v.replace("%%", "%")));
+            }
+        }
+    }
+    out
 }
 
 /// The words of an `Environment=` value: split on spaces, a double-quoted

@@ -43,6 +43,7 @@ impl NodeState {
             heal_schedule: Default::default(),
             docker_daemon_json: None,
             proxy_drop_in: None,
+            other_drop_ins: vec![],
             crictl_yaml: None,
             registry_files: Default::default(),
             unreadable: Default::default(),

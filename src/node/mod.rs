@@ -79,6 +79,10 @@ pub struct NodeState {
     /// containerd's proxy drop-in, when present.
     #[serde(skip)]
     pub proxy_drop_in: Option<Vec<u8>>,
+    /// containerd's other unit drop-ins (a proxy set by hand under another
+    /// name), in the order systemd reads them.
+    #[serde(skip)]
+    pub other_drop_ins: Vec<(PathBuf, Vec<u8>)>,
     /// `/etc/crictl.yaml`, when present.
     #[serde(skip)]
     pub crictl_yaml: Option<Vec<u8>>,
@@ -102,13 +106,44 @@ pub struct NodeState {
 }
 
 impl NodeState {
-    /// The proxy variables containerd's drop-in sets (`None`: no drop-in,
-    /// or one that sets no proxy).
+    /// The proxy variables containerd's drop-ins give it, all of them in
+    /// systemd's order (`None`: none sets a proxy).
     pub fn proxy_env(&self) -> Option<crate::containerd::proxy_env::ProxyEnv> {
-        let bytes = self.proxy_drop_in.as_ref()?;
-        let env =
-            crate::containerd::proxy_env::ProxyEnv::from_drop_in(&String::from_utf8_lossy(bytes));
+        let env = crate::containerd::proxy_env::ProxyEnv::from_drop_ins(self.drop_ins());
         (env.http.is_some() || env.https.is_some()).then_some(env)
+    }
+
+    /// The drop-ins systemd reads after ctrwiz's proxy one that set proxy
+    /// variables, with them: their values, not ctrwiz's, are containerd's.
+    pub fn proxy_overrides(&self) -> Vec<(PathBuf, Vec<String>)> {
+        let ours = Path::new(crate::paths::PROXY_DROP_IN).file_name();
+        self.other_drop_ins
+            .iter()
+            .filter(|(p, _)| p.file_name() > ours)
+            .filter_map(|(p, b)| {
+                let vars =
+                    crate::containerd::proxy_env::proxy_vars_set(&String::from_utf8_lossy(b));
+                (!vars.is_empty()).then(|| (p.clone(), vars))
+            })
+            .collect()
+    }
+
+    /// Every drop-in of containerd's unit as text, ctrwiz's proxy one among
+    /// them, in the order systemd reads them (by file name).
+    pub fn drop_ins(&self) -> Vec<(&Path, String)> {
+        let mut all: Vec<(&Path, String)> = self
+            .other_drop_ins
+            .iter()
+            .map(|(p, b)| (p.as_path(), String::from_utf8_lossy(b).into_owned()))
+            .collect();
+        if let Some(b) = &self.proxy_drop_in {
+            all.push((
+                Path::new(crate::paths::PROXY_DROP_IN),
+                String::from_utf8_lossy(b).into_owned(),
+            ));
+        }
+        all.sort_by(|a, b| a.0.file_name().cmp(&b.0.file_name()));
+        all
     }
 
     pub fn tool(&self, name: ToolName) -> Option<&Tool> {
@@ -218,6 +253,7 @@ pub fn assemble(loc: &Locations, mut found: Vec<Tool>) -> NodeState {
         missing_files,
         docker_daemon_json,
         proxy_drop_in,
+        other_drop_ins: service::other_drop_ins(&loc.root),
         crictl_yaml,
         registry_files,
         heal_schedule,

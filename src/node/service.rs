@@ -109,3 +109,43 @@ fn is_link_local(ip: &std::net::IpAddr) -> bool {
         std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
     }
 }
+
+/// containerd's unit drop-in dirs, in systemd's order of precedence: a file
+/// in an earlier dir masks one of the same name in a later dir
+/// (systemd.unit(5), "drop-in"); the winners are read in file-name order.
+const DROP_IN_DIRS: [&str; 4] = [
+    "/etc/systemd/system/containerd.service.d",
+    "/run/systemd/system/containerd.service.d",
+    "/usr/lib/systemd/system/containerd.service.d",
+    "/lib/systemd/system/containerd.service.d",
+];
+
+/// The drop-ins systemd gives containerd besides ctrwiz's own proxy one
+/// (its name masks any other of that name), in the order it reads them.
+pub fn other_drop_ins(root: &Root) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let ours = Path::new(crate::paths::PROXY_DROP_IN);
+    let ours_name = ours.file_name().unwrap_or_default();
+    let mut found: std::collections::BTreeMap<std::ffi::OsString, std::path::PathBuf> =
+        Default::default();
+    for dir in DROP_IN_DIRS {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let is_conf = Path::new(&name).extension().is_some_and(|x| x == "conf");
+            if is_conf && name != ours_name {
+                found
+                    .entry(name.clone())
+                    .or_insert_with(|| Path::new(dir).join(&name));
+            }
+        }
+    }
+    found
+        .into_values()
+        .filter_map(|p| {
+            let bytes = super::read::optional(root, &p, super::read::SMALL_LIMIT).ok()??;
+            Some((p, bytes))
+        })
+        .collect()
+}

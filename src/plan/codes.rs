@@ -75,6 +75,16 @@ pub enum Note {
         owner: String,
         evidence: Vec<PathBuf>,
     },
+    /// Another drop-in, read after ctrwiz's, sets these proxy variables:
+    /// containerd gets its values.
+    ProxyOverridden {
+        path: PathBuf,
+        vars: Vec<String>,
+    },
+    /// `--proxy none` removes ctrwiz's drop-in; another still sets a proxy.
+    ProxyStillSet {
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for Note {
@@ -128,6 +138,14 @@ impl fmt::Display for Note {
                 owner = owner,
                 evidence = paths(evidence)
             ),
+            Note::ProxyOverridden { path, vars } => t!(
+                "plan.note.proxy_overridden",
+                path = path.display(),
+                vars = vars.join(", ")
+            ),
+            Note::ProxyStillSet { path } => {
+                t!("plan.note.proxy_still_set", path = path.display())
+            }
         };
         f.write_str(&text)
     }
@@ -404,6 +422,17 @@ mod tests {
                     evidence: vec![],
                 }),
                 "owner_ignored owner evidence",
+            ),
+            (
+                coded(&Note::ProxyOverridden {
+                    path: p.clone(),
+                    vars: vec![],
+                }),
+                "proxy_overridden path vars",
+            ),
+            (
+                coded(&Note::ProxyStillSet { path: p.clone() }),
+                "proxy_still_set path",
             ),
             (coded(&ChangeNote::NotUtf8), "not_utf8"),
             (coded(&ChangeNote::Unparsable { error: s() }), "unparsable"),

@@ -111,6 +111,7 @@ pub fn make(node: &NodeState, catalog: &Catalog, selection: &Selection) -> Resul
         notes.extend(note);
     }
     changes.extend(proxy_change(node, selection, &mut restart)?);
+    notes.extend(proxy_notes(node, selection));
     changes.extend(crate::clients::crictl_change(node, selection)?);
     notes.extend(crate::owner::ignored_note(node));
     notes.extend(closing_notes(node, &cfg, one_x, &targets));
@@ -456,6 +457,28 @@ pub(super) fn proxy_change(
         r.daemon_reload = true;
     }
     Ok(Some(change))
+}
+
+/// What other drop-ins of containerd's unit do to the proxy asked for: one
+/// read after ctrwiz's overrides it; `none` leaves the proxy another sets.
+pub(super) fn proxy_notes(node: &NodeState, selection: &Selection) -> Vec<Note> {
+    match &selection.extras.proxy {
+        Some(crate::extras::Proxy::Set { .. }) if node.service.reads_drop_ins() => node
+            .proxy_overrides()
+            .into_iter()
+            .map(|(path, vars)| Note::ProxyOverridden { path, vars })
+            .collect(),
+        Some(crate::extras::Proxy::Remove) => node
+            .other_drop_ins
+            .iter()
+            .filter(|(_, b)| {
+                !crate::containerd::proxy_env::proxy_vars_set(&String::from_utf8_lossy(b))
+                    .is_empty()
+            })
+            .map(|(path, _)| Note::ProxyStillSet { path: path.clone() })
+            .collect(),
+        _ => vec![],
+    }
 }
 
 /// `--cni-bin-dir`: config.toml's CRI plugin looks for CNI plugins in the

@@ -443,3 +443,71 @@ fn proxy_passwords_are_redacted_in_diffs_and_kept_in_the_file() {
         "{diff}"
     );
 }
+
+/// Another drop-in of containerd's unit that systemd reads after ctrwiz's
+/// (by file name) overrides the proxy asked for: named in a note. One read
+/// before it is overridden by ctrwiz's and needs no note; `none` names
+/// the drop-ins that still set a proxy. Doctor and the node's merged
+/// environment agree.
+#[test]
+fn a_drop_in_read_after_ctrwiz_s_is_named_when_it_sets_the_proxy() {
+    let mut node = NodeState::fixture().systemd().build();
+    let d = std::path::Path::new("/etc/systemd/system/containerd.service.d");
+    node.other_drop_ins = vec![
+        (
+            d.join("00-env.conf"),
+            b"[Service]\nEnvironment=HTTP_PROXY=http://early:1\n".to_vec(),
+        ),
+        (
+            d.join("limits.conf"),
+            b"[Service]\nLimitNOFILE=1048576\n".to_vec(),
+        ),
+        (
+            d.join("proxy.conf"),
+            b"[Service]\nEnvironment=\"HTTPS_PROXY=http://late:2\" NO_PROXY=x\n".to_vec(),
+        ),
+    ];
+    let mut sel = Selection::default();
+    sel.extras.proxy = Some(Proxy::from_flags("http://mine:3", None, None).unwrap());
+    let notes = proxy_notes(&node, &sel);
+    assert_eq!(
+        notes,
+        vec![Note::ProxyOverridden {
+            path: d.join("proxy.conf"),
+            vars: vec!["HTTPS_PROXY".into(), "NO_PROXY".into()]
+        }]
+    );
+    let mut remove = Selection::default();
+    remove.extras.proxy = Some(Proxy::Remove);
+    assert_eq!(
+        proxy_notes(&node, &remove),
+        vec![
+            Note::ProxyStillSet {
+                path: d.join("00-env.conf")
+            },
+            Note::ProxyStillSet {
+                path: d.join("proxy.conf")
+            }
+        ]
+    );
+    // With ctrwiz's drop-in in place, containerd's environment is the
+    // merge in file-name order: early's HTTP, ctrwiz's, then late's.
+    let change = proxy_change(&node, &sel, &mut None).unwrap().unwrap();
+    node.proxy_drop_in = change.after;
+    let env = node.proxy_env().unwrap();
+    assert_eq!(env.http.as_deref(), Some("http://mine:3"));
+    assert_eq!(env.https.as_deref(), Some("http://late:2"));
+    assert_eq!(env.no_proxy, "x");
+    let checks = crate::doctor::run(&node, &Default::default());
+    let over: Vec<_> = checks
+        .iter()
+        .filter(|c| c.id == "proxy.overridden")
+        .collect();
+    assert_eq!(over.len(), 1, "{over:?}");
+    assert!(over[0].message.contains("proxy.conf") && over[0].message.contains("HTTPS_PROXY"));
+    // No other drop-in: no note, no warning.
+    node.other_drop_ins.clear();
+    assert!(proxy_notes(&node, &sel).is_empty());
+    let checks = crate::doctor::run(&node, &Default::default());
+    assert!(!checks.iter().any(|c| c.id == "proxy.overridden"));
+}

@@ -310,3 +310,50 @@ fn detect_names_the_proxy_containerd_s_drop_in_sets() {
         "{line}"
     );
 }
+
+/// A proxy set by hand in another drop-in of containerd's unit, read from
+/// the tree as systemd would (a file in /etc masks one of the same name
+/// under /usr/lib; the winners in file-name order): the plan notes that
+/// it overrides ctrwiz's, doctor warns, and detect shows what containerd
+/// really gets.
+#[test]
+fn a_hand_made_proxy_drop_in_read_after_ctrwiz_s_is_named() {
+    let node = Node::with_default_config();
+    node.write(
+        "/usr/lib/systemd/system/containerd.service",
+        "[Service]\nExecStart=/usr/bin/containerd\n",
+    );
+    node.write(
+        "/usr/lib/systemd/system/containerd.service.d/proxy.conf",
+        "[Service]\nEnvironment=\"HTTPS_PROXY=http://masked:9\"\n",
+    );
+    node.write(
+        "/etc/systemd/system/containerd.service.d/proxy.conf",
+        "[Service]\nEnvironment=\"HTTPS_PROXY=http://by-hand:8080\"\n",
+    );
+    let out = node.run(&["apply", "--proxy", "http://mine:3128", "--yes", "--json"]);
+    assert_code(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let note = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "proxy_overridden")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(
+        note["path"],
+        "/etc/systemd/system/containerd.service.d/proxy.conf"
+    );
+    assert_eq!(note["vars"][0], "HTTPS_PROXY");
+    let detect = node.run(&["detect"]);
+    assert_has(&stdout(&detect), "http://by-hand:8080");
+    let doctor = node.run(&["doctor", "--json"]);
+    let checks: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let warned = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "proxy.overridden")
+        .count();
+    assert_eq!(warned, 1, "{checks}");
+}

@@ -31,6 +31,7 @@ pub fn spawn(candidates: Vec<Candidate>, opts: ProbeOptions) -> mpsc::Receiver<P
         let shared = std::sync::Arc::new(candidates.clone());
         for _ in 0..opts.max_parallel.clamp(1, candidates.len().max(1)) {
             let (tx, queue, shared) = (tx.clone(), queue.clone(), shared.clone());
+            let opts = opts.clone();
             crate::i18n::spawn(move || {
                 // The lock is released at the end of this statement, before
                 // the probe (a `while let` would hold it for the whole body).

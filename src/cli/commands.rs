@@ -180,7 +180,8 @@ pub fn doctor(s: &Session, json: bool, pod: bool) -> Result<i32> {
         let cands = doctor::configured_mirrors(&node, s.catalog()?);
         live.probes = Some(crate::probe::run(
             cands,
-            crate::probe::ProbeOptions::new(Duration::from_secs(3)),
+            // As containerd reaches them: through its drop-ins' proxy.
+            crate::probe::ProbeOptions::new(Duration::from_secs(3)).as_containerd(&node),
         ));
     }
     let checks = doctor::run(&node, &live);
@@ -256,7 +257,10 @@ pub fn heal_schedule(s: &Session, a: &HealArgs) -> Result<i32> {
 
 pub fn heal(s: &Session, a: &HealArgs) -> Result<i32> {
     let node = s.detect();
-    let probe = crate::probe::ProbeOptions::new(Duration::from_millis(a.timeout));
+    // A mirror is dead when containerd cannot reach it: through the proxy
+    // its drop-ins give it, not this process's environment.
+    let probe =
+        crate::probe::ProbeOptions::new(Duration::from_millis(a.timeout)).as_containerd(&node);
     let opts = s.apply_options(&node);
     let mut step = |st: apply::Progress| {
         if !a.json {

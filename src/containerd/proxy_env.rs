@@ -8,8 +8,9 @@
 //! or CIDR (matching IP hosts), or a domain (`foo.com`, `.foo.com` and
 //! `*.foo.com` all match `foo.com`'s subdomains; `foo.com` matches itself
 //! too), any of them with `:port` to match only that port. ctrwiz's own
-//! probe follows curl's habits instead (`probe::proxy_for`): they are two
-//! different clients.
+//! `probe` from the user's shell follows curl's habits (`probe::proxy_for`);
+//! where a probe judges what containerd reaches (doctor, heal), it takes
+//! this environment and these rules (`ProbeOptions::as_containerd`).
 
 use crate::endpoint::{Endpoint, Scheme};
 use std::net::IpAddr;

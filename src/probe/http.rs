@@ -18,7 +18,10 @@ pub(super) fn probe_one(c: &Candidate, opts: &ProbeOptions) -> ProbeResult {
             .max(Duration::from_millis(1))
     };
     let mut r = result(c, ProbeStatus::Unreachable, String::new());
-    let proxy = proxy_for(&c.endpoint);
+    let proxy = match &opts.containerd_proxy {
+        Some(env) => env.proxy_for(&c.endpoint).map(str::to_string),
+        None => proxy_for(&c.endpoint),
+    };
     let mut builder = ureq::AgentBuilder::new()
         .user_agent(concat!("ctrwiz/", env!("CARGO_PKG_VERSION")))
         .redirects(5);

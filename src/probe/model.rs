@@ -106,12 +106,17 @@ pub struct ProbeResult {
     pub detail: String,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ProbeOptions {
     pub timeout: Duration,
     /// Working mirrors slower than this are `slow`.
     pub slow_after: Duration,
     pub max_parallel: usize,
+    /// The proxy environment containerd's drop-ins give it, for a probe
+    /// that judges what containerd reaches (doctor, heal): then mirrors
+    /// are reached as containerd reaches them, by Go's rules. `None`: this
+    /// process's own environment (`ctrwiz probe` from the user's shell).
+    pub containerd_proxy: Option<crate::containerd::proxy_env::ProxyEnv>,
 }
 
 impl ProbeOptions {
@@ -120,7 +125,15 @@ impl ProbeOptions {
             timeout,
             slow_after: timeout / 2,
             max_parallel: 64,
+            containerd_proxy: None,
         }
+    }
+
+    /// Mirrors reached as containerd on `node` reaches them: through the
+    /// proxy its drop-ins set, if any.
+    pub fn as_containerd(mut self, node: &crate::node::NodeState) -> Self {
+        self.containerd_proxy = node.proxy_env();
+        self
     }
 }
 

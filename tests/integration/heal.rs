@@ -113,6 +113,48 @@ fn heal_on_a_healthy_node_rewrites_nothing() {
     assert_eq!(n.backup_sets(), sets, "no backup set");
 }
 
+/// A mirror containerd reaches only through the proxy its drop-in sets
+/// (`harbor.corp` resolves nowhere; a recording proxy forwards to a local
+/// registry) is not dead: heal, probing as containerd would, keeps it,
+/// though ctrwiz's own environment has no proxy. Exempted from the proxy,
+/// containerd could not reach it, and heal parks it.
+#[test]
+fn heal_judges_mirrors_through_containerd_s_proxy() {
+    let proxy = crate::support::RecordingProxy::start(serve(Behaviour::Fast));
+    let good = format!("http://127.0.0.1:{}", serve(Behaviour::Fast));
+    let n = applied_node(&format!("http://harbor.corp:5000,{good}"));
+    let heal = |no_proxy: &str| -> serde_json::Value {
+        n.write(
+            ctrwiz::paths::PROXY_DROP_IN,
+            &format!(
+                "[Service]\nEnvironment=\"HTTP_PROXY={}\" \"NO_PROXY={no_proxy}\"\n",
+                proxy.url()
+            ),
+        );
+        let out =
+            crate::support::ctrwiz_on(&n.path(""), &["heal", "--timeout", "2000", "--json"], &[])
+                .env_remove("HTTP_PROXY")
+                .env_remove("http_proxy")
+                .output()
+                .unwrap();
+        assert_code(&out, 0);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let json = heal("");
+    let hosts = &json["registries"][0]["hosts"];
+    assert_eq!(hosts[0]["url"], "http://harbor.corp:5000");
+    assert_eq!(hosts[0]["action"], "kept", "{json:#}");
+    assert!(proxy
+        .seen()
+        .iter()
+        .any(|u| u.starts_with("http://harbor.corp:5000/")));
+    let json = heal("harbor.corp");
+    assert_eq!(
+        json["registries"][0]["hosts"][0]["action"], "parked",
+        "{json:#}"
+    );
+}
+
 #[test]
 fn heal_reports_foreign_files_and_drift_and_edits_neither() {
     let dead = format!("http://127.0.0.1:{}", refused());

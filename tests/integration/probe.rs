@@ -348,3 +348,64 @@ fn probe_exits_1_when_no_mirror_works_and_no_probe_contacts_nothing() {
         "--no-probe connected to the mirror"
     );
 }
+
+/// Doctor judges a mirror by what containerd reaches: through the proxy
+/// containerd's drop-in gives it (Go's rules), not ctrwiz's own
+/// environment. The "Harbor" `harbor.corp:5000` resolves nowhere; only
+/// the proxy (a recording one, forwarding to a local registry) reaches it.
+#[test]
+fn doctor_reaches_mirrors_through_containerd_s_proxy_as_containerd_would() {
+    let registry = serve(Behaviour::Fast);
+    let proxy = crate::support::RecordingProxy::start(registry);
+    let node = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = node.path().join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "/etc/containerd/certs.d/docker.io/hosts.toml",
+        "server = \"https://registry-1.docker.io\"\n[host.\"http://harbor.corp:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+    );
+    let status = |no_proxy: &str| {
+        write(
+            ctrwiz::paths::PROXY_DROP_IN,
+            &format!(
+                "[Service]\nEnvironment=\"HTTP_PROXY={}\" \"NO_PROXY={no_proxy}\"\n",
+                proxy.url()
+            ),
+        );
+        // ctrwiz's own environment has no proxy.
+        let out = ctrwiz_on(node.path(), &["doctor", "--json"], &[])
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+            .unwrap();
+        let checks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "mirror.docker.io.harbor.corp:5000")
+            .map(|c| c["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{checks:#}"))
+    };
+    assert_eq!(status(""), "ok", "through containerd's proxy");
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .any(|u| u == "http://harbor.corp:5000/v2/"),
+        "{:?}",
+        proxy.seen()
+    );
+    let seen = proxy.seen().len();
+    assert_eq!(
+        status("harbor.corp"),
+        "fail",
+        "direct, as containerd would go"
+    );
+    assert_eq!(proxy.seen().len(), seen, "{:?}", proxy.seen());
+}

@@ -199,3 +199,78 @@ pub fn detected_tool<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json
         .find(|t| t["name"] == name)
         .unwrap_or_else(|| panic!("no {name} in {v}"))
 }
+
+/// A forward proxy for plain-http requests: records each absolute URL it
+/// is asked for and forwards the request to `upstream` (one request per
+/// connection: it asks for `Connection: close`).
+pub struct RecordingProxy {
+    port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    pub fn start(upstream: u16) -> RecordingProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let _ = forward(conn, upstream, &log);
+                });
+            }
+        });
+        RecordingProxy { port, seen }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn forward(
+    client: std::net::TcpStream,
+    upstream: u16,
+    log: &std::sync::Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, Read, Write};
+    client.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    let mut reader = std::io::BufReader::new(client.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    // "GET http://harbor.corp:5000/v2/... HTTP/1.1" → origin form.
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(());
+    };
+    log.lock().unwrap().push(target.to_string());
+    let path = target
+        .strip_prefix("http://")
+        .and_then(|t| t.find('/').map(|i| &t[i..]))
+        .unwrap_or("/");
+    let mut head = format!("{method} {path} {version}\r\n");
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+        let name = h.split(':').next().unwrap_or("").to_ascii_lowercase();
+        if name != "connection" && name != "proxy-connection" {
+            head.push_str(&h);
+        }
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let mut up = std::net::TcpStream::connect(("127.0.0.1", upstream))?;
+    up.write_all(head.as_bytes())?;
+    let mut reply = Vec::new();
+    up.read_to_end(&mut reply)?;
+    let mut client = client;
+    client.write_all(&reply)
+}

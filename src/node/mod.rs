@@ -131,19 +131,7 @@ impl NodeState {
     /// Every drop-in of containerd's unit as text, ctrwiz's proxy one among
     /// them, in the order systemd reads them (by file name).
     pub fn drop_ins(&self) -> Vec<(&Path, String)> {
-        let mut all: Vec<(&Path, String)> = self
-            .other_drop_ins
-            .iter()
-            .map(|(p, b)| (p.as_path(), String::from_utf8_lossy(b).into_owned()))
-            .collect();
-        if let Some(b) = &self.proxy_drop_in {
-            all.push((
-                Path::new(crate::paths::PROXY_DROP_IN),
-                String::from_utf8_lossy(b).into_owned(),
-            ));
-        }
-        all.sort_by(|a, b| a.0.file_name().cmp(&b.0.file_name()));
-        all
+        service::ordered_drop_ins(self.proxy_drop_in.as_deref(), &self.other_drop_ins)
     }
 
     pub fn tool(&self, name: ToolName) -> Option<&Tool> {

@@ -149,3 +149,81 @@ pub fn other_drop_ins(root: &Root) -> Vec<(std::path::PathBuf, Vec<u8>)> {
         })
         .collect()
 }
+
+/// ctrwiz's proxy drop-in and the others as text, in the order systemd
+/// reads them (by file name).
+pub fn ordered_drop_ins<'a>(
+    ours: Option<&'a [u8]>,
+    others: &'a [(std::path::PathBuf, Vec<u8>)],
+) -> Vec<(&'a Path, String)> {
+    let mut all: Vec<(&Path, String)> = others
+        .iter()
+        .map(|(p, b)| (p.as_path(), String::from_utf8_lossy(b).into_owned()))
+        .collect();
+    if let Some(b) = ours {
+        all.push((
+            Path::new(crate::paths::PROXY_DROP_IN),
+            String::from_utf8_lossy(b).into_owned(),
+        ));
+    }
+    all.sort_by(|a, b| a.0.file_name().cmp(&b.0.file_name()));
+    all
+}
+
+/// The proxy containerd's drop-ins give it on the tree at `root`, read
+/// directly (the wizard's probes start before detection ends).
+pub fn containerd_proxy_env(root: &Root) -> Option<crate::containerd::proxy_env::ProxyEnv> {
+    let ours = super::read::optional(
+        root,
+        Path::new(crate::paths::PROXY_DROP_IN),
+        super::read::SMALL_LIMIT,
+    )
+    .ok()
+    .flatten();
+    let others = other_drop_ins(root);
+    let env = crate::containerd::proxy_env::ProxyEnv::from_drop_ins(ordered_drop_ins(
+        ours.as_deref(),
+        &others,
+    ));
+    (env.http.is_some() || env.https.is_some()).then_some(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wizard's probes read containerd's proxy straight from the tree;
+    /// detection's node says the same (one merge, systemd's order, a file in
+    /// /etc masking one of that name under /usr/lib).
+    #[test]
+    fn the_proxy_read_straight_from_the_tree_is_detection_s() {
+        let d = tempfile::tempdir().unwrap();
+        let write = |p: &str, t: &str| {
+            let p = d.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, t).unwrap();
+        };
+        write(
+            crate::paths::PROXY_DROP_IN,
+            "[Service]\nEnvironment=\"HTTP_PROXY=http://ours:1\" \"HTTPS_PROXY=http://ours:1\"\n",
+        );
+        write(
+            "/usr/lib/systemd/system/containerd.service.d/zz.conf",
+            "[Service]\nEnvironment=HTTPS_PROXY=http://masked:2\n",
+        );
+        write(
+            "/etc/systemd/system/containerd.service.d/zz.conf",
+            "[Service]\nEnvironment=HTTPS_PROXY=http://late:3\n",
+        );
+        let root = Root::new(d.path());
+        let env = containerd_proxy_env(&root).unwrap();
+        assert_eq!(env.http.as_deref(), Some("http://ours:1"));
+        assert_eq!(env.https.as_deref(), Some("http://late:3"));
+        let node = crate::node::detect(&crate::node::Locations {
+            root: Root::new(d.path()),
+            ..Default::default()
+        });
+        assert_eq!(node.proxy_env(), Some(env));
+        assert!(containerd_proxy_env(&Root::new(tempfile::tempdir().unwrap().path())).is_none());
+    }
+}

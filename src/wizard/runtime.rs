@@ -29,7 +29,7 @@ impl Host for RealHost {
     fn probes(&self, tx: &Sender<Msg>) -> bool {
         let probe = self.session.probe();
         if let (true, Ok(catalog)) = (probe, self.session.catalog()) {
-            spawn_probes(catalog, tx.clone());
+            spawn_probes(catalog, self.session.root(), tx.clone());
         }
         probe
     }
@@ -158,13 +158,15 @@ fn spawn_detect(loc: Locations, tx: Sender<Msg>) {
     });
 }
 
-/// Every catalog mirror, measured at once; results stream in.
-fn spawn_probes(catalog: &Catalog, tx: Sender<Msg>) {
+/// Every catalog mirror, measured at once, as containerd on the node will
+/// reach it (through the proxy its drop-ins set); results stream in.
+fn spawn_probes(catalog: &Catalog, root: crate::root::Root, tx: Sender<Msg>) {
     let Ok(candidates) = crate::probe::candidates(catalog, &[], None) else {
         return;
     };
     spawn(move || {
-        let opts = crate::probe::ProbeOptions::new(std::time::Duration::from_secs(3));
+        let mut opts = crate::probe::ProbeOptions::new(std::time::Duration::from_secs(3));
+        opts.containerd_proxy = crate::node::service::containerd_proxy_env(&root);
         for r in crate::probe::spawn(candidates, opts) {
             if tx.send(Msg::Probe(r)).is_err() {
                 return;

@@ -157,7 +157,10 @@ pub fn probe(
         crate::probe::print_unmeasured(&cands);
         return Ok(0);
     }
-    let opts = crate::probe::ProbeOptions::new(Duration::from_millis(timeout));
+    let mut opts = crate::probe::ProbeOptions::new(Duration::from_millis(timeout));
+    // Where containerd's drop-ins set a proxy, mirrors are measured as
+    // containerd will reach them; else with this shell's environment.
+    opts.containerd_proxy = crate::node::service::containerd_proxy_env(&s.root());
     let results = crate::probe::run(cands, opts);
     if json {
         say!(

@@ -408,4 +408,28 @@ fn doctor_reaches_mirrors_through_containerd_s_proxy_as_containerd_would() {
         "direct, as containerd would go"
     );
     assert_eq!(proxy.seen().len(), seen, "{:?}", proxy.seen());
+    // `probe` measures it as containerd will reach it, too.
+    status("");
+    let out = ctrwiz_on(
+        node.path(),
+        &[
+            "probe",
+            "--mirror",
+            "docker.io=http://harbor.corp:5000",
+            "--json",
+        ],
+        &[],
+    )
+    .env_remove("HTTP_PROXY")
+    .env_remove("http_proxy")
+    .output()
+    .unwrap();
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let harbor = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["url"] == "http://harbor.corp:5000")
+        .unwrap_or_else(|| panic!("{results:#}"));
+    assert_eq!(harbor["status"], "ok", "{harbor}");
 }

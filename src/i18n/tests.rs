@@ -272,6 +272,7 @@ const NOT_UI: &[&str] = &[
     "wizard/tests.rs",
     "wizard/tests/input_tests.rs",
     "wizard/tests/heal_tests.rs",
+    "wizard/tests/extras_tests.rs",
     "heal/tests.rs",
     "doctor/tests.rs",
     "containerd/config/tests.rs",

@@ -244,7 +244,8 @@ fn the_proxy_is_not_offered_where_nothing_reads_a_drop_in() {
     assert_eq!(a.selection.extras.proxy, None);
     assert!(!a.shown_extras().contains(&Extra::Proxy));
     // Had it been shown, Space says why instead of opening the editor.
-    let why = super::super::extras_step::cannot_turn_on(Extra::Proxy, a.node.as_ref(), &a.selection);
+    let why =
+        super::super::extras_step::cannot_turn_on(Extra::Proxy, a.node.as_ref(), &a.selection);
     assert!(why.is_some_and(|n| n.contains("systemd")));
 }
 

@@ -98,6 +98,10 @@ pub enum Command {
         json: bool,
         #[arg(long)]
         pod: bool,
+        #[arg(long, conflicts_with = "json")]
+        fix: bool,
+        #[arg(long, requires = "fix")]
+        yes: bool,
     },
     Verify {
         image: Option<String>,

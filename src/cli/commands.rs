@@ -173,7 +173,8 @@ pub fn probe(
     Ok(crate::probe::exit_code(&results))
 }
 
-pub fn doctor(s: &Session, json: bool, pod: bool) -> Result<i32> {
+/// The doctor's checks on the node now, with the live facts it can get.
+fn diagnose(s: &Session, pod: bool) -> Result<Vec<doctor::Check>> {
     let node = s.detect();
     let mut live = s.live_facts(&node);
     if pod {
@@ -187,7 +188,15 @@ pub fn doctor(s: &Session, json: bool, pod: bool) -> Result<i32> {
             crate::probe::ProbeOptions::new(Duration::from_secs(3)).as_containerd(&node),
         ));
     }
-    let checks = doctor::run(&node, &live);
+    Ok(doctor::run(&node, &live))
+}
+
+fn doctor_exit(checks: &[doctor::Check]) -> i32 {
+    i32::from(doctor::worst(checks) == doctor::Status::Fail)
+}
+
+pub fn doctor(s: &Session, json: bool, pod: bool) -> Result<i32> {
+    let checks = diagnose(s, pod)?;
     if json {
         say!(
             "{}",
@@ -196,11 +205,44 @@ pub fn doctor(s: &Session, json: bool, pod: bool) -> Result<i32> {
     } else {
         print_checks(&checks);
     }
-    Ok(if doctor::worst(&checks) == doctor::Status::Fail {
-        1
-    } else {
-        0
-    })
+    Ok(doctor_exit(&checks))
+}
+
+/// `doctor --fix`: every repair the checks carry, as one selection, through
+/// apply's own preview, confirmation, backup, restart and health check;
+/// then the doctor again, whose verdict is the exit status.
+pub fn doctor_fix(s: &Session, pod: bool, yes: bool) -> Result<i32> {
+    let checks = diagnose(s, pod)?;
+    print_checks(&checks);
+    let mut sel = crate::selection::Selection::default();
+    for repair in checks.iter().filter_map(|c| c.repair.clone()) {
+        sel.add_repair(repair);
+    }
+    if sel.is_empty() && sel.heal.is_none() && sel.dial_timeout.is_none() {
+        say!("{}", t!("cli.doctor.nothing_to_fix"));
+        return Ok(doctor_exit(&checks));
+    }
+    say!("");
+    say!("{}", t!("cli.doctor.fixing"));
+    let (node, plan) = s.plan(&sel)?;
+    let plan = apply::with_pending_restart(plan, &s.state_dir());
+    print_plan(&plan, !yes);
+    if plan.is_noop() {
+        return Ok(doctor_exit(&checks));
+    }
+    confirm(
+        yes,
+        &t!("cli.apply.confirm", count = plan.effective().count()),
+    )?;
+    let applied = execute(&plan, &apply_options(s, &node, false))?;
+    if applied != 0 {
+        return Ok(applied);
+    }
+    say!("");
+    say!("{}", t!("cli.doctor.after_fix"));
+    let after = diagnose(s, pod)?;
+    print_checks(&after);
+    Ok(doctor_exit(&after))
 }
 
 pub fn verify(s: &Session, image: Option<&str>, timeout: u64, json: bool) -> Result<i32> {

@@ -118,7 +118,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             timeout,
             json,
         } => commands::probe(s, registries, selection, *timeout, *json),
-        C::Doctor { json, pod } => commands::doctor(s, *json, *pod),
+        C::Doctor {
+            json,
+            pod,
+            fix: false,
+            ..
+        } => commands::doctor(s, *json, *pod),
+        C::Doctor { pod, yes, .. } => commands::doctor_fix(s, *pod, *yes),
         C::Verify {
             image,
             timeout,

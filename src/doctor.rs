@@ -566,15 +566,14 @@ fn client_checks(node: &NodeState, out: &mut Vec<Check>) {
         let fix = crate::t!("doctor.runtime.runc_fix");
         out.push(Check::new("runtime.runc", Status::Fail, msg).fix(fix));
     }
-    let bin_dirs = node.cni_bin_dirs();
     match &node.cni_dir {
         None => {
             let msg = crate::t!("doctor.cni.missing");
             let fix = crate::t!("doctor.cni.missing_fix");
             out.push(Check::new("cni.installed", Status::Warn, msg).fix(fix))
         }
-        Some(d) if !bin_dirs.iter().any(|b| Path::new(b) == d) => {
-            let expected = bin_dirs.join(", ");
+        Some(d) if !node.cni_looks_in(d) => {
+            let expected = node.cni_bin_dirs().join(", ");
             let found = d.display();
             let msg = crate::t!("doctor.cni.bin_dir", found = found, expected = expected);
             let fix = crate::t!("doctor.cni.bin_dir_fix", dir = d.display());

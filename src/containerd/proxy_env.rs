@@ -14,7 +14,6 @@
 
 use crate::endpoint::{Endpoint, Scheme};
 use std::net::IpAddr;
-use std::path::Path;
 
 /// The proxy variables one unit's environment sets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,20 +24,13 @@ pub struct ProxyEnv {
 }
 
 impl ProxyEnv {
-    /// The variables a drop-in's `Environment=` lines set (systemd.exec(5):
-    /// space-separated assignments, each optionally double-quoted; a later
-    /// assignment of a name wins; `%%` is a `%`).
-    pub fn from_drop_in(text: &str) -> ProxyEnv {
-        ProxyEnv::from_drop_ins([(Path::new(""), text)])
-    }
-
-    /// The variables several drop-ins set, read in the order given (a later
-    /// file's assignment wins, as systemd applies them).
-    pub fn from_drop_ins<P: AsRef<Path>, T: AsRef<str>>(
-        files: impl IntoIterator<Item = (P, T)>,
-    ) -> ProxyEnv {
+    /// The variables drop-ins' `Environment=` lines set, the texts read in
+    /// the order given (systemd.exec(5): space-separated assignments, each
+    /// optionally double-quoted; a later assignment of a name wins, also
+    /// across files; `%%` is a `%`).
+    pub fn from_drop_ins<T: AsRef<str>>(texts: impl IntoIterator<Item = T>) -> ProxyEnv {
         let mut vars: Vec<(String, String)> = Vec::new();
-        for (_, text) in files {
+        for text in texts {
             for (k, v) in assignments(text.as_ref()) {
                 vars.retain(|(name, _)| *name != k);
                 vars.push((k, v));
@@ -256,14 +248,14 @@ mod tests {
             .unwrap()
             .render(&["a.corp".into()])
             .unwrap();
-        let env = ProxyEnv::from_drop_in(&ours);
+        let env = ProxyEnv::from_drop_ins([&ours]);
         // systemd reads `%%` as `%`: the percent-encoding survives.
         assert_eq!(env.https.as_deref(), Some("http://p%40ss@proxy:3128"));
         assert_eq!(env.no_proxy, "a.corp");
         // Several assignments on one line, unquoted and quoted; the last
         // assignment of a name wins; lower-case names count too.
         let hand = "[Service]\nEnvironment=http_proxy=http://old:1 \"NO_PROXY=x,y\"\nEnvironment=\"HTTPS_PROXY=http://new:2\"\nEnvironment=\"HTTPS_PROXY=http://newer:3\"\n";
-        let env = ProxyEnv::from_drop_in(hand);
+        let env = ProxyEnv::from_drop_ins([hand]);
         assert_eq!(env.http.as_deref(), Some("http://old:1"));
         assert_eq!(env.https.as_deref(), Some("http://newer:3"));
         assert_eq!(env.no_proxy, "x,y");

@@ -109,8 +109,7 @@ impl NodeState {
     /// The proxy variables containerd's drop-ins give it, all of them in
     /// systemd's order (`None`: none sets a proxy).
     pub fn proxy_env(&self) -> Option<crate::containerd::proxy_env::ProxyEnv> {
-        let env = crate::containerd::proxy_env::ProxyEnv::from_drop_ins(self.drop_ins());
-        (env.http.is_some() || env.https.is_some()).then_some(env)
+        service::proxy_env_of(self.proxy_drop_in.as_deref(), &self.other_drop_ins)
     }
 
     /// The drop-ins systemd reads after ctrwiz's proxy one that set proxy
@@ -161,6 +160,12 @@ impl NodeState {
             dirs.push("/opt/cni/bin".into());
         }
         dirs
+    }
+
+    /// Whether containerd looks for CNI plugins in `dir`: the rule doctor's
+    /// check, the plan's `--cni-bin-dir` and the wizard's row share.
+    pub fn cni_looks_in(&self, dir: &Path) -> bool {
+        self.cni_bin_dirs().iter().any(|d| Path::new(d) == dir)
     }
 
     /// The one version every version-dependent decision reads: the

@@ -170,8 +170,19 @@ pub fn ordered_drop_ins<'a>(
     all
 }
 
-/// The proxy containerd's drop-ins give it on the tree at `root`, read
-/// directly (the wizard's probes start before detection ends).
+/// The proxy variables containerd's drop-ins give it (ctrwiz's and the
+/// others, merged in systemd's order); `None`: none sets a proxy.
+pub fn proxy_env_of(
+    ours: Option<&[u8]>,
+    others: &[(std::path::PathBuf, Vec<u8>)],
+) -> Option<crate::containerd::proxy_env::ProxyEnv> {
+    let files = ordered_drop_ins(ours, others);
+    let env = crate::containerd::proxy_env::ProxyEnv::from_drop_ins(files.iter().map(|(_, t)| t));
+    (env.http.is_some() || env.https.is_some()).then_some(env)
+}
+
+/// [`proxy_env_of`] the tree at `root`, read directly (the wizard's probes
+/// start before detection ends).
 pub fn containerd_proxy_env(root: &Root) -> Option<crate::containerd::proxy_env::ProxyEnv> {
     let ours = super::read::optional(
         root,
@@ -180,12 +191,7 @@ pub fn containerd_proxy_env(root: &Root) -> Option<crate::containerd::proxy_env:
     )
     .ok()
     .flatten();
-    let others = other_drop_ins(root);
-    let env = crate::containerd::proxy_env::ProxyEnv::from_drop_ins(ordered_drop_ins(
-        ours.as_deref(),
-        &others,
-    ));
-    (env.http.is_some() || env.https.is_some()).then_some(env)
+    proxy_env_of(ours.as_deref(), &other_drop_ins(root))
 }
 
 #[cfg(test)]

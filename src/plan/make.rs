@@ -493,11 +493,7 @@ pub(super) fn cni_bin_dir_edit(
         return Ok(None);
     };
     let dir = wanted.resolve(node)?;
-    if node
-        .cni_bin_dirs()
-        .iter()
-        .any(|d| Path::new(d) == Path::new(&dir))
-    {
+    if node.cni_looks_in(Path::new(&dir)) {
         return Ok(None);
     }
     let list = Gate::CniBinDirs.on(node.containerd_version());

@@ -77,14 +77,7 @@ pub fn cannot_turn_on(extra: Extra, node: Option<&NodeState>, sel: &Selection) -
         }
         Extra::CniBinDir if x.cni_bin_dir.is_none() => match &node.cni_dir {
             None => Some(crate::t!("doctor.cni.missing").into()),
-            Some(d)
-                if node
-                    .cni_bin_dirs()
-                    .iter()
-                    .any(|b| std::path::Path::new(b) == d) =>
-            {
-                Some(crate::t!("doctor.cni.ok", dir = d.display()))
-            }
+            Some(d) if node.cni_looks_in(d) => Some(crate::t!("doctor.cni.ok", dir = d.display())),
             Some(_) => None,
         },
         _ => None,

@@ -41,13 +41,17 @@ fn sandbox_image_keys(h: &Live) -> Vec<&'static str> {
     }
 }
 
-fn runc_keys(h: &Live) -> Vec<&'static str> {
-    let cri = if h.daemon.is_2x() {
+/// The CRI runtime plugin's table of this daemon's config version.
+fn cri_plugin(h: &Live) -> &'static str {
+    if h.daemon.is_2x() {
         "io.containerd.cri.v1.runtime"
     } else {
         "io.containerd.grpc.v1.cri"
-    };
-    vec!["plugins", cri, "containerd", "runtimes", "runc"]
+    }
+}
+
+fn runc_keys(h: &Live) -> Vec<&'static str> {
+    vec!["plugins", cri_plugin(h), "containerd", "runtimes", "runc"]
 }
 
 /// The pristine config with a legacy `registry.mirrors` entry.
@@ -671,36 +675,13 @@ on_every_containerd! {
         // A config that does not say where CNI lives: the binary's built-in
         // default decides (1.6.20 /opt/cni/bin; Debian's 1.7.24
         // /usr/lib/cni; 2.1.9 both).
-        let mut doc: toml_edit::DocumentMut = h.pristine_config.parse().unwrap();
-        let cri = if h.daemon.is_2x() { "io.containerd.cri.v1.runtime" } else { "io.containerd.grpc.v1.cri" };
-        let table = doc["plugins"][cri]["cni"].as_table_mut().unwrap();
-        table.remove("bin_dir");
-        table.remove("bin_dirs");
-        fs::write(h.config(), doc.to_string()).unwrap();
-        let mut keys = vec!["plugins", cri, "cni"];
-        let dump_dirs: Vec<String> = ["bin_dir", "bin_dirs"]
-            .iter()
-            .filter_map(|k| {
-                keys.push(k);
-                let v = effective(&h, &keys);
-                keys.pop();
-                v
-            })
-            .flat_map(|v| match v {
-                toml::Value::String(s) => vec![s],
-                toml::Value::Array(a) => a.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-                _ => vec![],
-            })
-            .filter(|d| !d.is_empty())
-            .collect();
+        write_cni_table(&h, |table| {
+            table.remove("bin_dir");
+            table.remove("bin_dirs");
+        });
+        let dump_dirs = cni_dirs_in_dump(&h);
         let daemon_finds = dump_dirs.iter().any(|d| d == cni);
-        let (_, checks) = doctor_checks(&h, &["--no-probe"]);
-        let warned = checks
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn");
-        assert_eq!(warned, !daemon_finds, "containerd {} looks in {dump_dirs:?}; CNI is in {cni}: {checks}", h.daemon.version());
+        assert_eq!(doctor_warns_cni(&h), !daemon_finds, "containerd {} looks in {dump_dirs:?}; CNI is in {cni}", h.daemon.version());
     }
 
     #[test]
@@ -709,17 +690,11 @@ on_every_containerd! {
         // The plugins are where containerd does not look: the deprecated
         // `bin_dir` names a dir that does not exist (2.1 moves it into
         // `bin_dirs`; the fix must remove it, or 2.1 refuses both).
-        let mut doc: toml_edit::DocumentMut = h.pristine_config.parse().unwrap();
-        let cri = if h.daemon.is_2x() { "io.containerd.cri.v1.runtime" } else { "io.containerd.grpc.v1.cri" };
-        let table = doc["plugins"][cri]["cni"].as_table_mut().unwrap();
-        table.remove("bin_dirs");
-        table.insert("bin_dir", toml_edit::value("/nowhere/cni"));
-        fs::write(h.config(), doc.to_string()).unwrap();
-        let warns = |h: &Live| {
-            let (_, checks) = doctor_checks(h, &["--no-probe"]);
-            checks.as_array().unwrap().iter().any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn")
-        };
-        assert!(warns(&h), "containerd {}: doctor warns before", h.daemon.version());
+        write_cni_table(&h, |table| {
+            table.remove("bin_dirs");
+            table.insert("bin_dir", toml_edit::value("/nowhere/cni"));
+        });
+        assert!(doctor_warns_cni(&h), "containerd {}: doctor warns before", h.daemon.version());
 
         let plan = h.ctrwiz(&["plan", "--cni-bin-dir", "auto", "--json"]);
         assert_exit(&plan, 0);
@@ -742,18 +717,8 @@ on_every_containerd! {
         assert_eq!(h.restarts(), restarts + 1, "one restart: {}", text(&out));
         assert!(h.cri_loaded(), "{}", text(&out));
         // What the daemon reads now: the plugins' dir, and only it.
-        let dirs: Vec<String> = ["bin_dir", "bin_dirs"]
-            .iter()
-            .filter_map(|k| effective(&h, &["plugins", cri, "cni", k]))
-            .flat_map(|v| match v {
-                toml::Value::String(s) => vec![s],
-                toml::Value::Array(a) => a.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-                _ => vec![],
-            })
-            .filter(|d| !d.is_empty())
-            .collect();
-        assert_eq!(dirs, vec![cni.to_string()], "containerd {}: config dump", h.daemon.version());
-        assert!(!warns(&h), "containerd {}: doctor still warns", h.daemon.version());
+        assert_eq!(cni_dirs_in_dump(&h), vec![cni.to_string()], "containerd {}: config dump", h.daemon.version());
+        assert!(!doctor_warns_cni(&h), "containerd {}: doctor still warns", h.daemon.version());
         // Again: nothing to do.
         let again = h.ctrwiz(&["plan", "--cni-bin-dir", "auto", "--json"]);
         let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
@@ -799,6 +764,41 @@ on_every_containerd! {
 }
 
 /// Where this machine's CNI plugins are (Debian: /usr/lib/cni).
+/// The harness's own config with its CNI table edited, written in place.
+fn write_cni_table(h: &Live, edit: impl FnOnce(&mut toml_edit::Table)) {
+    let mut doc: toml_edit::DocumentMut = h.pristine_config.parse().unwrap();
+    edit(doc["plugins"][cri_plugin(h)]["cni"].as_table_mut().unwrap());
+    fs::write(h.config(), doc.to_string()).unwrap();
+}
+
+/// Where the daemon looks for CNI plugins, by its `config dump`
+/// (`bin_dir` and 2.1's `bin_dirs`).
+fn cni_dirs_in_dump(h: &Live) -> Vec<String> {
+    ["bin_dir", "bin_dirs"]
+        .iter()
+        .filter_map(|k| effective(h, &["plugins", cri_plugin(h), "cni", k]))
+        .flat_map(|v| match v {
+            toml::Value::String(s) => vec![s],
+            toml::Value::Array(a) => a
+                .into_iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            _ => vec![],
+        })
+        .filter(|d| !d.is_empty())
+        .collect()
+}
+
+/// Doctor warns that containerd does not look where the CNI plugins are.
+fn doctor_warns_cni(h: &Live) -> bool {
+    let (_, checks) = doctor_checks(h, &["--no-probe"]);
+    checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == "cni.bin_dir" && c["status"] == "warn")
+}
+
 fn which_cni_dir() -> Option<&'static str> {
     ["/usr/lib/cni", "/opt/cni/bin"]
         .into_iter()
